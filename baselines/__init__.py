@@ -1,0 +1,1 @@
+"""Scripted reporting strategies and reproductions of the papers' experiments."""

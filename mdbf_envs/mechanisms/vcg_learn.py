@@ -1,0 +1,294 @@
+"""VCG-Learn (paper 1, Algorithm 1), batched over R independent replications.
+
+All state is arrays of shape ``(R, n, |S|)`` (report counts and sums) plus a few integers:
+memory does not depend on the horizon T. The explore schedule and bracket clock do not depend
+on the data, so they are shared by the replications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from mdbf_envs.mechanisms.schedule import BracketClock, covering_schedule
+from mdbf_envs.scenario import Scenario
+from mdbf_envs.vcg import EnumeratedOutcomes, OutcomeOptimizer, seller_value_at
+
+Zeta = Literal["etc", "opt"]
+Bound = Literal["upper", "mean", "lower"]
+BOUNDS: tuple[str, ...] = ("upper", "mean", "lower")
+ZETAS: tuple[str, ...] = ("etc", "opt")
+
+
+def confidence_width(
+    sigma: np.ndarray | float, exploit_rounds: int, n_allocations: int, counts: np.ndarray
+) -> np.ndarray:
+    """Half-width of the confidence interval, paper 1 eq. (4).
+
+    sigma * sqrt((5 log(t - qK + 1) + 2 log|S|) / N_it(s)), with ``exploit_rounds`` = t - qK.
+    The "+1" follows the main text's eq. (4) (the appendix's eq. (16) drops it; Lemma 12 needs
+    it; spec A.6). Pairs with N = 0 get an infinite width.
+    """
+    beta2 = 5 * np.log(exploit_rounds + 1) + 2 * np.log(n_allocations)
+    with np.errstate(divide="ignore"):
+        return sigma * np.sqrt(beta2 / counts)
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """Lower, mean and upper estimates v-check, v-bar, v-hat of eq. (4)-(5), ``(R, n, |S|)``.
+
+    The seller's estimates ``seller_*`` are ``(R, |Omega|)``; they equal v_0 unless the
+    mechanism learns the seller's value.
+    """
+
+    lower: np.ndarray
+    mean: np.ndarray
+    upper: np.ndarray
+    seller_lower: np.ndarray
+    seller_mean: np.ndarray
+    seller_upper: np.ndarray
+
+    def agent(self, bound: str) -> np.ndarray:
+        """The agents' table named by ``bound`` (f or g of eq. 7)."""
+        return getattr(self, bound)
+
+    def seller(self, bound: str) -> np.ndarray:
+        """The seller's values named by ``bound``."""
+        return getattr(self, f"seller_{bound}")
+
+
+@dataclass(frozen=True)
+class Round:
+    """What the mechanism does in round t: outcome omega_t and prices p_it (eqs. 6-7)."""
+
+    t: int
+    bracket: int
+    explore: bool
+    outcome: np.ndarray  # (R,)
+    prices: np.ndarray  # (R, n)
+
+
+class VCGLearn:
+    """VCG-Learn, paper 1 Algorithm 1.
+
+    Each bracket q = 1, 2, ... starts with an explore phase of K rounds at price 0 that plays a
+    covering schedule, so every agent experiences every allocation; then come
+    floor((5/6) K sqrt(q)) exploit rounds that play omega_t = argmax V-hat_t (eq. 6) and
+    charge p_it = max_omega F^{-i}_t(omega) - G^{-i}_t(omega_t) (eq. 7).
+
+    Decisions the paper leaves open (spec Part C), all fixed here and documented:
+
+    * Explore data: of a realisation agent's reports in one explore phase, only the first per
+      allocation is kept (so under ETC N_it(s) = q exactly). OPT adds every exploit report.
+    * Tie-breaking: the lowest outcome index (see :mod:`mdbf_envs.vcg`).
+    * Explore schedule: a minimum set cover of the (agent, allocation) pairs not ``known``
+      (:func:`covering_schedule`), played in increasing outcome index; or the caller's.
+    * ``sigma``: one sub-Gaussian constant for all agents, by default the scenario's largest
+      over unknown pairs; under ETC this keeps every agent's width equal across allocations,
+      which the truthfulness proof uses (paper 1, footnote 1).
+    * Known pairs and bidders (eq. 5) have zero width.
+
+    Args:
+        scenario: the scenario; its true means are used only for ``known`` pairs.
+        zeta: "etc" (explore-then-commit data only) or "opt" (all data).
+        f, g: "upper", "mean" or "lower", the estimates in F^{-i} and G^{-i} (eq. 7).
+        sigma: the sub-Gaussian constant the mechanism assumes (scalar or ``(n, |S|)``).
+        bids: agent index -> bid table b_i (``(|S|,)`` or ``(R, |S|)``) for agents that take
+            part by bids; every other agent takes part by realisations.
+        replications: R, the number of independent copies advanced together.
+        schedule: explore outcomes (indices); default :func:`covering_schedule`.
+        learn_seller_value: the variant sketched at the end of paper 1, Sec. 5: v_0 is unknown,
+            the seller observes noisy values of the outcome played, the explore schedule plays
+            every outcome (K = |Omega|) and v_0 gets confidence bounds like the agents' (eq. 4
+            with |Omega| in place of |S|).
+        seller_sigma: sub-Gaussian constant of the seller's noise (default: the scenario's
+            ``seller_noise_sd``).
+        optimizer: welfare queries over Omega; default exhaustive search.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        zeta: Zeta = "opt",
+        f: Bound = "mean",
+        g: Bound = "mean",
+        *,
+        sigma: ArrayLike | None = None,
+        bids: Mapping[int, ArrayLike] | None = None,
+        replications: int = 1,
+        schedule: ArrayLike | None = None,
+        learn_seller_value: bool = False,
+        seller_sigma: float | None = None,
+        optimizer: OutcomeOptimizer | None = None,
+    ):
+        if zeta not in ZETAS:
+            raise ValueError(f"zeta = {zeta!r}; use one of {ZETAS}")
+        for name, bound in (("f", f), ("g", g)):
+            if bound not in BOUNDS:
+                raise ValueError(f"{name} = {bound!r}; use one of {BOUNDS}")
+        if replications < 1:
+            raise ValueError(f"replications = {replications} must be >= 1")
+        self.scenario, self.zeta, self.f, self.g = scenario, zeta, f, g
+        self.replications = R = int(replications)
+        n, n_alloc = scenario.n_agents, scenario.n_allocations
+        self.optimizer = optimizer or EnumeratedOutcomes(scenario.outcomes)
+        unknown = ~scenario.known
+        if sigma is None:
+            sigma = float(scenario.sigma[unknown].max(initial=0.0))
+        self.sigma = np.broadcast_to(np.asarray(sigma, float), (n, n_alloc))
+        if not np.all(np.isfinite(self.sigma)) or self.sigma.min() < 0:
+            raise ValueError(f"sigma = {sigma} must be finite and >= 0")
+        self.bidder = np.zeros(n, bool)
+        self.bid_table = np.zeros((R, n, n_alloc))
+        for agent, bid in (bids or {}).items():
+            if not 0 <= agent < n:
+                raise ValueError(f"bids name agent {agent}, but agents are 0..{n - 1}")
+            given = np.asarray(bid, float)
+            if given.shape not in ((n_alloc,), (R, n_alloc)):
+                raise ValueError(f"bid of agent {agent} has shape {given.shape}, expected ({n_alloc},)")
+            if not np.all(np.isfinite(given)) or given.min() < 0 or given.max() > 1:
+                raise ValueError(f"bid of agent {agent} = {given.tolist()} must be finite, in [0, 1]")
+            self.bidder[agent] = True
+            self.bid_table[:, agent] = given
+        self.learn_seller_value = learn_seller_value
+        self.seller_sigma = scenario.seller_noise_sd if seller_sigma is None else float(seller_sigma)
+        if schedule is None:
+            if learn_seller_value:
+                schedule = np.arange(scenario.n_outcomes)
+            else:
+                schedule = covering_schedule(scenario.outcomes, unknown)
+        self.schedule = np.asarray(schedule, dtype=np.int64)
+        if self.schedule.ndim != 1 or self.schedule.size == 0:
+            raise ValueError(f"schedule must be a non-empty list of outcomes, got {schedule}")
+        if self.schedule.min() < 0 or self.schedule.max() >= scenario.n_outcomes:
+            raise ValueError(f"schedule {self.schedule.tolist()} names outcomes outside Omega")
+        shown = np.zeros((n, n_alloc), bool)
+        shown[np.arange(n)[None, :], scenario.outcomes[self.schedule]] = True
+        if not shown[unknown].all():
+            i, s = np.argwhere(unknown & ~shown)[0]
+            raise ValueError(
+                f"schedule never gives agent {i} allocation {scenario.allocations[s]!r}"
+            )
+        self.K = len(self.schedule)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all data and return to round 0."""
+        R, n, n_alloc = self.replications, self.scenario.n_agents, self.scenario.n_allocations
+        self.clock = BracketClock(self.K)
+        self.counts = np.zeros((R, n, n_alloc))  # N_it(s)
+        self.sums = np.zeros((R, n, n_alloc))  # sum of the reports behind N_it(s)
+        self._kept = np.zeros((n, n_alloc), bool)  # explore value kept this bracket
+        self.seller_counts = np.zeros((R, self.scenario.n_outcomes))
+        self.seller_sums = np.zeros((R, self.scenario.n_outcomes))
+        self._round: Round | None = None
+
+    @property
+    def t(self) -> int:
+        """The current round (0 before the first :meth:`propose`)."""
+        return self.clock.t
+
+    def estimates(self) -> Estimates:
+        """v-check, v-bar and v-hat at the current round t (eq. 4, with eq. 5 for bidders).
+
+        In explore rounds (where the mechanism does not use them) t - qK is taken as 0.
+        """
+        R = self.replications
+        sc = self.scenario
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.clip(self.sums / self.counts, 0.0, 1.0)  # clip the mean only (eq. 4)
+        width = confidence_width(
+            self.sigma, max(self.clock.exploit_rounds, 0), sc.n_allocations, self.counts
+        )
+        fixed = sc.known | self.bidder[:, None]
+        fixed_values = np.where(self.bidder[None, :, None], self.bid_table, sc.mean)
+        mean = np.where(fixed, fixed_values, mean)
+        width = np.where(fixed, 0.0, width)
+        if self.learn_seller_value:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                s_mean = self.seller_sums / self.seller_counts
+            s_width = confidence_width(
+                self.seller_sigma, max(self.clock.exploit_rounds, 0), sc.n_outcomes, self.seller_counts
+            )
+        else:
+            s_mean = np.broadcast_to(sc.seller_value, (R, sc.n_outcomes))
+            s_width = np.zeros_like(s_mean)
+        return Estimates(
+            lower=mean - width,
+            mean=mean,
+            upper=mean + width,
+            seller_lower=s_mean - s_width,
+            seller_mean=s_mean,
+            seller_upper=s_mean + s_width,
+        )
+
+    def propose(self) -> Round:
+        """Advance to round t + 1 and choose its outcome and prices."""
+        if self._round is not None:
+            raise RuntimeError(f"round {self.t} was proposed but not observed; call observe()")
+        self.clock.advance()
+        R, n = self.replications, self.scenario.n_agents
+        if self.clock.position == 0:
+            self._kept[:] = False
+        if self.clock.explore:
+            outcome = np.full(R, self.schedule[self.clock.position])
+            prices = np.zeros((R, n))
+        else:
+            est = self.estimates()
+            outcome = self.optimizer.argmax_welfare(est.upper, est.seller_upper)  # eq. (6)
+            prices = self.prices(est, outcome)
+        self._round = Round(self.t, self.clock.bracket, self.clock.explore, outcome, prices)
+        return self._round
+
+    def prices(self, est: Estimates, outcome: np.ndarray) -> np.ndarray:
+        """p_it = max_omega F^{-i}_t(omega) - G^{-i}_t(omega_t), paper 1 eq. (7). ``(R, n)``."""
+        F, G = est.agent(self.f), est.agent(self.g)
+        F0, G0 = est.seller(self.f), est.seller(self.g)
+        g_own = self.optimizer.agent_values(G, outcome)  # g_it(s_i(omega_t))
+        G_at = seller_value_at(G0, outcome) + g_own.sum(-1)  # G_t(omega_t)
+        return self.optimizer.max_welfare_without(F, F0) - (G_at[:, None] - g_own)
+
+    def observe(self, reports: ArrayLike, seller_realisation: ArrayLike | None = None) -> None:
+        """Take the round's reports Y_it, ``(R, n)`` (bidders' entries are ignored).
+
+        Args:
+            reports: any finite reals (realised values need not lie in [0, 1]).
+            seller_realisation: ``(R,)`` the seller's realised value; required when the
+                mechanism learns the seller's value.
+        """
+        rnd = self._round
+        if rnd is None:
+            raise RuntimeError("observe() called before propose()")
+        R, n = self.replications, self.scenario.n_agents
+        y = np.asarray(reports, dtype=np.float64)
+        if y.shape != (R, n):
+            raise ValueError(f"reports have shape {y.shape}, expected (R, n) = {(R, n)}")
+        reporting = ~self.bidder
+        if not np.all(np.isfinite(y[:, reporting])):
+            r, i = np.argwhere(~np.isfinite(y) & reporting)[0]
+            raise ValueError(f"report of agent {i} (replication {r}) = {y[r, i]} is not finite")
+        s = self.scenario.outcomes[rnd.outcome]  # (R, n)
+        if rnd.explore:
+            take = reporting & ~self._kept[np.arange(n), s[0]]  # explore outcome is shared
+            self._kept[np.arange(n)[take], s[0, take]] = True
+        else:
+            take = reporting & (self.zeta == "opt")
+        if take.any():
+            rows, agents = np.nonzero(np.broadcast_to(take, (R, n)))
+            self.counts[rows, agents, s[rows, agents]] += 1
+            self.sums[rows, agents, s[rows, agents]] += y[rows, agents]
+        if self.learn_seller_value:
+            if seller_realisation is None:
+                raise ValueError("learn_seller_value needs the seller's realisation each round")
+            x0 = np.asarray(seller_realisation, dtype=np.float64)
+            if x0.shape != (R,) or not np.all(np.isfinite(x0)):
+                raise ValueError(f"seller_realisation {x0} must be {R} finite values")
+            if rnd.explore or self.zeta == "opt":
+                self.seller_counts[np.arange(R), rnd.outcome] += 1
+                self.seller_sums[np.arange(R), rnd.outcome] += x0
+        self._round = None

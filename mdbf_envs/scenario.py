@@ -1,0 +1,179 @@
+"""The :class:`Scenario`: who takes part, what can happen, and what it is worth (paper 1, Sec. 2).
+
+A scenario fixes n agents, a finite allocation set S, the outcome table Omega (outcome
+``o`` gives agent ``i`` the allocation ``outcomes[o, i]``, i.e. s_i(omega)), the seller's
+value v_0(omega), and for every (agent, allocation) a value distribution P(. | i, s) with
+mean v_i(s) in [0, 1] and a sub-Gaussian constant sigma_i(s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+NOISE_FAMILIES: tuple[str, ...] = ("gaussian", "bernoulli", "deterministic")
+"""Value noise families; the index of a family is its code in :attr:`Scenario.noise`."""
+GAUSSIAN, BERNOULLI, DETERMINISTIC = range(3)
+
+
+class ScenarioError(ValueError):
+    """A scenario's tables are inconsistent or out of range."""
+
+
+def _array(name: str, value: ArrayLike, dtype: type, ndim: int) -> np.ndarray:
+    arr = np.array(value, dtype=dtype)
+    if arr.ndim != ndim:
+        raise ScenarioError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ScenarioError(f"{name}{bad.tolist()} = {arr[tuple(bad)]} is not finite")
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A repeated-mechanism scenario (paper 1, Sec. 2). Arrays are validated and read-only.
+
+    Attributes:
+        name: identifier, used by the registry and in result files.
+        allocations: labels of the allocation set S.
+        outcomes: ``(|Omega|, n)`` ints, ``outcomes[o, i] = s_i(omega_o)``.
+        seller_value: ``(|Omega|,)`` the seller's value v_0(omega) (negative = cost).
+        mean: ``(n, |S|)`` expected values v_i(s) in [0, 1].
+        noise: ``(n, |S|)`` noise family codes (index into :data:`NOISE_FAMILIES`).
+        noise_sd: ``(n, |S|)`` standard deviation of the Gaussian family (ignored otherwise).
+        known: ``(n, |S|)`` True where the mechanism knows v_i(s) a priori (e.g. the zero value
+            of not being served); known pairs are never estimated and have zero width.
+        seller_noise_sd: sd of the seller's realised value around v_0, used only by the
+            unknown-seller-value variant of VCG-Learn.
+        agent_names: labels of the agents.
+    """
+
+    name: str
+    allocations: tuple[str, ...]
+    outcomes: np.ndarray
+    seller_value: np.ndarray
+    mean: np.ndarray
+    noise: np.ndarray
+    noise_sd: np.ndarray
+    known: np.ndarray = field(default=None)  # type: ignore[assignment]
+    seller_noise_sd: float = 0.0
+    agent_names: tuple[str, ...] = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "allocations", tuple(str(a) for a in self.allocations))
+        outcomes = _array("outcomes", self.outcomes, np.int64, 2)
+        n_outcomes, n = outcomes.shape
+        n_alloc = len(self.allocations)
+        if n_outcomes == 0 or n == 0 or n_alloc == 0:
+            raise ScenarioError(
+                f"need at least one outcome, agent and allocation, got |Omega|={n_outcomes}, "
+                f"n={n}, |S|={n_alloc}"
+            )
+        if outcomes.min() < 0 or outcomes.max() >= n_alloc:
+            raise ScenarioError(
+                f"outcomes hold allocation indices in [{outcomes.min()}, {outcomes.max()}], "
+                f"outside [0, {n_alloc - 1}] for |S|={n_alloc}"
+            )
+        put(self, "outcomes", outcomes)
+        seller_value = _array("seller_value", self.seller_value, np.float64, 1)
+        if seller_value.shape != (n_outcomes,):
+            raise ScenarioError(
+                f"seller_value has shape {seller_value.shape}, expected ({n_outcomes},) "
+                f"for {n_outcomes} outcomes"
+            )
+        put(self, "seller_value", seller_value)
+        table_shape = (n, n_alloc)
+        for name in ("mean", "noise_sd"):
+            arr = _array(name, getattr(self, name), np.float64, 2)
+            if arr.shape != table_shape:
+                raise ScenarioError(f"{name} has shape {arr.shape}, expected (n, |S|)={table_shape}")
+            put(self, name, arr)
+        if self.mean.min() < 0 or self.mean.max() > 1:
+            bad = np.argwhere((self.mean < 0) | (self.mean > 1))[0]
+            raise ScenarioError(f"mean{bad.tolist()} = {self.mean[tuple(bad)]} is outside [0, 1]")
+        if self.noise_sd.min() < 0:
+            bad = np.argwhere(self.noise_sd < 0)[0]
+            raise ScenarioError(f"noise_sd{bad.tolist()} = {self.noise_sd[tuple(bad)]} is negative")
+        noise = np.array(self.noise)
+        if noise.dtype.kind in "USO":
+            unknown = set(noise.ravel()) - set(NOISE_FAMILIES)
+            if unknown:
+                raise ScenarioError(f"unknown noise families {sorted(unknown)}; use {NOISE_FAMILIES}")
+            noise = np.vectorize(NOISE_FAMILIES.index)(noise)
+        noise = _array("noise", noise, np.int64, 2)
+        if noise.shape != table_shape or noise.min() < 0 or noise.max() >= len(NOISE_FAMILIES):
+            raise ScenarioError(f"noise must be (n, |S|)={table_shape} codes in [0, 2]")
+        put(self, "noise", noise)
+        known = np.zeros(table_shape, bool) if self.known is None else self.known
+        known = _array("known", known, bool, 2)
+        if known.shape != table_shape:
+            raise ScenarioError(f"known has shape {known.shape}, expected (n, |S|)={table_shape}")
+        put(self, "known", known)
+        if not np.isfinite(self.seller_noise_sd) or self.seller_noise_sd < 0:
+            raise ScenarioError(f"seller_noise_sd = {self.seller_noise_sd} must be finite and >= 0")
+        names = tuple(f"agent_{i}" for i in range(n)) if self.agent_names is None else self.agent_names
+        if len(names) != n or len(set(names)) != n:
+            raise ScenarioError(f"agent_names must be {n} distinct names, got {names}")
+        put(self, "agent_names", tuple(names))
+        reach = np.zeros(table_shape, bool)
+        reach[np.arange(n)[None, :], outcomes] = True
+        if not reach.all():
+            i, s = np.argwhere(~reach)[0]
+            raise ScenarioError(
+                f"agent {names[i]} never gets allocation {self.allocations[s]!r} in any outcome"
+            )
+
+    @property
+    def n_agents(self) -> int:
+        """Number of agents n."""
+        return self.outcomes.shape[1]
+
+    @property
+    def n_allocations(self) -> int:
+        """Size of the allocation set |S|."""
+        return len(self.allocations)
+
+    @property
+    def n_outcomes(self) -> int:
+        """Size of the outcome set |Omega|."""
+        return self.outcomes.shape[0]
+
+    @property
+    def sigma(self) -> np.ndarray:
+        """``(n, |S|)`` sub-Gaussian constants: sd (Gaussian), 1/2 (Bernoulli), 0 (deterministic)."""
+        return np.where(
+            self.noise == GAUSSIAN, self.noise_sd, np.where(self.noise == BERNOULLI, 0.5, 0.0)
+        )
+
+    def realise(self, outcome: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw realised values X_i ~ P(. | i, s_i(omega)) for a batch of outcomes.
+
+        Args:
+            outcome: ``(R,)`` outcome indices, one per replication.
+            rng: the random source. Exactly one standard normal and one uniform are drawn per
+                (replication, agent), whatever the outcome, so two runs that share a seed see the
+                same noise round by round (common random numbers).
+
+        Returns:
+            ``(R, n)`` realised values.
+        """
+        z = rng.standard_normal((outcome.shape[0], self.n_agents))
+        u = rng.random((outcome.shape[0], self.n_agents))
+        s = self.outcomes[outcome]
+        agents = np.arange(self.n_agents)
+        mean, family = self.mean[agents, s], self.noise[agents, s]
+        gaussian = mean + self.noise_sd[agents, s] * z
+        bernoulli = (u < mean).astype(np.float64)
+        return np.where(family == GAUSSIAN, gaussian, np.where(family == BERNOULLI, bernoulli, mean))
+
+    def outcome_label(self, outcome: int) -> str:
+        """Human-readable ``agent:allocation`` listing of one outcome."""
+        return ", ".join(
+            f"{a}:{self.allocations[s]}" for a, s in zip(self.agent_names, self.outcomes[outcome])
+        )
+

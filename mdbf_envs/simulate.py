@@ -1,0 +1,85 @@
+"""Tight simulation loop of VCG-Learn over R replications (no environment in the way)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from mdbf_envs.mechanisms.vcg_learn import Round, VCGLearn
+from mdbf_envs.regret import RegretAccount
+
+ReportStrategy = Callable[[Round, np.ndarray], np.ndarray]
+"""Maps a round and the realised values ``(R, n)`` to the reports ``(R, n)``."""
+
+
+def truthful(round_: Round, realised: np.ndarray) -> np.ndarray:
+    """Report the realised value: Y_it = X_it."""
+    return realised
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Cumulative regrets and utilities at checkpoints ``rounds`` (arrays ``(P, R, ...)``)."""
+
+    rounds: np.ndarray  # (P,)
+    welfare: np.ndarray  # (P, R) R_T
+    seller: np.ndarray  # (P, R) R_0T
+    agents: np.ndarray  # (P, R, n) R_iT
+    utility: np.ndarray  # (P, R, n) U_iT
+
+    @property
+    def all_agents(self) -> np.ndarray:
+        """R^a_T, ``(P, R)``."""
+        return self.agents.sum(-1)
+
+
+def simulate(
+    mechanism: VCGLearn,
+    horizon: int,
+    rng: np.random.Generator,
+    strategy: ReportStrategy = truthful,
+    checkpoints: ArrayLike | None = None,
+) -> SimulationResult:
+    """Run ``mechanism`` (reset first) for ``horizon`` rounds on all its replications.
+
+    Args:
+        mechanism: the mechanism; its replications are simulated together.
+        horizon: T.
+        rng: the source of every realisation.
+        strategy: the agents' reports given the realised values; bidders' reports are ignored.
+        checkpoints: rounds (1..T) at which to record; default every round.
+    """
+    if horizon < 1:
+        raise ValueError(f"horizon = {horizon} must be >= 1")
+    points = np.arange(1, horizon + 1) if checkpoints is None else np.unique(checkpoints)
+    if points.min() < 1 or points.max() > horizon:
+        raise ValueError(f"checkpoints must lie in 1..{horizon}")
+    sc = mechanism.scenario
+    R, n = mechanism.replications, sc.n_agents
+    mechanism.reset()
+    account = RegretAccount(sc, R, mechanism.optimizer)
+    utility = np.zeros((R, n))
+    out = {k: np.zeros((len(points), R)) for k in ("welfare", "seller")}
+    out["agents"] = np.zeros((len(points), R, n))
+    out["utility"] = np.zeros((len(points), R, n))
+    next_point = 0
+    for t in range(1, horizon + 1):
+        rnd = mechanism.propose()
+        realised = sc.realise(rnd.outcome, rng)
+        seller = None
+        if mechanism.learn_seller_value:
+            seller = sc.seller_value[rnd.outcome] + sc.seller_noise_sd * rng.standard_normal(R)
+        mechanism.observe(strategy(rnd, realised), seller)
+        utility += account.record(rnd.outcome, rnd.prices).agents
+        if t == points[next_point]:
+            out["welfare"][next_point] = account.welfare
+            out["seller"][next_point] = account.seller
+            out["agents"][next_point] = account.agents
+            out["utility"][next_point] = utility
+            next_point += 1
+            if next_point == len(points):
+                break
+    return SimulationResult(rounds=points, **out)

@@ -1,0 +1,101 @@
+"""Welfare maximisation over Omega and the exact VCG mechanism (paper 1, eq. 1).
+
+Everything here takes value tables ``(..., n, |S|)`` with any leading batch shape, so one call
+serves a single round, R replications, or a brute-force test. Ties are broken towards the
+lowest outcome index (``np.argmax``), a fixed deterministic rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class OutcomeOptimizer(Protocol):
+    """Welfare queries over an outcome set; VCG-Learn reaches Omega only through these."""
+
+    n_outcomes: int
+
+    def agent_values(self, table: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+        """``(..., n)`` values ``table[..., i, s_i(outcome)]`` at given ``(...)`` outcomes."""
+
+    def argmax_welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
+        """``(...)`` argmax over omega of ``seller_value(omega) + sum_i table[i, s_i(omega)]``."""
+
+    def max_welfare_without(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
+        """``(..., n)``: for each i, max over omega of ``seller_value + sum_{j != i} table[j]``."""
+
+
+class EnumeratedOutcomes:
+    """Exhaustive, vectorised search over an explicit outcome table ``(|Omega|, n)``."""
+
+    def __init__(self, outcomes: np.ndarray):
+        self.outcomes = np.asarray(outcomes)
+        self.n_outcomes, self.n_agents = self.outcomes.shape
+        self._agents = np.arange(self.n_agents)
+
+    def values_by_outcome(self, table: np.ndarray) -> np.ndarray:
+        """``(..., |Omega|, n)``: every agent's value in every outcome."""
+        return table[..., self._agents, self.outcomes]
+
+    def agent_values(self, table: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+        s = self.outcomes[outcome]  # (..., n)
+        batch = np.broadcast_shapes(table.shape[:-2], s.shape[:-1])
+        table = np.broadcast_to(table, batch + table.shape[-2:])
+        s = np.broadcast_to(s, (*batch, self.n_agents))
+        return np.take_along_axis(table, s[..., None], axis=-1)[..., 0]
+
+    def welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
+        """``(..., |Omega|)`` welfare V(omega) = v_0(omega) + sum_i table[i, s_i(omega)]."""
+        return seller_value + self.values_by_outcome(table).sum(-1)
+
+    def argmax_welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
+        return np.argmax(self.welfare(table, seller_value), axis=-1)
+
+    def max_welfare_without(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
+        vals = self.values_by_outcome(table)  # (..., |Omega|, n)
+        total = np.asarray(seller_value)[..., None] + vals.sum(-1, keepdims=True)
+        return (total - vals).max(axis=-2)
+
+
+def seller_value_at(seller_value: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """``(...)`` seller values at ``(...)`` outcomes; ``seller_value`` is ``(|Omega|,)`` or batched."""
+    seller_value = np.asarray(seller_value)
+    full = np.broadcast_to(seller_value, np.shape(outcome) + seller_value.shape[-1:])
+    return np.take_along_axis(full, np.asarray(outcome)[..., None], -1)[..., 0]
+
+
+@dataclass(frozen=True)
+class VCGResult:
+    """The VCG outcome omega*, Clarke prices p_i* and the resulting utilities (Fact 4)."""
+
+    outcome: np.ndarray  # (...)
+    prices: np.ndarray  # (..., n)
+    welfare: np.ndarray  # (...) V(omega*)
+    agent_utility: np.ndarray  # (..., n) u_i* = v_i(omega*) - p_i*
+    seller_utility: np.ndarray  # (...) u_0* = v_0(omega*) + sum_i p_i*
+
+
+def vcg(
+    table: np.ndarray, seller_value: np.ndarray, optimizer: OutcomeOptimizer
+) -> VCGResult:
+    """Exact VCG (paper 1, eq. 1) for value (or bid) tables ``(..., n, |S|)``.
+
+    omega* = argmax_omega v_0(omega) + sum_i v_i(omega), and the Clarke price
+    p_i* = max_omega V^{-i}(omega) - V^{-i}(omega*), with V^{-i} = v_0 + sum_{j != i} v_j.
+    """
+    table = np.asarray(table, dtype=np.float64)
+    outcome = optimizer.argmax_welfare(table, seller_value)
+    own = optimizer.agent_values(table, outcome)
+    v0 = seller_value_at(seller_value, outcome)
+    welfare = v0 + own.sum(-1)
+    prices = optimizer.max_welfare_without(table, seller_value) - (welfare[..., None] - own)
+    return VCGResult(
+        outcome=outcome,
+        prices=prices,
+        welfare=welfare,
+        agent_utility=own - prices,
+        seller_utility=v0 + prices.sum(-1),
+    )

@@ -1,0 +1,77 @@
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mdbf_envs.mechanisms import BracketClock, covering_schedule, exploit_length
+from mdbf_envs.mechanisms.vcg_learn import VCGLearn
+from mdbf_envs.scenarios import online_ads, paas, single_item
+
+
+def test_exploit_lengths_and_bracket_starts_for_K10():
+    assert [exploit_length(q, 10) for q in range(1, 6)] == [8, 11, 14, 16, 18]
+    clock, starts = BracketClock(10), []
+    for _ in range(120):
+        clock.advance()
+        if clock.position == 0:
+            starts.append(clock.t)
+    assert starts[:6] == [1, 19, 40, 64, 90, 118]
+
+
+def test_T2000_ends_in_bracket_43_with_430_explore_rounds():
+    clock, explore = BracketClock(10), 0
+    for _ in range(2000):
+        clock.advance()
+        explore += clock.explore
+    assert (clock.bracket, explore) == (43, 430)
+
+
+@pytest.mark.parametrize("K", [1, 2, 3, 7, 10, 24])
+def test_exploit_length_is_exact_floor(K):
+    from fractions import Fraction
+    for q in range(1, 400):
+        # floor(5/6 K sqrt(q)) <=> largest m with (6m)^2 <= 25 K^2 q
+        m = exploit_length(q, K)
+        assert (6 * m) ** 2 <= 25 * K * K * q < (6 * (m + 1)) ** 2
+    assert Fraction(exploit_length(4, 6)) == 10  # 5/6 * 6 * 2
+
+
+def test_clock_counts_exploit_rounds_as_t_minus_qK():
+    clock, exploit = BracketClock(4), 0
+    for _ in range(500):
+        clock.advance()
+        if not clock.explore:
+            exploit += 1
+            assert clock.exploit_rounds == exploit
+
+
+def test_builder_K_values():
+    assert VCGLearn(single_item()).K == 10  # one winner per round
+    assert VCGLearn(online_ads(5, 2)).K == 5  # K = n (paper 1, Sec. 4)
+    assert VCGLearn(paas(capacity=100)).K == 3  # unconstrained PaaS: K = |S|
+    assert VCGLearn(paas(capacity=2)).K > 3  # the capacity forces more rounds
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 3), st.integers(2, 3), st.integers(0, 10**6))
+def test_milp_cover_is_minimum(n, n_alloc, seed):
+    rng = np.random.default_rng(seed)
+    omega = np.array(list(itertools.product(range(n_alloc), repeat=n)))
+    omega = omega[rng.random(len(omega)) < 0.6]
+    required = np.zeros((n, n_alloc), bool)
+    required[np.arange(n)[None, :], omega] = True
+    if len(omega) == 0:
+        return
+    chosen = covering_schedule(omega, required, "milp")
+    shown = np.zeros_like(required)
+    shown[np.arange(n)[None, :], omega[chosen]] = True
+    assert (shown >= required).all()
+    for k in range(1, len(chosen)):  # no smaller cover exists
+        for subset in itertools.combinations(range(len(omega)), k):
+            got = np.zeros_like(required)
+            got[np.arange(n)[None, :], omega[list(subset)]] = True
+            assert not (got >= required).all()
+    greedy = covering_schedule(omega, required, "greedy")
+    assert len(greedy) >= len(chosen)

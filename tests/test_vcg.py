@@ -1,0 +1,71 @@
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mdbf_envs.vcg import EnumeratedOutcomes, vcg
+
+
+@st.composite
+def instances(draw):
+    n = draw(st.integers(1, 4))
+    n_alloc = draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    omega = np.array(list(itertools.product(range(n_alloc), repeat=n)))
+    keep = rng.random(len(omega)) < 0.7
+    keep[rng.integers(len(omega))] = True
+    omega = omega[keep]
+    values = rng.random((n, n_alloc)).round(2)  # coarse values make ties likely
+    v0 = (rng.random(len(omega)) - 0.5).round(2)
+    return omega, values, v0
+
+
+def brute_force(omega, values, v0):
+    n = omega.shape[1]
+    def welfare(o, skip=None):
+        return v0[o] + sum(values[j, omega[o, j]] for j in range(n) if j != skip)
+    best = max(range(len(omega)), key=lambda o: (welfare(o), -o))
+    prices = [max(welfare(o, i) for o in range(len(omega))) - welfare(best, i) for i in range(n)]
+    return best, np.array(prices)
+
+
+@settings(max_examples=200, deadline=None)
+@given(instances())
+def test_vcg_matches_brute_force(inst):
+    omega, values, v0 = inst
+    res = vcg(values, v0, EnumeratedOutcomes(omega))
+    best, prices = brute_force(omega, values, v0)
+    assert res.outcome == best
+    np.testing.assert_allclose(res.prices, prices, atol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(instances(), st.integers(0, 2**32 - 1))
+def test_vcg_is_efficient_ir_and_truthful(inst, seed):
+    omega, values, v0 = inst
+    opt = EnumeratedOutcomes(omega)
+    res = vcg(values, v0, opt)
+    assert np.isclose(res.welfare, opt.welfare(values, v0).max())
+    assert np.all(res.agent_utility >= -1e-12)  # IR (values >= 0)
+    assert np.all(res.prices >= -1e-12)  # no positive transfers
+    rng = np.random.default_rng(seed)
+    for i in range(values.shape[0]):
+        for _ in range(5):
+            lie = values.copy()
+            lie[i] = rng.random(values.shape[1])
+            r = vcg(lie, v0, opt)
+            true_utility = values[i, omega[r.outcome, i]] - r.prices[i]
+            assert true_utility <= res.agent_utility[i] + 1e-12
+
+
+def test_batched_equals_one_by_one():
+    rng = np.random.default_rng(0)
+    omega = np.array(list(itertools.product(range(3), repeat=3)))
+    tables, v0 = rng.random((6, 3, 3)), rng.random(len(omega))
+    batched = vcg(tables, v0, EnumeratedOutcomes(omega))
+    for r in range(6):
+        single = vcg(tables[r], v0, EnumeratedOutcomes(omega))
+        assert batched.outcome[r] == single.outcome
+        np.testing.assert_allclose(batched.prices[r], single.prices)

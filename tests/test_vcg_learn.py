@@ -1,0 +1,203 @@
+import itertools
+
+import numpy as np
+import pytest
+
+from mdbf_envs.mechanisms import VCGLearn, confidence_width
+from mdbf_envs.mechanisms.vcg_learn import BOUNDS
+from mdbf_envs.scenarios import lower_bound, paas, single_item
+from mdbf_envs.simulate import simulate
+from mdbf_envs.vcg import vcg
+
+PAIRS = list(itertools.product(BOUNDS, BOUNDS))
+
+
+def run(mech, T, seed=0, strategy=None):
+    """Step a mechanism by hand, yielding (round, realised, reports)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(T):
+        rnd = mech.propose()
+        x = mech.scenario.realise(rnd.outcome, rng)
+        y = x if strategy is None else strategy(rnd, x)
+        mech.observe(y)
+        yield rnd, x, y
+
+
+def test_confidence_width_formula():
+    w = confidence_width(0.7, exploit_rounds=9, n_allocations=3, counts=np.array([4.0, 0.0]))
+    np.testing.assert_allclose(w[0], 0.7 * np.sqrt((5 * np.log(10) + 2 * np.log(3)) / 4))
+    assert np.isinf(w[1])
+
+
+@pytest.mark.parametrize("zeta", ["etc", "opt"])
+def test_counts_and_means_against_slow_recomputation(zeta):
+    sc = paas(capacity=3)
+    mech = VCGLearn(sc, zeta, "upper", "lower", replications=2)
+    history = []  # (explore, bracket, outcome, reports)
+    n = sc.n_agents
+    for rnd, _, y in run(mech, 300, strategy=lambda r, x: x + 0.3 * np.sin(r.t)):
+        history.append((rnd.explore, rnd.bracket, rnd.outcome.copy(), y.copy()))
+        counts = np.zeros_like(mech.counts)
+        sums = np.zeros_like(mech.sums)
+        seen = set()
+        for explore, bracket, outcome, reports in history:
+            for r in range(2):
+                for i in range(n):
+                    s = sc.outcomes[outcome[r], i]
+                    if explore:
+                        if (bracket, r, i, s) in seen:
+                            continue  # keep the first explore value per bracket
+                        seen.add((bracket, r, i, s))
+                    elif zeta == "etc":
+                        continue
+                    counts[r, i, s] += 1
+                    sums[r, i, s] += reports[r, i]
+        np.testing.assert_array_equal(mech.counts, counts)
+        np.testing.assert_allclose(mech.sums, sums, atol=1e-12)
+    if zeta == "etc":
+        assert np.all(mech.counts == mech.clock.bracket)  # N_it(s) = q
+
+
+def test_estimates_clip_only_the_mean():
+    sc = paas(capacity=100)
+    mech = VCGLearn(sc, "opt")
+    for _ in run(mech, 3, strategy=lambda r, x: np.full_like(x, 2.0)):
+        pass
+    mech.propose()
+    est = mech.estimates()
+    assert np.all(est.mean == 1.0) and np.all(est.upper > 1.0) and np.all(est.lower < 1.0)
+
+
+@pytest.mark.parametrize("f, g", PAIRS)
+def test_etc_allocation_constant_in_exploit_phase_and_prices_when_f_equals_g(f, g):
+    mech = VCGLearn(paas(capacity=3), "etc", f, g, replications=3)
+    phase = {}
+    for rnd, _, _ in run(mech, 400):
+        if rnd.explore:
+            phase = {}
+            continue
+        if not phase:
+            phase = {"outcome": rnd.outcome, "prices": rnd.prices}
+        np.testing.assert_array_equal(rnd.outcome, phase["outcome"])
+        if f == g:
+            np.testing.assert_allclose(rnd.prices, phase["prices"], atol=1e-12)
+
+
+@pytest.mark.parametrize("f, g", PAIRS)
+def test_etc_with_truthful_bidders_is_exact_vcg_after_exploring(f, g):
+    sc = paas(capacity=3)
+    bids = {i: sc.mean[i] for i in range(sc.n_agents)}
+    mech = VCGLearn(sc, "etc", f, g, bids=bids)
+    star = vcg(sc.mean, sc.seller_value, mech.optimizer)
+    for rnd, _, _ in run(mech, 200):
+        if not rnd.explore:
+            assert rnd.outcome[0] == star.outcome
+            np.testing.assert_allclose(rnd.prices[0], star.prices, atol=1e-12)
+        else:
+            assert np.all(rnd.prices == 0)
+
+
+@pytest.mark.parametrize("zeta", ["etc", "opt"])
+@pytest.mark.parametrize("f, g", [p for p in PAIRS if BOUNDS.index(p[0]) <= BOUNDS.index(p[1])])
+def test_no_positive_transfers_when_f_dominates_g(zeta, f, g):
+    mech = VCGLearn(paas(capacity=3), zeta, f, g, replications=4)
+    for rnd, _, _ in run(mech, 300):
+        assert rnd.prices.min() >= -1e-12
+
+
+IR_CASES = [("etc", "lower", "upper"), ("etc", "mean", "mean")] + [
+    ("opt", f, "upper") for f in BOUNDS
+]
+
+
+@pytest.mark.parametrize("scenario", [paas(capacity=3), lower_bound(3, 5)], ids=["paas", "lb"])
+@pytest.mark.parametrize("zeta, f, g", IR_CASES)
+def test_instantaneous_ir_for_truthful_bidders(scenario, zeta, f, g):
+    """Theorem 2.4 / 3.4: these (f, g) are instantaneously IR for bid agents (derived from
+    Fact 10: u_it = G_t(omega_t) - max F^{-i}_t >= 0), whatever the other agents report."""
+    bidders = [0, 2]
+    mech = VCGLearn(scenario, zeta, f, g, bids={i: scenario.mean[i] for i in bidders}, replications=4)
+    liar = lambda r, x: x * 1.7 - 0.2  # noqa: E731  the other agents misreport
+    for rnd, _, _ in run(mech, 400, strategy=liar):
+        values = mech.optimizer.agent_values(scenario.mean, rnd.outcome)
+        utility = values[:, bidders] - rnd.prices[:, bidders]
+        assert utility.min() >= -1e-12, (rnd.t, utility.min())
+
+
+@pytest.mark.parametrize("f, g", PAIRS)
+def test_etc_truthful_bidding_is_pathwise_optimal(f, g):
+    """Under ETC the other agents' data never depend on a bidder's bid (explore outcomes are
+    fixed and noise is drawn per agent and round), so truthful bidding maximises the bidder's
+    utility on every path (spec A.12)."""
+    sc = paas(capacity=3)
+
+    def utility(bid):
+        mech = VCGLearn(sc, "etc", f, g, bids={1: bid})
+        total = 0.0
+        for rnd, _, _ in run(mech, 250, seed=7):
+            total += sc.mean[1, sc.outcomes[rnd.outcome[0], 1]] - rnd.prices[0, 1]
+        return total
+
+    truthful = utility(sc.mean[1])
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        assert utility(rng.random(sc.n_allocations)) <= truthful + 1e-9
+
+
+def test_same_seed_same_trajectory_and_replications_are_independent():
+    def trace(seed):
+        mech = VCGLearn(single_item(), "opt", replications=3)
+        return np.array([np.r_[r.outcome, r.prices.ravel()] for r, _, _ in run(mech, 300, seed)])
+
+    a, b, c = trace(5), trace(5), trace(6)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    outcomes = a[:, :3]
+    assert not np.array_equal(outcomes[:, 0], outcomes[:, 1])
+
+
+def test_bad_inputs_give_clear_errors():
+    sc = single_item(3)
+    with pytest.raises(ValueError, match="zeta = 'ucb'"):
+        VCGLearn(sc, "ucb")
+    with pytest.raises(ValueError, match="g = 'max'"):
+        VCGLearn(sc, "opt", "mean", "max")
+    with pytest.raises(ValueError, match="bids name agent 5"):
+        VCGLearn(sc, bids={5: [0.1, 0.0]})
+    with pytest.raises(ValueError, match=r"bid of agent 0 = \[1.5, 0.0\]"):
+        VCGLearn(sc, bids={0: [1.5, 0.0]})
+    with pytest.raises(ValueError, match="schedule never gives agent 2 allocation 'item'"):
+        VCGLearn(sc, schedule=[0, 1])
+    mech = VCGLearn(sc)
+    with pytest.raises(RuntimeError, match="before propose"):
+        mech.observe(np.zeros((1, 3)))
+    mech.propose()
+    with pytest.raises(RuntimeError, match="not observed"):
+        mech.propose()
+    with pytest.raises(ValueError, match=r"report of agent 1 \(replication 0\) = nan"):
+        mech.observe(np.array([[0.0, np.nan, 0.0]]))
+    with pytest.raises(ValueError, match=r"reports have shape \(3,\)"):
+        mech.observe(np.zeros(3))
+
+
+def test_unknown_seller_value_variant_learns_v0():
+    sc = paas(capacity=3)
+    sc = type(sc)(**{**sc.__dict__, "seller_noise_sd": 0.2})
+    mech = VCGLearn(sc, "opt", learn_seller_value=True, replications=2)
+    assert mech.K == sc.n_outcomes
+    res = simulate(mech, 3000, np.random.default_rng(0))
+    est = mech.estimates()
+    played = mech.seller_counts > 50
+    np.testing.assert_allclose(est.seller_mean[played], np.broadcast_to(sc.seller_value, played.shape)[played], atol=0.1)
+    assert np.all(res.welfare[-1] < 0.3 * 3000)
+    with pytest.raises(ValueError, match="seller's realisation"):
+        m = VCGLearn(sc, learn_seller_value=True)
+        m.propose()
+        m.observe(np.zeros((1, sc.n_agents)))
+
+
+def test_regret_identity_lemma5_and_optimal_play():
+    for zeta, (f, g) in itertools.product(["etc", "opt"], PAIRS[:4]):
+        res = simulate(VCGLearn(single_item(4), zeta, f, g, replications=2), 400, np.random.default_rng(1))
+        np.testing.assert_allclose(res.all_agents + res.seller, res.welfare, atol=1e-9)
+        assert np.all(np.diff(res.welfare, axis=0) >= -1e-12)  # welfare regret never decreases
