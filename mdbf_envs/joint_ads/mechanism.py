@@ -1,0 +1,171 @@
+"""DSIC mechanisms for two non-excludable buyers as monotone regions (paper 2, Sec. 2-3).
+
+A mechanism is its allocation region A in [0, 1]^2: both buyers get the ad iff their bids lie
+in A. A is monotone (north-east closed) and, by our convention, closed (spec B.1). Payments
+are the critical (Myerson) prices: buyer 1 pays the smallest bid z with (z, b_2) in A, buyer 2
+likewise, and nothing when the ad is not shown. The revenue is p_1 + p_2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+
+def check_valuations(v: ArrayLike, name: str = "valuations") -> np.ndarray:
+    """``(m, 2)`` float array of valuation pairs in [0, 1]^2, or a clear error."""
+    arr = np.asarray(v, dtype=np.float64)
+    if arr.ndim == 1 and arr.shape == (2,):
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (m, 2), got {arr.shape}")
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
+    if bad.any():
+        k = int(np.argwhere(bad)[0, 0])
+        raise ValueError(f"{name}[{k}] = {arr[k].tolist()} is not a finite pair in [0, 1]^2")
+    return arr
+
+
+class JointAdsMechanism(Protocol):
+    """What a posted mechanism offers: allocation and critical payments for bid pairs."""
+
+    def payments(self, v: np.ndarray) -> np.ndarray:
+        """``(m, 2)`` payments at bids ``(m, 2)`` (zero where not allocated)."""
+
+    def allocate(self, v: np.ndarray) -> np.ndarray:
+        """``(m,)`` bool: whether the ad is shown."""
+
+
+def revenue(mechanism: JointAdsMechanism, v: ArrayLike) -> np.ndarray:
+    """Rev(M, v) = p_1(v) + p_2(v) for each pair, ``(m,)``."""
+    return mechanism.payments(check_valuations(v)).sum(-1)
+
+
+class Staircase:
+    """An orthogonal mechanism: the up-closure of finitely many corner points.
+
+    ``corners`` is an antichain sorted by x ascending (so y strictly descending):
+    A = union_k [a_k, 1] x [b_k, 1]. The region's boundary is the down-right staircase path
+    through the corners (paper 2, Def. 2 and Prop. 1). No corners means nothing is ever sold;
+    the single corner (0, 0) sells always at price 0.
+
+    Critical prices (spec B.4): for v in A, p_1(v) = min{a_k : b_k <= v_2} and
+    p_2(v) = min{b_k : a_k <= v_1}; both are found by binary search, so evaluating m
+    valuations costs O(m log K).
+    """
+
+    def __init__(self, corners: ArrayLike):
+        c = np.asarray(corners, dtype=np.float64).reshape(-1, 2)
+        if c.size:
+            check_valuations(c, "corners")
+            if np.any(np.diff(c[:, 0]) <= 0) or np.any(np.diff(c[:, 1]) >= 0):
+                k = int(np.flatnonzero((np.diff(c[:, 0]) <= 0) | (np.diff(c[:, 1]) >= 0))[0])
+                raise ValueError(
+                    f"corners {c[k].tolist()} and {c[k + 1].tolist()} are not a down-right "
+                    "staircase (x must increase and y decrease); use Staircase.up_closure "
+                    "for arbitrary points"
+                )
+        self.corners = c
+        self.corners.setflags(write=False)
+
+    @classmethod
+    def up_closure(cls, points: ArrayLike) -> Staircase:
+        """The smallest monotone closed region containing ``points`` (its minimal elements)."""
+        p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        if p.size == 0:
+            return cls(p)
+        p = check_valuations(p, "points")
+        p = p[np.lexsort((p[:, 1], p[:, 0]))]  # x ascending, then y ascending
+        running_min = np.minimum.accumulate(p[:, 1])
+        keep = np.r_[True, p[1:, 1] < running_min[:-1]]  # strictly below everything to its left
+        return cls(p[keep])
+
+    @classmethod
+    def from_path(cls, nodes: ArrayLike) -> Staircase:
+        """The mechanism A_pi of a complete path (paper 2, Sec. 3): the up-closure of its nodes.
+
+        ``nodes`` must start on the north side (y = 1), end on the east side (x = 1) and move
+        only right or down; anything else is not a monotone region's boundary and is refused.
+        """
+        p = np.asarray(nodes, dtype=np.float64).reshape(-1, 2)
+        check_valuations(p, "path nodes")
+        if p[0, 1] != 1 or p[-1, 0] != 1:
+            raise ValueError(
+                f"a complete path runs from the north side to the east side, got {p[0].tolist()} "
+                f"-> {p[-1].tolist()}"
+            )
+        d = np.diff(p, axis=0)
+        bad = ~(((d[:, 0] > 0) & (d[:, 1] == 0)) | ((d[:, 0] == 0) & (d[:, 1] < 0)))
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"path edge {p[k].tolist()} -> {p[k + 1].tolist()} is neither right nor down: the "
+                "region would not be monotone"
+            )
+        return cls.up_closure(p)
+
+    def __repr__(self) -> str:
+        return f"Staircase({self.corners.tolist()})"
+
+    def price1_at(self, v2: np.ndarray) -> np.ndarray:
+        """min{a_k : b_k <= v2} (inf if none): a suffix of the corners, so its first a."""
+        k = np.searchsorted(-self.corners[:, 1], -v2, side="left")  # first k with b_k <= v2
+        return np.where(k < len(self.corners), self.corners[np.minimum(k, len(self.corners) - 1), 0], np.inf)
+
+    def price2_at(self, v1: np.ndarray) -> np.ndarray:
+        """min{b_k : a_k <= v1} (inf if none): a prefix of the corners, so its last b."""
+        k = np.searchsorted(self.corners[:, 0], v1, side="right") - 1  # last k with a_k <= v1
+        return np.where(k >= 0, self.corners[np.maximum(k, 0), 1], np.inf)
+
+    def allocate(self, v: np.ndarray) -> np.ndarray:
+        if len(self.corners) == 0:
+            return np.zeros(len(v), bool)
+        return self.price2_at(v[:, 0]) <= v[:, 1]
+
+    def payments(self, v: np.ndarray) -> np.ndarray:
+        if len(self.corners) == 0:
+            return np.zeros((len(v), 2))
+        p1, p2 = self.price1_at(v[:, 1]), self.price2_at(v[:, 0])
+        sold = p2 <= v[:, 1]
+        return np.where(sold[:, None], np.stack([p1, p2], axis=1), 0.0)
+
+
+class ThresholdMechanism:
+    """Allocate iff h_1(v_1) + h_2(v_2) >= 0 for non-decreasing h_1, h_2 (vectorised callables).
+
+    With h_i the virtual value phi_i(x) = x - (1 - F_i(x)) / f_i(x) of independent regular
+    distributions this is the Bayesian optimal mechanism (Myerson; paper 2, Sec. 6, Lemma 5),
+    our oracle where the distribution is known. Critical prices solve h_1(z) = -h_2(v_2) by
+    vectorised bisection to 2^-50.
+    """
+
+    def __init__(self, h1: Callable[[np.ndarray], np.ndarray], h2: Callable[[np.ndarray], np.ndarray]):
+        self.h1, self.h2 = h1, h2
+
+    @classmethod
+    def uniform_virtual_values(cls, b1: float = 1.0, b2: float = 1.0) -> ThresholdMechanism:
+        """Bayesian optimum for independent U[a_i, b_i]: phi_i(x) = 2x - b_i (paper 2, Ex. 2)."""
+        return cls(lambda x: 2 * x - b1, lambda x: 2 * x - b2)
+
+    @staticmethod
+    def _threshold(h: Callable[[np.ndarray], np.ndarray], target: np.ndarray) -> np.ndarray:
+        """min{z in [0, 1] : h(z) >= target} by bisection (inf where h(1) < target)."""
+        lo, hi = np.zeros_like(target), np.ones_like(target)
+        ok_at_zero = h(lo) >= target
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            up = h(mid) >= target
+            hi, lo = np.where(up, mid, hi), np.where(up, lo, mid)
+        return np.where(ok_at_zero, 0.0, np.where(h(np.ones_like(target)) >= target, hi, np.inf))
+
+    def allocate(self, v: np.ndarray) -> np.ndarray:
+        return self.h1(v[:, 0]) + self.h2(v[:, 1]) >= 0
+
+    def payments(self, v: np.ndarray) -> np.ndarray:
+        sold = self.allocate(v)
+        p1 = self._threshold(self.h1, -self.h2(v[:, 1]))
+        p2 = self._threshold(self.h2, -self.h1(v[:, 0]))
+        return np.where(sold[:, None], np.stack([p1, p2], axis=1), 0.0)

@@ -1,0 +1,239 @@
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import chisquare
+
+from mdbf_envs.joint_ads import (
+    AugmentTheBest,
+    FollowTheLeader,
+    PathLearning,
+    Staircase,
+    ThresholdMechanism,
+    augment,
+    best_path,
+    best_posted_prices,
+    play,
+    revenue,
+    uniform_grid,
+)
+from mdbf_envs.joint_ads.paths import decomposed_revenue, grid_paths
+from mdbf_envs.joint_ads.valuations import (
+    equal_revenue_points,
+    iid_uniform,
+    lower_bound_mixture,
+    needle_in_haystack,
+)
+
+EIGHTHS = st.integers(0, 8).map(lambda k: k / 8)  # exact binary fractions, incl. 0 and 1
+
+
+@st.composite
+def staircases(draw, max_corners=5):
+    pts = draw(st.lists(st.tuples(EIGHTHS, EIGHTHS), min_size=1, max_size=max_corners))
+    return Staircase.up_closure(pts)
+
+
+@st.composite
+def complete_paths(draw):
+    """A random right/down path on a random rectilinear grid, north side to east side."""
+    xs = sorted(set(draw(st.lists(EIGHTHS, max_size=4))) | {0.0, 1.0})
+    ys = sorted(set(draw(st.lists(EIGHTHS, max_size=4))) | {0.0, 1.0})
+    i, j = draw(st.integers(0, len(xs) - 1)), len(ys) - 1
+    nodes = [(xs[i], ys[j])]
+    while i < len(xs) - 1 or (j > 0 and draw(st.booleans())):
+        if j > 0 and (i == len(xs) - 1 or draw(st.booleans())):
+            j -= 1
+        else:
+            i += 1
+        nodes.append((xs[i], ys[j]))
+        if i == len(xs) - 1 and not draw(st.booleans()):
+            break
+    return np.array(nodes)
+
+
+def bisect_threshold(allocate, lo=0.0, hi=1.0):
+    if allocate(lo):
+        return lo
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if allocate(mid) else (mid, hi)
+    return hi
+
+
+@settings(max_examples=100, deadline=None)
+@given(staircases(), st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=1, max_size=8))
+def test_critical_prices_match_bisection_and_are_dsic(mech, vals):
+    v = np.array(vals)
+    pay, sold = mech.payments(v), mech.allocate(v)
+    for (v1, v2), p, x in zip(v, pay, sold):
+        if not x:
+            assert p.tolist() == [0.0, 0.0]
+            continue
+        p1 = bisect_threshold(lambda z: mech.allocate(np.array([[z, v2]]))[0])
+        p2 = bisect_threshold(lambda z: mech.allocate(np.array([[v1, z]]))[0])
+        np.testing.assert_allclose(p, [p1, p2], atol=1e-12)
+        assert p[0] <= v1 and p[1] <= v2  # IR
+    # DSIC: no unilateral misreport raises a buyer's utility
+    for (v1, v2) in v:
+        truth = np.array([[v1, v2]])
+        for b in np.linspace(0, 1, 9):
+            for agent in (0, 1):
+                lie = truth.copy()
+                lie[0, agent] = b
+                u_true = truth[0, agent] * mech.allocate(truth)[0] - mech.payments(truth)[0, agent]
+                u_lie = truth[0, agent] * mech.allocate(lie)[0] - mech.payments(lie)[0, agent]
+                assert u_lie <= u_true + 1e-12
+
+
+@settings(max_examples=300, deadline=None)
+@given(complete_paths(), st.lists(st.tuples(EIGHTHS, EIGHTHS), min_size=1, max_size=10))
+def test_proposition2_edge_decomposition_is_exact_with_border_atoms(nodes, vals):
+    v = np.array(vals)
+    mech = Staircase.from_path(nodes)
+    np.testing.assert_array_equal(decomposed_revenue(nodes, v), revenue(mech, v))
+
+
+def brute_force_optimum(points, probs):
+    best = 0.0
+    for r in range(1, len(points) + 1):
+        for subset in itertools.combinations(range(len(points)), r):
+            best = max(best, float(probs @ revenue(Staircase.up_closure(points[list(subset)]), points)))
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(EIGHTHS, EIGHTHS), min_size=1, max_size=7, unique=True), st.integers(0, 10**6))
+def test_theorem1_dp_equals_brute_force(vals, seed):
+    points = np.array(vals)
+    probs = np.random.default_rng(seed).dirichlet(np.ones(len(points)))
+    sol = best_path(points, probs)
+    assert sol.revenue == pytest.approx(brute_force_optimum(points, probs), abs=1e-12)
+    assert sol.revenue == pytest.approx(float(probs @ revenue(sol.mechanism, points)), abs=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(staircases(8), st.sampled_from([1 / 3, 1 / 5, 1 / 8, 1 / 13]), st.integers(0, 10**6))
+def test_lemma1_augmented_region_contains_and_loses_at_most_delta(mech, delta, seed):
+    v = np.random.default_rng(seed).random((400, 2))
+    aug = augment(mech, delta)
+    assert np.all(aug.allocate(v) >= mech.allocate(v))
+    sold = mech.allocate(v)
+    loss = mech.payments(v)[sold] - aug.payments(v)[sold]
+    assert loss.max(initial=0) <= delta + 1e-12
+    # the augmented mechanism uses at most one added point per boundary tile
+    assert len(aug.corners) <= 2 * round(1 / delta) + 1
+
+
+def test_example1_equal_revenue_separates_optimum_from_prices_and_grids():
+    n, eps = 10, 0.01
+    pts, probs = equal_revenue_points(n, eps)
+    harmonic = sum(1 / i for i in range(1, n + 1))
+    assert best_path(pts, probs).revenue == pytest.approx(harmonic / n + eps * (1 - harmonic / n))
+    assert best_posted_prices(pts, probs).revenue == pytest.approx(1 / n, abs=2 * eps)
+    for delta in (0.1, 0.05, 0.01):
+        grid = uniform_grid(delta)
+        assert best_path(pts, probs, xs=grid, ys=grid).revenue == pytest.approx(1 / n, abs=1e-9)
+
+
+def test_pathlearning_sampler_is_explicit_hedge():
+    rng = np.random.default_rng(0)
+    learner = PathLearning(100, 1.0, rng, delta=1 / 3, eta=0.4)
+    vs = rng.random((25, 2))
+    for v in vs:
+        learner.update(v)
+    paths = list(grid_paths(3))
+    assert len(paths) == math.comb(6, 3)
+    log_w = np.array([learner.eta * decomposed_revenue(p, vs, node_terms=False).sum() for p in paths])
+    hedge = np.exp(log_w - log_w.max())
+    hedge /= hedge.sum()
+    log_W = learner.log_node_weights()
+    assert log_W[0, 3] == pytest.approx(np.log(np.exp(log_w - log_w.max()).sum()) + log_w.max())
+    keys = {tuple(p.ravel()): k for k, p in enumerate(paths)}
+    counts = np.zeros(len(paths))
+    for _ in range(20_000):
+        counts[keys[tuple(learner.sample_path().ravel())]] += 1
+    assert chisquare(counts, hedge * counts.sum()).pvalue > 1e-3
+
+
+def test_pathlearning_log_space_survives_huge_cumulative_rewards():
+    learner = PathLearning(10**9, 1.0, np.random.default_rng(0), delta=1 / 4, eta=50.0)
+    for v in np.random.default_rng(1).random((2000, 2)):
+        learner.update(v)
+    assert np.all(np.isfinite(learner.log_node_weights()))
+    Staircase.from_path(learner.sample_path())
+
+
+def test_theorem5_needle_sequence():
+    eps = 0.25
+    seq = needle_in_haystack(30, np.random.default_rng(3), eps=eps, delta=0.1)
+    v = seq.values
+    assert best_path(v).revenue * len(v) == pytest.approx(v.sum(), abs=1e-9)
+    assert seq.hindsight_revenue == pytest.approx(v.sum(), abs=1e-9)
+    # at every step, whatever region is posted, expected revenue over the coin is <= eps
+    rng = np.random.default_rng(0)
+    lo, hi = 0.0, 0.1
+    for t in range(30):
+        m = (lo + hi) / 2
+        H, L = np.array([[m, 1 - m]]), np.array([[m, eps - m]])
+        for _ in range(20):
+            region = Staircase.up_closure(rng.random((rng.integers(1, 5), 2)) * [0.2, 1])
+            assert eps * revenue(region, H)[0] + (1 - eps) * revenue(region, L)[0] <= eps + 1e-12
+        lo, hi = (m, hi) if v[t, 1] > 0.5 else (lo, m)
+
+
+@pytest.mark.parametrize("lam", [0.5, 2 / 3, 0.8])
+def test_section6_instance_optimum_is_max_of_two_mechanisms(lam):
+    cells = 20
+    offsets = (np.arange(cells) + 0.5) / cells * 0.25
+    grid = np.stack(np.meshgrid(offsets, offsets), -1).reshape(-1, 2)
+    points = np.r_[0.25 + grid, 0.75 + grid]
+    probs = np.r_[np.full(cells**2, lam), np.full(cells**2, 1 - lam)] / cells**2
+    assert best_path(points, probs).revenue == pytest.approx(max(0.5, 1.5 * (1 - lam)), abs=0.25 / cells * 2)
+    assert lower_bound_mixture(10, np.random.default_rng(0), lam=lam).bayes_revenue == max(0.5, 1.5 * (1 - lam))
+
+
+def test_bayes_optimum_for_uniform_values():
+    mech = ThresholdMechanism.uniform_virtual_values()
+    v = np.random.default_rng(0).random((200_000, 2))
+    rev = revenue(mech, v)
+    assert rev.mean() == pytest.approx(1 / 3, abs=0.003)
+    sold = mech.allocate(v)
+    np.testing.assert_allclose(mech.payments(v)[sold], 1 - v[sold][:, ::-1], atol=1e-12)
+    assert iid_uniform(5, np.random.default_rng(0)).bayes_revenue == pytest.approx(1 / 3)
+
+
+def test_augment_the_best_exact_schedule_and_learning():
+    rng = np.random.default_rng(0)
+    v = rng.random((60, 2))
+    exact = AugmentTheBest(refit_growth=1.0)
+    for t, pair in enumerate(v):
+        posted = exact.post()
+        if t > 0:
+            want = augment(best_path(v[:t]).mechanism, 1 / math.ceil((t + 1) ** 0.25))
+            np.testing.assert_array_equal(posted.corners, want.corners)
+        exact.update(pair)
+    long = iid_uniform(3000, rng)
+    rev = play(AugmentTheBest(), long.values)
+    assert rev[1500:].mean() > 0.28  # close to the optimum 1/3 after learning
+    assert play(FollowTheLeader(refit_growth=1.5), long.values)[1500:].mean() > 0.25
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: Staircase([(0.2, 0.5), (0.1, 0.4)]), "not a down-right staircase"),
+        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 1.0), (0.4, 0.5), (1, 0.5)]), "neither right nor down"),
+        (lambda: Staircase.from_path([(0, 0.5), (1, 0.5)]), "from the north side"),
+        (lambda: revenue(Staircase([(0.1, 0.1)]), [[0.5, 1.5]]), r"valuations\[0\] = \[0.5, 1.5\]"),
+        (lambda: revenue(Staircase([(0.1, 0.1)]), [[np.nan, 0.5]]), "not a finite pair"),
+        (lambda: uniform_grid(0.3), "delta = 0.3 is not of the form 1/k"),
+        (lambda: augment(Staircase([(0.1, 0.1)]), 0.0), "must lie in"),
+    ],
+)
+def test_bad_input_names_the_value(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
