@@ -217,9 +217,10 @@ def test_augment_the_best_exact_schedule_and_learning():
             np.testing.assert_array_equal(posted.corners, want.corners)
         exact.update(pair)
     long = iid_uniform(3000, rng)
-    rev = play(AugmentTheBest(), long.values)
-    assert rev[1500:].mean() > 0.28  # close to the optimum 1/3 after learning
-    assert play(FollowTheLeader(refit_growth=1.5), long.values)[1500:].mean() > 0.25
+    res = play(AugmentTheBest(), long.values, long.expected_revenue)
+    assert res.expected[1500:].mean() > 0.30  # close to the optimum 1/3 after learning
+    assert res.expected.max() <= 1 / 3 + 1e-12
+    assert play(FollowTheLeader(refit_growth=1.5), long.values).realised[1500:].mean() > 0.25
 
 
 @pytest.mark.parametrize(
@@ -237,3 +238,20 @@ def test_augment_the_best_exact_schedule_and_learning():
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@settings(max_examples=60, deadline=None)
+@given(staircases(6), st.integers(0, 10**6))
+def test_boundary_round_trip_and_exact_expected_revenue_on_boxes(mech, seed):
+    from mdbf_envs.joint_ads.paths import expected_revenue_uniform
+
+    np.testing.assert_array_equal(Staircase.from_path(mech.boundary()).corners, mech.corners)
+    rng = np.random.default_rng(seed)
+    lo = rng.random(2) * 0.5
+    box = np.stack([lo, lo + 0.1 + rng.random(2) * 0.4], axis=1)
+    # midpoint rule on a fine grid of the box: exact up to the cells the boundary cuts
+    cells = 400
+    u = (np.arange(cells) + 0.5) / cells
+    grid = np.stack(np.meshgrid(u, u, indexing="ij"), -1).reshape(-1, 2)
+    v = box[:, 0] + grid * (box[:, 1] - box[:, 0])
+    assert expected_revenue_uniform(mech.boundary(), box) == pytest.approx(revenue(mech, v).mean(), abs=0.02)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from mdbf_envs.joint_ads.mechanism import JointAdsMechanism, Staircase, check_valuations
 from mdbf_envs.joint_ads.optimal import augment, best_path, best_posted_prices, uniform_grid
+from mdbf_envs.joint_ads.valuations import ExpectedRevenue
 
 WHOLE_SQUARE = Staircase([(0.0, 0.0)])
 """Always sell, at price zero: the mechanism posted before any data."""
@@ -215,14 +217,32 @@ class PathLearning:
         return Staircase.from_path(self.sample_path())
 
 
-def play(learner, values: ArrayLike) -> np.ndarray:
-    """Run ``learner`` on a valuation sequence; returns its revenue in each round, ``(T,)``."""
+@dataclass(frozen=True)
+class PlayResult:
+    """Per-round revenue of a learner: realised and, where the law is known, expected."""
+
+    realised: np.ndarray  # (T,) Rev(M_t, v_t)
+    expected: np.ndarray | None  # (T,) E_{D_t}[Rev(M_t, V)]
+
+
+def play(learner, values: ArrayLike, expected: ExpectedRevenue | None = None) -> PlayResult:
+    """Run ``learner`` on a valuation sequence, recording its revenue in each round.
+
+    Args:
+        learner: anything with ``post()`` and ``update(v)``.
+        values: the ``(T, 2)`` valuations, revealed one round at a time.
+        expected: (t, mechanism) -> expected revenue under round t's law, for pseudo-regret.
+    """
     v = check_valuations(values)
-    revenue = np.empty(len(v))
+    realised = np.empty(len(v))
+    mean = np.empty(len(v)) if expected is not None else None
     for t in range(len(v)):
-        revenue[t] = learner.post().payments(v[t : t + 1]).sum()
+        mech = learner.post()
+        realised[t] = mech.payments(v[t : t + 1]).sum()
+        if mean is not None:
+            mean[t] = expected(t, mech)
         learner.update(v[t])
-    return revenue
+    return PlayResult(realised, mean)
 
 
 def hindsight_revenue(values: ArrayLike, rounds: ArrayLike) -> np.ndarray:

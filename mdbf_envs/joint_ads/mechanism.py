@@ -110,6 +110,17 @@ class Staircase:
     def __repr__(self) -> str:
         return f"Staircase({self.corners.tolist()})"
 
+    def boundary(self) -> np.ndarray:
+        """The complete path of the region: from (a_1, 1) down and right through every corner
+        to (1, b_K), as ``(L, 2)`` nodes (empty for the empty region)."""
+        c = self.corners
+        if len(c) == 0:
+            return np.zeros((0, 2))
+        steps = np.stack([c, np.c_[np.r_[c[1:, 0], 1.0], c[:, 1]]], axis=1).reshape(-1, 2)
+        nodes = np.r_[[[c[0, 0], 1.0]], steps]
+        keep = np.r_[True, np.any(np.diff(nodes, axis=0) != 0, axis=1)]
+        return nodes[keep]
+
     def price1_at(self, v2: np.ndarray) -> np.ndarray:
         """min{a_k : b_k <= v2} (inf if none): a suffix of the corners, so its first a."""
         k = np.searchsorted(-self.corners[:, 1], -v2, side="left")  # first k with b_k <= v2

@@ -45,6 +45,26 @@ def decomposed_revenue(nodes: ArrayLike, v: ArrayLike, node_terms: bool = True) 
     return rev
 
 
+def expected_revenue_uniform(nodes: ArrayLike, box: ArrayLike) -> float:
+    """E[Rev(M_pi, V)] for V uniform on the box ``[[l1, h1], [l2, h2]]`` (Prop. 2, exact).
+
+    Each edge contributes iota(e) |R(e) cap box| / |box|; boundaries have no mass.
+    """
+    p = np.asarray(nodes, dtype=np.float64)
+    (l1, h1), (l2, h2) = np.asarray(box, dtype=np.float64)
+    if len(p) < 2:
+        return 0.0
+    (xa, ya), (xb, yb) = p[:-1].T, p[1:].T
+
+    def overlap(lo, hi, a, b):
+        return np.clip(np.minimum(hi, b) - np.maximum(lo, a), 0, None)
+
+    vertical = xa == xb
+    w_v = xa * overlap(xa, 1.0, l1, h1) * overlap(yb, ya, l2, h2)
+    w_h = ya * overlap(xa, xb, l1, h1) * overlap(ya, 1.0, l2, h2)
+    return float(np.where(vertical, w_v, w_h).sum() / ((h1 - l1) * (h2 - l2)))
+
+
 def edge_weights(nodes: ArrayLike, points: ArrayLike, weights: ArrayLike) -> np.ndarray:
     """w_V(e) = iota(e) P(V in R(e)) for a discrete V (Def. 4)."""
     return np.asarray(weights, dtype=np.float64) @ edge_terms(nodes, points)

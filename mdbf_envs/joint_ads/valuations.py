@@ -7,14 +7,20 @@ of the Bayesian optimal mechanism (the benchmark sup_M E[Rev(M)]).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.joint_ads.mechanism import check_valuations
+from mdbf_envs.joint_ads.mechanism import Staircase, check_valuations, revenue
 from mdbf_envs.joint_ads.optimal import best_path
+from mdbf_envs.joint_ads.paths import expected_revenue_uniform
+
+ExpectedRevenue = Callable[[int, Staircase], float]
+"""(round index t, posted mechanism) -> E_{D_t}[Rev(M, V)], exact."""
+UNIT_BOX = ((0.0, 1.0), (0.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -26,12 +32,16 @@ class Valuations:
     params: dict = field(default_factory=dict)
     bayes_revenue: float | None = None  # per-round sup_M E[Rev(M)] where the law is known
     hindsight_revenue: float | None = None  # exact total of the best fixed mechanism, if known
+    expected_revenue: ExpectedRevenue | None = None  # E_{D_t}[Rev(M)] where D_t is known
 
 
 def iid_uniform(T: int, rng: np.random.Generator) -> Valuations:
     """I.i.d. U[0, 1]^2. The optimum allocates iff v_1 + v_2 >= 1 (virtual values 2v - 1, paper
     2 Ex. 2) with expected revenue int_{s=1}^{2} (2 - s)^2 ds = 1/3."""
-    return Valuations(rng.random((T, 2)), "stochastic", {"law": "iid_uniform"}, bayes_revenue=1 / 3)
+    return Valuations(
+        rng.random((T, 2)), "stochastic", {"law": "iid_uniform"}, bayes_revenue=1 / 3,
+        expected_revenue=lambda t, m: expected_revenue_uniform(m.boundary(), UNIT_BOX),
+    )
 
 
 def correlated_uniform(T: int, rng: np.random.Generator, rho: float = 0.5) -> Valuations:
@@ -56,6 +66,7 @@ def finite_support(
     return Valuations(
         draws, "stochastic", {"law": "finite_support", "points": pts.tolist(), "probs": p.tolist()},
         bayes_revenue=best_path(pts, p).revenue,
+        expected_revenue=lambda t, m: float(p @ revenue(m, pts)),
     )
 
 
@@ -76,7 +87,10 @@ def equal_revenue(T: int, rng: np.random.Generator, n: int = 10, eps: float = 0.
     """I.i.d. draws from Example 1's equal-revenue instance."""
     pts, probs = equal_revenue_points(n, eps)
     out = finite_support(T, rng, pts, probs)
-    return Valuations(out.values, "stochastic", {"law": "equal_revenue", "n": n, "eps": eps}, out.bayes_revenue)
+    return Valuations(
+        out.values, "stochastic", {"law": "equal_revenue", "n": n, "eps": eps}, out.bayes_revenue,
+        expected_revenue=out.expected_revenue,
+    )
 
 
 def smooth_moving_box(
@@ -94,7 +108,10 @@ def smooth_moving_box(
     phase = 2 * np.pi * np.arange(T) / period
     corner = room * (0.5 + 0.5 * np.stack([np.cos(phase), np.sin(phase)], axis=1))
     return Valuations(
-        corner + side * rng.random((T, 2)), "smooth", {"law": "moving_box", "sigma": sigma, "period": period}
+        corner + side * rng.random((T, 2)), "smooth", {"law": "moving_box", "sigma": sigma, "period": period},
+        expected_revenue=lambda t, m: expected_revenue_uniform(
+            m.boundary(), np.stack([corner[t], corner[t] + side], axis=1)
+        ),
     )
 
 
@@ -146,6 +163,9 @@ def lower_bound_mixture(
     low = rng.random(T) < lam
     lo = np.where(low, LOW_SQUARE[0], HIGH_SQUARE[0])[:, None]
     values = lo + 0.25 * rng.random((T, 2))
+    low_box, high_box = (LOW_SQUARE, LOW_SQUARE), (HIGH_SQUARE, HIGH_SQUARE)
     return Valuations(
-        values, "smooth", {"law": "lower_bound_mixture", "lambda": lam}, bayes_revenue=max(0.5, 1.5 * (1 - lam))
+        values, "smooth", {"law": "lower_bound_mixture", "lambda": lam}, bayes_revenue=max(0.5, 1.5 * (1 - lam)),
+        expected_revenue=lambda t, m: lam * expected_revenue_uniform(m.boundary(), low_box)
+        + (1 - lam) * expected_revenue_uniform(m.boundary(), high_box),
     )
