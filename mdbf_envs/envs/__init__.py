@@ -1,0 +1,1 @@
+"""PettingZoo environments and Gymnasium single-agent views."""

@@ -1,0 +1,116 @@
+"""Gymnasium single-agent views: one controlled agent, the others follow given policies.
+
+The controlled agent's action is a *deviation from truthful play*, a in [-1, 1]: VCG-Learn
+reports Y_it = X_it + ``deviation_scale`` a and Joint Ads bids v_i + ``deviation_scale`` a, both
+clipped to the inner env's action bounds. a = 0 is truthful, so a policy starts from the
+theorems' benchmark and the action space is the symmetric Box SB3 recommends.
+
+A policy for the other agents is any callable ``policy(env, agent, obs, rng) -> action`` in the
+inner ParallelEnv's action space (see :mod:`baselines.strategies`); the default is truthful.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from pettingzoo import ParallelEnv
+
+from mdbf_envs.envs.joint_ads import JointAdsParallelEnv
+from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
+
+Policy = Callable[[ParallelEnv, str, np.ndarray, np.random.Generator], Any]
+
+
+def truthful(env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Report the realised value (VCG-Learn) or bid the value (Joint Ads)."""
+    return env.truthful_action(agent)
+
+
+class SingleAgentView(gym.Env):
+    """A ParallelEnv seen by one agent (base class; subclasses fix the inner env class).
+
+    Args:
+        agent: the controlled agent (default: the first of ``possible_agents``).
+        others: one policy for every other agent, or a mapping agent -> policy.
+        deviation_scale: the report/bid moves by at most this much from truthful.
+        render_mode: passed to the inner env.
+        **env_kwargs: the inner env's arguments.
+    """
+
+    parallel_env_class: type = ParallelEnv
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 4}
+
+    def __init__(
+        self,
+        agent: str | None = None,
+        others: Policy | Mapping[str, Policy] | None = None,
+        deviation_scale: float = 1.0,
+        render_mode: str | None = None,
+        **env_kwargs: Any,
+    ):
+        self.inner = self.parallel_env_class(render_mode=render_mode, **env_kwargs)
+        self.render_mode = render_mode
+        self.agent = self.inner.possible_agents[0] if agent is None else agent
+        if self.agent not in self.inner.possible_agents:
+            raise ValueError(f"unknown agent {self.agent!r}; agents: {self.inner.possible_agents}")
+        if not np.isfinite(deviation_scale) or deviation_scale <= 0:
+            raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
+        self.deviation_scale = float(deviation_scale)
+        rest = [a for a in self.inner.possible_agents if a != self.agent]
+        if others is None or callable(others):
+            self.others = {a: others or truthful for a in rest}
+        else:
+            unknown = set(others) - set(rest)
+            if unknown:
+                raise ValueError(f"policies for unknown agents {sorted(unknown)}; others: {rest}")
+            self.others = {a: others.get(a, truthful) for a in rest}
+        self.observation_space = self.inner.observation_space(self.agent)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
+        self._obs: dict[str, np.ndarray] = {}
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        inner_seed = int(self.np_random.integers(2**31 - 1))
+        self._obs, infos = self.inner.reset(seed=inner_seed, options=options)
+        return self._obs[self.agent], infos[self.agent]
+
+    def action_to_inner(self, action: Any) -> np.ndarray:
+        """The inner env's action for a deviation a in [-1, 1] (validated, never clipped)."""
+        a = np.asarray(action, dtype=np.float64).reshape(-1)
+        if a.shape != (1,) or not np.isfinite(a[0]) or not -1 <= a[0] <= 1:
+            raise ValueError(f"action = {a.tolist()} must be one number in [-1, 1]")
+        space = self.inner.action_space(self.agent)
+        truthful_action = self.inner.truthful_action(self.agent)
+        return np.clip(truthful_action + self.deviation_scale * np.float32(a), space.low, space.high)
+
+    def step(self, action: Any):
+        if not self.inner.agents:
+            raise RuntimeError("the episode is over: call reset() before step()")
+        actions = {self.agent: self.action_to_inner(action)}
+        for other, policy in self.others.items():
+            if other in self.inner.agents:
+                actions[other] = policy(self.inner, other, self._obs[other], self.np_random)
+        obs, rewards, terms, truncs, infos = self.inner.step(actions)
+        self._obs = obs
+        return obs[self.agent], rewards[self.agent], terms[self.agent], truncs[self.agent], infos[self.agent]
+
+    def render(self):
+        return self.inner.render()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class VCGLearnSingleAgentEnv(SingleAgentView):
+    """One agent's view of :class:`VCGLearnParallelEnv` (``mdbf_envs/VCGLearn-v0``)."""
+
+    parallel_env_class = VCGLearnParallelEnv
+
+
+class JointAdsSingleAgentEnv(SingleAgentView):
+    """One buyer's view of :class:`JointAdsParallelEnv` (``mdbf_envs/JointAds-v0``)."""
+
+    parallel_env_class = JointAdsParallelEnv

@@ -1,0 +1,332 @@
+# noqa: D212, D415
+"""
+# VCG-Learn
+
+| Creation | `mdbf_envs.vcg_learn_v0.parallel_env()`, `pettingzoo.make("parallel", "mdbf_envs/vcg_learn-v0")` |
+|---|---|
+| Agents | the scenario's agents that take part by realisations (bidders are configuration) |
+| Action | `Box(report_low, report_high, (1,))`: the report Y_it for the allocation just experienced |
+| Reward | u_it = v_i(omega_t) - p_it (expected, the paper's objective) or X_it - p_it (realised) |
+
+Each step is one round of paper 1's repeated mechanism: the mechanism has chosen omega_t and
+prices p_it; every agent has experienced its allocation s_i(omega_t) and realised X_it (both in
+its observation); the agents' actions are their reports Y_it, which the mechanism learns from
+before choosing round t + 1. The episode ends (truncation) after ``horizon`` rounds.
+
+### Observation (float32 vector, see :meth:`VCGLearnParallelEnv.observation_layout`)
+Own realised value X_it and price p_it; explore flag; bracket q; position in the bracket over
+its length; t / T; one-hot own allocation; per allocation the agent's own count (over T) and
+mean of realised values and of its reports, and (when the mechanism exposes them) the count
+(over T) and mean of the reports the mechanism holds about it; then what the mechanism
+publishes (``publish``: "prices" adds every agent's price, "outcome" every agent's one-hot
+allocation). Nothing private to another agent (values, realisations, reports) is shown.
+
+### Info
+Own figures: ``utility``, ``realised_utility``, ``price``, ``allocation``, ``explore``,
+``bracket`` and ``regret`` (own cumulative R_iT against VCG, an analysis figure the agent could
+not compute). With ``designer_info=True`` also ``designer``: welfare, seller and all-agents
+regrets (the designer's view, off by default).
+
+### Version History
+* v0: initial release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+from pettingzoo.utils.conversions import parallel_to_aec_wrapper
+from pettingzoo.utils.wrappers import OrderEnforcingWrapper
+
+from mdbf_envs.envs.render import finish, new_figure
+from mdbf_envs.mechanisms.schedule import exploit_length
+from mdbf_envs.mechanisms.vcg_learn import Round
+from mdbf_envs.regret import RegretAccount
+from mdbf_envs.registry import make_mechanism, make_scenario
+from mdbf_envs.scenario import Scenario
+
+REWARD_MODES = ("expected", "realised")
+PUBLISHABLE = ("prices", "outcome")
+
+
+class VCGLearnParallelEnv(ParallelEnv):
+    """Paper 1's repeated mechanism as a PettingZoo ParallelEnv (module docstring has details).
+
+    Args:
+        scenario: a registered scenario name or a :class:`Scenario`.
+        scenario_kwargs: builder arguments for a named scenario.
+        mechanism: a registered mechanism name ("vcg_learn", "pay_your_estimate", or yours).
+        zeta, f, g: VCG-Learn's options (passed on to the mechanism).
+        horizon: T, rounds per episode (``max_cycles`` is accepted as PettingZoo's alias).
+        bids: agent name -> bid table b_i for agents that take part by bids; they are not
+            environment agents.
+        reward_mode: "expected" (v_i(omega_t) - p_it) or "realised" (X_it - p_it).
+        publish: what else every agent sees: "prices", "outcome".
+        report_bounds: bounds of the report space (realised values are unbounded for Gaussian
+            noise; the default covers >6 sd of every built-in scenario).
+        designer_info: add the designer's global regrets to every agent's info.
+        mechanism_kwargs: further arguments for the mechanism factory.
+        render_mode: None, "rgb_array" or "human".
+    """
+
+    metadata = {"name": "vcg_learn_v0", "render_modes": ["rgb_array", "human"], "render_fps": 4, "is_parallelizable": True}
+
+    def __init__(
+        self,
+        scenario: str | Scenario = "single_item",
+        scenario_kwargs: Mapping[str, Any] | None = None,
+        mechanism: str = "vcg_learn",
+        zeta: str = "opt",
+        f: str = "mean",
+        g: str = "mean",
+        horizon: int = 2000,
+        bids: Mapping[str, Sequence[float]] | None = None,
+        reward_mode: str = "expected",
+        publish: Sequence[str] = (),
+        report_bounds: tuple[float, float] = (-5.0, 6.0),
+        designer_info: bool = False,
+        mechanism_kwargs: Mapping[str, Any] | None = None,
+        max_cycles: int | None = None,
+        render_mode: str | None = None,
+    ):
+        self.scenario = sc = make_scenario(scenario, scenario_kwargs)
+        self.horizon = int(horizon if max_cycles is None else max_cycles)
+        if self.horizon < 1:
+            raise ValueError(f"horizon = {self.horizon} must be >= 1")
+        if reward_mode not in REWARD_MODES:
+            raise ValueError(f"reward_mode = {reward_mode!r}; use one of {REWARD_MODES}")
+        unknown = set(publish) - set(PUBLISHABLE)
+        if unknown:
+            raise ValueError(f"publish has unknown items {sorted(unknown)}; use {PUBLISHABLE}")
+        low, high = map(float, report_bounds)
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"report_bounds = {report_bounds} must be finite with low < high")
+        bids = dict(bids or {})
+        for name in bids:
+            if name not in sc.agent_names:
+                raise ValueError(f"bids name unknown agent {name!r}; agents: {sc.agent_names}")
+        self.mechanism = make_mechanism(
+            mechanism, sc, zeta=zeta, f=f, g=g,
+            bids={sc.agent_names.index(a): b for a, b in bids.items()}, **dict(mechanism_kwargs or {}),
+        )
+        if getattr(self.mechanism, "replications", 1) != 1:
+            raise ValueError("environments run one replication; do not pass replications")
+        self.reward_mode, self.publish, self.designer_info = reward_mode, tuple(publish), designer_info
+        self.render_mode = render_mode
+        self._reporting = np.array([a not in bids for a in sc.agent_names])
+        self._index = {a: i for i, a in enumerate(sc.agent_names) if a not in bids}
+        self.possible_agents = list(self._index)
+        if not self.possible_agents:
+            raise ValueError("every agent bids: there is no agent left to act")
+        self._holds = hasattr(self.mechanism, "counts") and hasattr(self.mechanism, "sums")
+        self._layout = self._make_layout()
+        size = sum(stop - start for start, stop in self._layout.values())
+        self.observation_spaces = {
+            a: spaces.Box(-np.inf, np.inf, (size,), np.float32) for a in self.possible_agents
+        }
+        self.action_spaces = {a: spaces.Box(low, high, (1,), np.float32) for a in self.possible_agents}
+        self.agents: list[str] = []
+        self._np_random: np.random.Generator | None = None
+
+    # ---- spaces -------------------------------------------------------------------------
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Box:
+        return self.action_spaces[agent]
+
+    def _make_layout(self) -> dict[str, tuple[int, int]]:
+        sc = self.scenario
+        n_alloc, layout, at = sc.n_allocations, {}, 0
+        fields = [("realised", 1), ("price", 1), ("explore", 1), ("bracket", 1), ("bracket_progress", 1),
+                  ("time", 1), ("allocation", n_alloc), ("own_count", n_alloc), ("own_mean", n_alloc),
+                  ("report_count", n_alloc), ("report_mean", n_alloc)]
+        if self._holds:
+            fields += [("held_count", n_alloc), ("held_mean", n_alloc)]
+        if "prices" in self.publish:
+            fields.append(("all_prices", sc.n_agents))
+        if "outcome" in self.publish:
+            fields.append(("all_allocations", sc.n_agents * n_alloc))
+        for name, width in fields:
+            layout[name] = (at, at + width)
+            at += width
+        return layout
+
+    def observation_layout(self) -> dict[str, tuple[int, int]]:
+        """Field name -> (start, stop) slice of the observation vector."""
+        return dict(self._layout)
+
+    def decode(self, observation: np.ndarray) -> dict[str, np.ndarray]:
+        """Split an observation into its named fields (for scripted strategies)."""
+        return {k: observation[a:b] for k, (a, b) in self._layout.items()}
+
+    # ---- episode ------------------------------------------------------------------------
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        if seed is not None or self._np_random is None:
+            self._np_random, _ = seeding.np_random(seed)
+        sc = self.scenario
+        n, n_alloc = sc.n_agents, sc.n_allocations
+        self.mechanism.reset()
+        self.account = RegretAccount(sc, 1, getattr(self.mechanism, "optimizer", None))
+        self._own_count = np.zeros((n, n_alloc))
+        self._own_sum = np.zeros((n, n_alloc))
+        self._report_count = np.zeros((n, n_alloc))
+        self._report_sum = np.zeros((n, n_alloc))
+        self._history: list[tuple[float, float]] = []
+        self.agents = list(self.possible_agents)
+        self._begin_round()
+        return self._observations(), {a: {} for a in self.agents}
+
+    def _begin_round(self) -> None:
+        """Propose round t and let every agent experience it."""
+        self._round: Round = self.mechanism.propose()
+        self._realised = self.scenario.realise(self._round.outcome, self._np_random)[0]
+        s = self.scenario.outcomes[self._round.outcome[0]]
+        agents = np.arange(self.scenario.n_agents)
+        self._own_count[agents, s] += 1
+        self._own_sum[agents, s] += self._realised
+
+    def _observations(self) -> dict[str, np.ndarray]:
+        sc, rnd, T = self.scenario, self._round, self.horizon
+        s = sc.outcomes[rnd.outcome[0]]
+        prices = rnd.prices[0]
+        clock = getattr(self.mechanism, "clock", None)
+        length = clock.K + exploit_length(max(clock.bracket, 1), clock.K) if clock is not None else 1
+        position = clock.position if clock is not None else 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            own_mean = np.nan_to_num(self._own_sum / self._own_count)
+            report_mean = np.nan_to_num(self._report_sum / self._report_count)
+            if self._holds:
+                held_count = self.mechanism.counts[0]
+                held_mean = np.nan_to_num(self.mechanism.sums[0] / held_count)
+        one_hot = np.eye(sc.n_allocations)[s]
+        obs = {}
+        for agent, i in self._index.items():
+            parts = [[self._realised[i], prices[i], float(rnd.explore), float(rnd.bracket),
+                      position / length, rnd.t / T], one_hot[i],
+                     self._own_count[i] / T, own_mean[i], self._report_count[i] / T, report_mean[i]]
+            if self._holds:
+                parts += [held_count[i] / T, held_mean[i]]
+            if "prices" in self.publish:
+                parts.append(prices)
+            if "outcome" in self.publish:
+                parts.append(one_hot.ravel())
+            obs[agent] = np.concatenate(parts).astype(np.float32)
+        return obs
+
+    def _check_actions(self, actions: Mapping[str, Any]) -> np.ndarray:
+        extra = set(actions) - set(self.agents)
+        if extra:
+            raise KeyError(f"actions for unknown or finished agents {sorted(extra)}; live agents: {self.agents}")
+        missing = set(self.agents) - set(actions)
+        if missing:
+            raise KeyError(f"no action for agents {sorted(missing)}")
+        reports = self._realised.copy()  # bidders' entries are ignored by the mechanism
+        for agent, action in actions.items():
+            a = np.asarray(action, dtype=np.float64).reshape(-1)
+            space = self.action_spaces[agent]
+            if a.shape != (1,) or not np.all(np.isfinite(a)):
+                raise ValueError(f"action of {agent} = {a.tolist()} must be one finite number")
+            if not (space.low[0] <= a[0] <= space.high[0]):
+                raise ValueError(f"action of {agent} = {a[0]} is outside the report space [{space.low[0]}, {space.high[0]}]")
+            reports[self._index[agent]] = a[0]
+        return reports
+
+    def step(self, actions: Mapping[str, Any]):
+        if not self.agents:
+            if actions:
+                raise RuntimeError("the episode is over: call reset() before step()")
+            return {}, {}, {}, {}, {}
+        reports = self._check_actions(actions)
+        rnd, sc = self._round, self.scenario
+        s = sc.outcomes[rnd.outcome[0]]
+        reporting = np.flatnonzero(self._reporting)
+        self._report_count[reporting, s[reporting]] += 1
+        self._report_sum[reporting, s[reporting]] += reports[reporting]
+        self.mechanism.observe(reports[None, :])
+        utilities = self.account.record(rnd.outcome, rnd.prices)
+        realised_utility = self._realised - rnd.prices[0]
+        reward_of = utilities.agents[0] if self.reward_mode == "expected" else realised_utility
+        rewards = {a: float(reward_of[i]) for a, i in self._index.items()}
+        infos = {}
+        for a, i in self._index.items():
+            infos[a] = {
+                "utility": float(utilities.agents[0, i]), "realised_utility": float(realised_utility[i]),
+                "price": float(rnd.prices[0, i]), "allocation": int(s[i]), "explore": bool(rnd.explore),
+                "bracket": int(rnd.bracket), "regret": float(self.account.agents[0, i]),
+            }
+            if self.designer_info:
+                infos[a]["designer"] = self.designer_view()
+        if self.render_mode is not None:
+            self._history.append((float(self.account.welfare[0]), float(self.account.seller[0])))
+        done = rnd.t >= self.horizon
+        terminations = {a: False for a in self.agents}
+        truncations = {a: done for a in self.agents}
+        if done:
+            observations = self._observations()
+            self.agents = []
+        else:
+            self._begin_round()
+            observations = self._observations()
+        if self.render_mode == "human":
+            self.render()
+        return observations, rewards, terminations, truncations, infos
+
+    def designer_view(self) -> dict[str, float]:
+        """Global regrets so far: welfare R_t, seller R_0t, all agents R^a_t."""
+        acc = self.account
+        return {"welfare_regret": float(acc.welfare[0]), "seller_regret": float(acc.seller[0]),
+                "all_agents_regret": float(acc.all_agents[0])}
+
+    def truthful_action(self, agent: str) -> np.ndarray:
+        """The truthful report Y_it = X_it (within the report bounds) for the current round."""
+        space = self.action_spaces[agent]
+        return np.clip(np.float32([self._realised[self._index[agent]]]), space.low, space.high)
+
+    # ---- rendering ----------------------------------------------------------------------
+    def render(self):
+        if self.render_mode is None:
+            return None
+        est = self.mechanism.estimates() if hasattr(self.mechanism, "estimates") else None
+        fig = new_figure(self.render_mode, (9, 3.6))
+        ax1, ax2 = fig.subplots(1, 2)
+        if self._history:
+            hist = np.array(self._history)
+            ax1.plot(hist[:, 0], label="welfare $R_t$")
+            ax1.plot(hist[:, 1], label="seller $R_{0t}$")
+            ax1.legend(fontsize=8)
+        ax1.set(title=f"round {self._round.t} / {self.horizon}, bracket {self._round.bracket}", xlabel="round")
+        sc = self.scenario
+        x = np.arange(sc.n_agents)
+        if est is not None:
+            for k, label in enumerate(sc.allocations):
+                ax2.errorbar(x + 0.1 * k, est.mean[0, :, k], yerr=[est.mean[0, :, k] - est.lower[0, :, k],
+                             est.upper[0, :, k] - est.mean[0, :, k]], fmt="o", ms=3, label=f"{label} (est.)")
+                ax2.plot(x + 0.1 * k, sc.mean[:, k], "k_", ms=8)
+            ax2.set_ylim(-0.5, 1.5)
+            ax2.legend(fontsize=7)
+        ax2.set(title="estimates (bars) vs true means (-)", xlabel="agent")
+        return finish(fig, self.render_mode)
+
+    def close(self) -> None:
+        pass
+
+
+def parallel_env(**kwargs) -> VCGLearnParallelEnv:
+    """The ParallelEnv."""
+    return VCGLearnParallelEnv(**kwargs)
+
+
+def raw_env(**kwargs):
+    """The AEC env, converted from the ParallelEnv."""
+    return parallel_to_aec_wrapper(VCGLearnParallelEnv(**kwargs))
+
+
+def env(**kwargs):
+    """The AEC env with PettingZoo's order-enforcing wrapper."""
+    return OrderEnforcingWrapper(raw_env(**kwargs))

@@ -1,0 +1,19 @@
+"""Deliberately non-truthful mechanisms, to show that the audit can find a manipulation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mdbf_envs.mechanisms.vcg_learn import Estimates, VCGLearn
+
+
+class PayYourEstimate(VCGLearn):
+    """VCG-Learn's allocation, but each agent pays the mechanism's mean estimate of its own
+    value for what it gets, p_it = v-bar_it(s_i(omega_t)) (first-price-like).
+
+    Truthful reports are IR in expectation, but under-reporting lowers the estimate and so the
+    price: shading is profitable. Not from either paper; a control for the truthfulness audit.
+    """
+
+    def prices(self, est: Estimates, outcome: np.ndarray) -> np.ndarray:
+        return self.optimizer.agent_values(est.mean, outcome)
