@@ -24,6 +24,11 @@ from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
 Policy = Callable[[ParallelEnv, str, np.ndarray, np.random.Generator], Any]
 
 
+def deviation_to_action(truthful_action: np.ndarray, deviation: np.ndarray, scale: float, low, high) -> np.ndarray:
+    """The inner action for a deviation a: clip(truthful + scale a, low, high)."""
+    return np.clip(truthful_action + scale * deviation, low, high)
+
+
 def truthful(env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Report the realised value (VCG-Learn) or bid the value (Joint Ads)."""
     return env.truthful_action(agent)
@@ -84,7 +89,7 @@ class SingleAgentView(gym.Env):
             raise ValueError(f"action = {a.tolist()} must be one number in [-1, 1]")
         space = self.inner.action_space(self.agent)
         truthful_action = self.inner.truthful_action(self.agent)
-        return np.clip(truthful_action + self.deviation_scale * np.float32(a), space.low, space.high)
+        return deviation_to_action(truthful_action, np.float32(a), self.deviation_scale, space.low, space.high)
 
     def step(self, action: Any):
         if not self.inner.agents:

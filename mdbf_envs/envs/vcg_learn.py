@@ -44,14 +44,13 @@ from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
 from mdbf_envs.envs.render import finish, new_figure
-from mdbf_envs.mechanisms.schedule import exploit_length
+from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
 from mdbf_envs.mechanisms.vcg_learn import Round
 from mdbf_envs.regret import RegretAccount
 from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.scenario import Scenario
 
 REWARD_MODES = ("expected", "realised")
-PUBLISHABLE = ("prices", "outcome")
 
 
 class VCGLearnParallelEnv(ParallelEnv):
@@ -100,9 +99,6 @@ class VCGLearnParallelEnv(ParallelEnv):
             raise ValueError(f"horizon = {self.horizon} must be >= 1")
         if reward_mode not in REWARD_MODES:
             raise ValueError(f"reward_mode = {reward_mode!r}; use one of {REWARD_MODES}")
-        unknown = set(publish) - set(PUBLISHABLE)
-        if unknown:
-            raise ValueError(f"publish has unknown items {sorted(unknown)}; use {PUBLISHABLE}")
         low, high = map(float, report_bounds)
         if not (np.isfinite(low) and np.isfinite(high) and low < high):
             raise ValueError(f"report_bounds = {report_bounds} must be finite with low < high")
@@ -116,18 +112,17 @@ class VCGLearnParallelEnv(ParallelEnv):
         )
         if getattr(self.mechanism, "replications", 1) != 1:
             raise ValueError("environments run one replication; do not pass replications")
-        self.reward_mode, self.publish, self.designer_info = reward_mode, tuple(publish), designer_info
+        self.reward_mode, self.designer_info = reward_mode, designer_info
         self.render_mode = render_mode
         self._reporting = np.array([a not in bids for a in sc.agent_names])
         self._index = {a: i for i, a in enumerate(sc.agent_names) if a not in bids}
         self.possible_agents = list(self._index)
         if not self.possible_agents:
             raise ValueError("every agent bids: there is no agent left to act")
-        self._holds = hasattr(self.mechanism, "counts") and hasattr(self.mechanism, "sums")
-        self._layout = self._make_layout()
-        size = sum(stop - start for start, stop in self._layout.values())
+        holds = hasattr(self.mechanism, "counts") and hasattr(self.mechanism, "sums")
+        self.observer = ObservationBuilder(sc, self.horizon, publish, holds)
         self.observation_spaces = {
-            a: spaces.Box(-np.inf, np.inf, (size,), np.float32) for a in self.possible_agents
+            a: spaces.Box(-np.inf, np.inf, (self.observer.size,), np.float32) for a in self.possible_agents
         }
         self.action_spaces = {a: spaces.Box(low, high, (1,), np.float32) for a in self.possible_agents}
         self.agents: list[str] = []
@@ -140,43 +135,21 @@ class VCGLearnParallelEnv(ParallelEnv):
     def action_space(self, agent: str) -> spaces.Box:
         return self.action_spaces[agent]
 
-    def _make_layout(self) -> dict[str, tuple[int, int]]:
-        sc = self.scenario
-        n_alloc, layout, at = sc.n_allocations, {}, 0
-        fields = [("realised", 1), ("price", 1), ("explore", 1), ("bracket", 1), ("bracket_progress", 1),
-                  ("time", 1), ("allocation", n_alloc), ("own_count", n_alloc), ("own_mean", n_alloc),
-                  ("report_count", n_alloc), ("report_mean", n_alloc)]
-        if self._holds:
-            fields += [("held_count", n_alloc), ("held_mean", n_alloc)]
-        if "prices" in self.publish:
-            fields.append(("all_prices", sc.n_agents))
-        if "outcome" in self.publish:
-            fields.append(("all_allocations", sc.n_agents * n_alloc))
-        for name, width in fields:
-            layout[name] = (at, at + width)
-            at += width
-        return layout
-
     def observation_layout(self) -> dict[str, tuple[int, int]]:
         """Field name -> (start, stop) slice of the observation vector."""
-        return dict(self._layout)
+        return self.observer.layout()
 
     def decode(self, observation: np.ndarray) -> dict[str, np.ndarray]:
         """Split an observation into its named fields (for scripted strategies)."""
-        return {k: observation[a:b] for k, (a, b) in self._layout.items()}
+        return self.observer.decode(observation)
 
     # ---- episode ------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None):
         if seed is not None or self._np_random is None:
             self._np_random, _ = seeding.np_random(seed)
-        sc = self.scenario
-        n, n_alloc = sc.n_agents, sc.n_allocations
         self.mechanism.reset()
-        self.account = RegretAccount(sc, 1, getattr(self.mechanism, "optimizer", None))
-        self._own_count = np.zeros((n, n_alloc))
-        self._own_sum = np.zeros((n, n_alloc))
-        self._report_count = np.zeros((n, n_alloc))
-        self._report_sum = np.zeros((n, n_alloc))
+        self.account = RegretAccount(self.scenario, 1, getattr(self.mechanism, "optimizer", None))
+        self.tallies = AgentTallies(1, self.scenario)
         self._history: list[tuple[float, float]] = []
         self.agents = list(self.possible_agents)
         self._begin_round()
@@ -185,39 +158,13 @@ class VCGLearnParallelEnv(ParallelEnv):
     def _begin_round(self) -> None:
         """Propose round t and let every agent experience it."""
         self._round: Round = self.mechanism.propose()
-        self._realised = self.scenario.realise(self._round.outcome, self._np_random)[0]
-        s = self.scenario.outcomes[self._round.outcome[0]]
-        agents = np.arange(self.scenario.n_agents)
-        self._own_count[agents, s] += 1
-        self._own_sum[agents, s] += self._realised
+        realised = self.scenario.realise(self._round.outcome, self._np_random)
+        self.tallies.experience(self.scenario.outcomes[self._round.outcome], realised)
+        self._realised = realised[0]
 
     def _observations(self) -> dict[str, np.ndarray]:
-        sc, rnd, T = self.scenario, self._round, self.horizon
-        s = sc.outcomes[rnd.outcome[0]]
-        prices = rnd.prices[0]
-        clock = getattr(self.mechanism, "clock", None)
-        length = clock.K + exploit_length(max(clock.bracket, 1), clock.K) if clock is not None else 1
-        position = clock.position if clock is not None else 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            own_mean = np.nan_to_num(self._own_sum / self._own_count)
-            report_mean = np.nan_to_num(self._report_sum / self._report_count)
-            if self._holds:
-                held_count = self.mechanism.counts[0]
-                held_mean = np.nan_to_num(self.mechanism.sums[0] / held_count)
-        one_hot = np.eye(sc.n_allocations)[s]
-        obs = {}
-        for agent, i in self._index.items():
-            parts = [[self._realised[i], prices[i], float(rnd.explore), float(rnd.bracket),
-                      position / length, rnd.t / T], one_hot[i],
-                     self._own_count[i] / T, own_mean[i], self._report_count[i] / T, report_mean[i]]
-            if self._holds:
-                parts += [held_count[i] / T, held_mean[i]]
-            if "prices" in self.publish:
-                parts.append(prices)
-            if "outcome" in self.publish:
-                parts.append(one_hot.ravel())
-            obs[agent] = np.concatenate(parts).astype(np.float32)
-        return obs
+        obs = self.observer.build(self._round, self._realised[None], self.tallies, self.mechanism)[0]
+        return {agent: obs[i] for agent, i in self._index.items()}
 
     def _check_actions(self, actions: Mapping[str, Any]) -> np.ndarray:
         extra = set(actions) - set(self.agents)
@@ -245,9 +192,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         reports = self._check_actions(actions)
         rnd, sc = self._round, self.scenario
         s = sc.outcomes[rnd.outcome[0]]
-        reporting = np.flatnonzero(self._reporting)
-        self._report_count[reporting, s[reporting]] += 1
-        self._report_sum[reporting, s[reporting]] += reports[reporting]
+        self.tallies.report(s[None], reports[None], self._reporting)
         self.mechanism.observe(reports[None, :])
         utilities = self.account.record(rnd.outcome, rnd.prices)
         realised_utility = self._realised - rnd.prices[0]

@@ -1,0 +1,1 @@
+"""RL manipulators (stable-baselines3) and the truthfulness audit."""
