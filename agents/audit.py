@@ -78,14 +78,30 @@ class PolicyStrategy:
 
 
 def paired_gain(gains: np.ndarray) -> dict:
-    """Mean, standard error and 95% t-interval of paired gains, with a verdict."""
+    """Mean, standard error, 95% t-interval and two-sided t-test p-value of paired gains, with
+    the row's verdict (the interval excludes 0 or not)."""
     n = len(gains)
     mean = float(gains.mean())
     se = float(gains.std(ddof=1) / math.sqrt(n)) if n > 1 else float("inf")
     half = float(stats.t.ppf(0.975, n - 1) * se) if n > 1 and se > 0 else (0.0 if se == 0 else float("inf"))
     low, high = mean - half, mean + half
+    p_value = float(2 * stats.t.sf(abs(mean) / se, n - 1)) if 0 < se < float("inf") else 1.0
     verdict = "significant gain" if low > 0 else "significant loss" if high < 0 else "no significant gain"
-    return {"gain_mean": mean, "gain_se": se, "gain_ci95": [low, high], "n_pairs": n, "verdict": verdict}
+    return {"gain_mean": mean, "gain_se": se, "gain_ci95": [low, high], "p_value": p_value, "n_pairs": n,
+            "verdict": verdict}
+
+
+def holm(p_values: list[float], alpha: float = 0.05) -> list[bool]:
+    """Holm's step-down test: which hypotheses "gain = 0" are rejected with family-wise error
+    at most ``alpha`` over all rows (each row alone is tested at 5%, so among many rows some
+    per-row verdicts are false positives)."""
+    order = np.argsort(p_values)
+    reject = [False] * len(p_values)
+    for rank, k in enumerate(order):
+        if p_values[k] > alpha / (len(p_values) - rank):
+            break
+        reject[k] = True
+    return reject
 
 
 def theory_bound(cfg: AuditConfig, zeta: str, others_stationary: bool, mech: VCGLearn) -> tuple[float | None, str]:
@@ -164,6 +180,9 @@ def run(cfg: AuditConfig, out: Path) -> dict:
                 curves[(label, others, name)] = (curve - base_curve).mean(axis=1)
                 print(f"{label:>16} | others {others:>18} | {name:>18} | gain {row['gain_mean']:+8.3f} "
                       f"[{row['gain_ci95'][0]:+8.3f}, {row['gain_ci95'][1]:+8.3f}] | {row['verdict']}", flush=True)
+    tested = [r for r in rows if r["strategy"] != "truthful"]
+    for r, rejected in zip(tested, holm([r["p_value"] for r in tested])):
+        r["holm_significant"] = rejected
     report = {"config": {**asdict(cfg), "date": datetime.date.today().isoformat(),
                          "eval_seed": eval_seed, "search_seed": search_seed,
                          "seconds": round(time.time() - started, 1)},
@@ -186,16 +205,20 @@ def markdown(report: dict) -> str:
         f"({cfg['seconds']} s).",
         "",
         "Gain = E[U^pi_iT - U_iT], agent i's expected utility under the strategy minus under truthful "
-        "play, on the same draws; 95% t-interval.",
+        "play, on the same draws; 95% t-interval. The verdict reads each row's interval alone; "
+        "'Holm' marks rows whose gain stays significant after Holm's correction over all rows "
+        "(family-wise error 5%).",
         "",
-        "| mechanism | others | strategy | gain | 95% CI | truthful U_iT | theory bound | verdict |",
-        "|---|---|---|---:|---|---:|---:|---|",
+        "| mechanism | others | strategy | gain | 95% CI | truthful U_iT | theory bound | verdict | Holm |",
+        "|---|---|---|---:|---|---:|---:|---|---|",
     ]
     for r in report["rows"]:
         bound = "-" if r["theory_bound"] is None else f"{r['theory_bound']:.4g}"
+        holm_mark = {True: "yes", False: "no", None: "-"}[r.get("holm_significant")]
         lines.append(
             f"| {r['mechanism']} | {r['others']} | {r['strategy']} | {r['gain_mean']:+.3f} | "
-            f"[{r['gain_ci95'][0]:+.3f}, {r['gain_ci95'][1]:+.3f}] | {r['truthful_utility']:.2f} | {bound} | {r['verdict']} |"
+            f"[{r['gain_ci95'][0]:+.3f}, {r['gain_ci95'][1]:+.3f}] | {r['truthful_utility']:.2f} | {bound} | "
+            f"{r['verdict']} | {holm_mark} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -77,6 +77,15 @@ class PhaseShade:
 
 
 @dataclass(frozen=True)
+class OwnMean:
+    """Y = the agent's mean realised value for its current allocation over every round so far
+    (this one included): a lower-variance report than X, using only the agent's own data."""
+
+    def __call__(self, fields, rng):
+        return (fields["own_mean"] * fields["allocation"]).sum(-1).astype(np.float64)
+
+
+@dataclass(frozen=True)
 class Parametric:
     """Y = (1 + theta_0) X + theta_1 + explore (theta_2 + theta_3 X): a family that contains
     truthful play (theta = 0), scaling, shading and phase-timed lies. :func:`random_search`
@@ -101,6 +110,7 @@ def scripted() -> dict[str, object]:
         "noisy_0.2": Noisy(0.2),
         "explore_shade_0.3": PhaseShade(0.3, "explore"),
         "exploit_shade_0.3": PhaseShade(0.3, "exploit"),
+        "own_mean": OwnMean(),
     }
 
 

@@ -110,7 +110,7 @@ IR_CASES = [("etc", "lower", "upper"), ("etc", "mean", "mean")] + [
 ]
 
 
-@pytest.mark.parametrize("scenario", [paas(capacity=3), lower_bound(3, 5)], ids=["paas", "lb"])
+@pytest.mark.parametrize("scenario", [paas(capacity=3), lower_bound(3, 5), single_item(4)], ids=["paas", "lb", "item"])
 @pytest.mark.parametrize("zeta, f, g", IR_CASES)
 def test_instantaneous_ir_for_truthful_bidders(scenario, zeta, f, g):
     """Theorem 2.4 / 3.4: these (f, g) are instantaneously IR for bid agents (derived from
@@ -125,11 +125,11 @@ def test_instantaneous_ir_for_truthful_bidders(scenario, zeta, f, g):
 
 
 @pytest.mark.parametrize("f, g", PAIRS)
-def test_etc_truthful_bidding_is_pathwise_optimal(f, g):
+@pytest.mark.parametrize("sc", [paas(capacity=3), single_item(4)], ids=["paas", "item"])
+def test_etc_truthful_bidding_is_pathwise_optimal(f, g, sc):
     """Under ETC the other agents' data never depend on a bidder's bid (explore outcomes are
     fixed and noise is drawn per agent and round), so truthful bidding maximises the bidder's
-    utility on every path (spec A.12)."""
-    sc = paas(capacity=3)
+    utility on every path (spec A.12), also with known pairs (single item's "none")."""
 
     def utility(bid):
         mech = VCGLearn(sc, "etc", f, g, bids={1: bid})

@@ -164,6 +164,7 @@ class VCGLearnParallelEnv(ParallelEnv):
 
     def _observations(self) -> dict[str, np.ndarray]:
         obs = self.observer.build(self._round, self._realised[None], self.tallies, self.mechanism)[0]
+        obs = obs.astype(np.float32)
         return {agent: obs[i] for agent, i in self._index.items()}
 
     def _check_actions(self, actions: Mapping[str, Any]) -> np.ndarray:

@@ -85,7 +85,8 @@ class ObservationBuilder:
         return {k: observations[..., a:b] for k, (a, b) in self._layout.items()}
 
     def build(self, rnd: Round, realised: np.ndarray, tallies: AgentTallies, mechanism) -> np.ndarray:
-        """``(R, n, size)`` float32 observations of every agent for round ``rnd``.
+        """``(R, n, size)`` float64 observations of every agent for round ``rnd`` (the env casts
+        them to its float32 space; scripted strategies see full precision).
 
         The bracket position comes from the mechanism's ``clock`` (a :class:`BracketClock`)
         when it has one, and is 0 otherwise.
@@ -106,4 +107,4 @@ class ObservationBuilder:
             parts.append(np.broadcast_to(rnd.prices[:, None, :], (R, n, n)))
         if "outcome" in self.publish:
             parts.append(np.broadcast_to(one_hot.reshape(R, 1, -1), (R, n, one_hot[0].size)))
-        return np.concatenate(parts, axis=-1).astype(np.float32)
+        return np.concatenate(parts, axis=-1)

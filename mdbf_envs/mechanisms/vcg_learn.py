@@ -91,7 +91,11 @@ class VCGLearn:
     * ``sigma``: one sub-Gaussian constant for all agents, by default the scenario's largest
       over unknown pairs; under ETC this keeps every agent's width equal across allocations,
       which the truthfulness proof uses (paper 1, footnote 1).
-    * Known pairs and bidders (eq. 5) have zero width.
+    * Known pairs (e.g. the zero value of not being served) are never estimated. Under ETC they
+      get the agent's common width, as if observed exactly once per explore phase, so that
+      V-hat, V-bar and V-check still differ by a constant across outcomes when bidders and
+      realisation agents mix (with zero width a bidder would lose allocations to the others'
+      optimism). Under OPT they have zero width (spec Part C.4). Bidders have zero width (eq. 5).
 
     Args:
         scenario: the scenario; its true means are used only for ``known`` pairs.
@@ -202,13 +206,14 @@ class VCGLearn:
         sc = self.scenario
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.clip(self.sums / self.counts, 0.0, 1.0)  # clip the mean only (eq. 4)
-        width = confidence_width(
-            self.sigma, max(self.clock.exploit_rounds, 0), sc.n_allocations, self.counts
-        )
+        # Known pairs: under ETC, observed exactly once per explore phase (N = q, the agent's
+        # common width); under OPT, exact (zero width). Bidders: zero width (eq. 5).
+        counts = np.where(sc.known, self.clock.bracket, self.counts) if self.zeta == "etc" else self.counts
+        width = confidence_width(self.sigma, max(self.clock.exploit_rounds, 0), sc.n_allocations, counts)
         fixed = sc.known | self.bidder[:, None]
         fixed_values = np.where(self.bidder[None, :, None], self.bid_table, sc.mean)
         mean = np.where(fixed, fixed_values, mean)
-        width = np.where(fixed, 0.0, width)
+        width = np.where(self.bidder[:, None] | (sc.known & (self.zeta == "opt")), 0.0, width)
         if self.learn_seller_value:
             with np.errstate(invalid="ignore", divide="ignore"):
                 s_mean = self.seller_sums / self.seller_counts

@@ -1,0 +1,101 @@
+import json
+
+import numpy as np
+import pytest
+
+from agents.audit import AuditConfig, PolicyStrategy, paired_gain, run
+from baselines.strategies import PhaseShade, Scale, Shade, Truthful, as_policy, random_search
+from mdbf_envs import vcg_learn_v0
+from mdbf_envs.mechanisms import VCGLearn
+from mdbf_envs.mechanisms.toy import PayYourEstimate
+from mdbf_envs.rollout import rollout
+from mdbf_envs.scenarios import single_item
+
+
+def test_truthful_against_itself_gives_exactly_zero_gain():
+    mech = VCGLearn(single_item(), "opt", replications=8)
+    a = rollout(mech, 200, seed=3).utility
+    b = rollout(mech, 200, seed=3, strategies={0: Truthful()}).utility
+    np.testing.assert_array_equal(a, b)
+    assert paired_gain(b[:, 0] - a[:, 0]) == {
+        "gain_mean": 0.0, "gain_se": 0.0, "gain_ci95": [0.0, 0.0], "p_value": 1.0, "n_pairs": 8,
+        "verdict": "no significant gain",
+    }
+
+
+def test_holm_controls_the_family_and_matches_a_hand_computation():
+    from agents.audit import holm
+
+    assert holm([0.01, 0.04, 0.03, 0.005]) == [True, False, False, True]  # 0.005<=.0125, .01<=.0167, .03>.025
+    assert holm([0.2, 0.3]) == [False, False]
+
+
+def test_batched_rollout_equals_the_pettingzoo_env_step_by_step():
+    """The audit's evaluator shows agents the env's observations and pays the env's rewards."""
+    strategy = PhaseShade(0.2, "explore")
+    env = vcg_learn_v0.parallel_env(zeta="opt", horizon=150)
+    obs, _ = env.reset(seed=5)
+    total = 0.0
+    policy = as_policy(strategy)
+    while env.agents:
+        actions = {a: env.truthful_action(a) for a in env.agents}
+        actions["agent_2"] = policy(env, "agent_2", obs["agent_2"], np.random.default_rng(0))
+        obs, rewards, *_ = env.step(actions)
+        total += rewards["agent_2"]
+    as_float32 = lambda fields, rng: np.float32(strategy(fields, rng)).astype(np.float64)  # noqa: E731
+    res = rollout(VCGLearn(single_item(), "opt"), 150, seed=5, strategies={2: as_float32})
+    # the env's truthful reports are float32 too; compare to float32 precision
+    assert res.utility[0, 2] == pytest.approx(total, abs=1e-4)
+
+
+def test_audit_detects_a_known_profitable_manipulation():
+    """Under pay-your-estimate (first-price-like) shading lowers the price: a significant gain."""
+    mech = PayYourEstimate(single_item(), "opt", replications=32)
+    truthful = rollout(mech, 400, seed=1).utility[:, 0]
+    shaded = rollout(mech, 400, seed=1, strategies={0: Shade(0.2)}).utility[:, 0]
+    row = paired_gain(shaded - truthful)
+    assert row["verdict"] == "significant gain" and row["gain_ci95"][0] > 1
+    found, value = random_search(
+        lambda s: float((rollout(mech, 200, 2, {0: s}).utility[:, 0] - rollout(mech, 200, 2).utility[:, 0]).mean()),
+        8, np.random.default_rng(0),
+    )
+    assert value > 0 and found.theta != (0.0, 0.0, 0.0, 0.0)
+
+
+def test_etc_ignores_exploit_reports_so_exploit_lies_change_nothing():
+    mech = VCGLearn(single_item(), "etc", replications=4)
+    a = rollout(mech, 300, seed=0).utility
+    b = rollout(mech, 300, seed=0, strategies={0: PhaseShade(0.5, "exploit"), 3: Scale((2.0,))}).utility
+    c = rollout(mech, 300, seed=0, strategies={0: PhaseShade(0.5, "exploit")}).utility
+    np.testing.assert_array_equal(a, c)
+    assert not np.array_equal(a, b)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_quick_audit_output_schema_with_a_short_training(tmp_path):
+    cfg = AuditConfig(zetas=("etc",), others=("truthful",), horizon=60, train_steps=256, n_pairs=6,
+                      search_candidates=2, search_pairs=3)
+    report = run(cfg, tmp_path)
+    on_disk = json.loads((tmp_path / "audit.json").read_text())
+    assert on_disk == json.loads(json.dumps(report))
+    assert on_disk["config"]["horizon"] == 60 and on_disk["config"]["train_steps"] == 256
+    strategies = {r["strategy"] for r in on_disk["rows"]}
+    assert {"truthful", "ppo", "random_search", "shade_0.1", "explore_shade_0.3"} <= strategies
+    for r in on_disk["rows"]:
+        assert set(r) >= {"mechanism", "others", "strategy", "gain_mean", "gain_ci95", "n_pairs",
+                          "truthful_utility", "theory_bound", "verdict", "p_value"}
+        assert ("holm_significant" in r) == (r["strategy"] != "truthful")
+        low, high = r["gain_ci95"]
+        assert low <= r["gain_mean"] <= high and r["n_pairs"] == 6
+        assert r["theory_bound"] == 0.0  # ETC: truthful in expectation
+    assert "| vcg_learn:etc | truthful | ppo |" in (tmp_path / "audit.md").read_text()
+    assert (tmp_path / "audit_gain.png").stat().st_size > 0
+
+
+def test_policy_strategy_maps_actions_like_the_gym_view():
+    class Fixed:
+        def predict(self, obs, deterministic):
+            return np.full((len(obs), 1), 0.5, np.float32), None
+
+    fields = {"realised": np.array([[0.3], [5.9]]), "price": np.zeros((2, 1))}
+    np.testing.assert_allclose(PolicyStrategy(Fixed(), 0.4)(fields, None), [0.5, 6.0])

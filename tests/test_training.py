@@ -1,0 +1,55 @@
+import json
+
+import numpy as np
+import pytest
+
+from agents.shared_vec_env import SharedPolicyVecEnv
+from agents.train import Args, main, train
+from mdbf_envs import vcg_learn_v0
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("algo", ["ppo", "sac", "recurrent_ppo"])
+def test_training_smoke(algo, tmp_path):
+    args = Args(env_kwargs={"horizon": 40}, algo=algo, timesteps=200, n_envs=2, n_steps=64, batch_size=64,
+                others="explore_shade_0.3", progress_bar=False)
+    model = train(args, tmp_path)
+    assert (tmp_path / "model.zip").exists()
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["env_id"] == "mdbf_envs/VCGLearnOPT-v0" and config["seed"] == 0 and config["algo"] == algo
+    assert "torch" in config["versions"]
+    assert model.num_timesteps >= 200
+
+
+def test_training_cli_on_joint_ads(tmp_path):
+    main(["--env-id", "mdbf_envs/JointAds-v0", "--env-kwargs", '{"horizon": 30}', "--timesteps", "128",
+          "--n-envs", "2", "--n-steps", "64", "--batch-size", "64", "--no-progress-bar", "--out", str(tmp_path)])
+    assert (tmp_path / "JointAds-v0_ppo_seed0" / "model.zip").exists()
+
+
+def test_shared_vec_env_seeds_copies_apart_and_flags_truncation():
+    venv = SharedPolicyVecEnv(lambda: vcg_learn_v0.parallel_env(horizon=3), n_copies=2, seed=5)
+    n = len(venv.agents)
+    obs = venv.reset()
+    assert obs.shape == (2 * n, venv.observation_space.shape[0])
+    assert not np.array_equal(obs[:n], obs[n:])  # copies get different seeds
+    for step in range(3):
+        obs, rewards, dones, infos = venv.step(np.zeros((2 * n, 1)))
+    assert dones.all()
+    assert all(info["TimeLimit.truncated"] for info in infos)
+    assert all("terminal_observation" in info for info in infos)
+    # zero deviation is truthful: rewards equal the env's truthful rewards
+    env = vcg_learn_v0.parallel_env(horizon=3)
+    env.reset(seed=5)
+    for _ in range(3):
+        _, rew, *_ = env.step({a: env.truthful_action(a) for a in env.agents})
+    np.testing.assert_allclose(rewards[:n], [rew[a] for a in venv.agents], atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_parameter_shared_training_smoke(tmp_path):
+    from agents.train_shared import main as shared_main
+
+    report = shared_main(["--horizon", "30", "--timesteps", "128", "--eval-episodes", "1", "--no-progress-bar",
+                          "--out", str(tmp_path)])
+    assert len(report["mean_utility"]["learned"]) == 10
