@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mdbf_envs.scenario import Scenario
-from mdbf_envs.vcg import EnumeratedOutcomes, OutcomeOptimizer, VCGResult, seller_value_at, vcg
+from mdbf_envs.vcg import OutcomeOptimizer, VCGResult, seller_value_at, vcg
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class RegretAccount:
         self, scenario: Scenario, replications: int = 1, optimizer: OutcomeOptimizer | None = None
     ):
         self.scenario = scenario
-        self.optimizer = optimizer or EnumeratedOutcomes(scenario.outcomes)
+        self.optimizer = optimizer or scenario.space
         self.benchmark: VCGResult = vcg(scenario.mean, scenario.seller_value, self.optimizer)
         self.welfare = np.zeros(replications)
         self.seller = np.zeros(replications)

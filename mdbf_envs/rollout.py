@@ -71,7 +71,7 @@ def rollout(
     for t in range(horizon):
         rnd = mechanism.propose()
         realised = sc.realise(rnd.outcome, rng)
-        allocation = sc.outcomes[rnd.outcome]
+        allocation = sc.allocation_of(rnd.outcome)
         tallies.experience(allocation, realised)
         reports = realised.copy()
         if strategies:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.vcg import EnumeratedOutcomes
+
 NOISE_FAMILIES: tuple[str, ...] = ("gaussian", "bernoulli", "deterministic")
 """Value noise families; the index of a family is its code in :attr:`Scenario.noise`."""
 GAUSSIAN, BERNOULLI, DETERMINISTIC = range(3)
@@ -40,8 +42,11 @@ class Scenario:
     Attributes:
         name: identifier, used by the registry and in result files.
         allocations: labels of the allocation set S.
-        outcomes: ``(|Omega|, n)`` ints, ``outcomes[o, i] = s_i(omega_o)``.
-        seller_value: ``(|Omega|,)`` the seller's value v_0(omega) (negative = cost).
+        outcomes: ``(|Omega|, n)`` ints, ``outcomes[o, i] = s_i(omega_o)``; or an outcome space
+            object (e.g. :class:`mdbf_envs.assignment.AssignmentOutcomes`) for spaces too large
+            to enumerate. :attr:`space` is the outcome space either way.
+        seller_value: ``(|Omega|,)`` the seller's value v_0(omega) (negative = cost); a scalar
+            (constant v_0) with an outcome space object.
         mean: ``(n, |S|)`` expected values v_i(s) in [0, 1].
         noise: ``(n, |S|)`` noise family codes (index into :data:`NOISE_FAMILIES`).
         noise_sd: ``(n, |S|)`` standard deviation of the Gaussian family (ignored otherwise).
@@ -66,26 +71,36 @@ class Scenario:
     def __post_init__(self) -> None:
         put = object.__setattr__
         put(self, "allocations", tuple(str(a) for a in self.allocations))
-        outcomes = _array("outcomes", self.outcomes, np.int64, 2)
-        n_outcomes, n = outcomes.shape
         n_alloc = len(self.allocations)
-        if n_outcomes == 0 or n == 0 or n_alloc == 0:
-            raise ScenarioError(
-                f"need at least one outcome, agent and allocation, got |Omega|={n_outcomes}, "
-                f"n={n}, |S|={n_alloc}"
-            )
-        if outcomes.min() < 0 or outcomes.max() >= n_alloc:
-            raise ScenarioError(
-                f"outcomes hold allocation indices in [{outcomes.min()}, {outcomes.max()}], "
-                f"outside [0, {n_alloc - 1}] for |S|={n_alloc}"
-            )
-        put(self, "outcomes", outcomes)
-        seller_value = _array("seller_value", self.seller_value, np.float64, 1)
-        if seller_value.shape != (n_outcomes,):
-            raise ScenarioError(
-                f"seller_value has shape {seller_value.shape}, expected ({n_outcomes},) "
-                f"for {n_outcomes} outcomes"
-            )
+        if hasattr(self.outcomes, "allocations") and hasattr(self.outcomes, "argmax_welfare"):
+            space = self.outcomes
+            n_outcomes, n = space.n_outcomes, space.n_agents
+            seller_value = _array("seller_value", self.seller_value, np.float64, 0)
+            shown = space.allocations(space.covering_schedule())
+            if shown.max() >= n_alloc:
+                raise ScenarioError(f"the outcome space uses {shown.max() + 1} allocations, |S|={n_alloc}")
+        else:
+            outcomes = _array("outcomes", self.outcomes, np.int64, 2)
+            n_outcomes, n = outcomes.shape
+            if n_outcomes == 0 or n == 0 or n_alloc == 0:
+                raise ScenarioError(
+                    f"need at least one outcome, agent and allocation, got |Omega|={n_outcomes}, "
+                    f"n={n}, |S|={n_alloc}"
+                )
+            if outcomes.min() < 0 or outcomes.max() >= n_alloc:
+                raise ScenarioError(
+                    f"outcomes hold allocation indices in [{outcomes.min()}, {outcomes.max()}], "
+                    f"outside [0, {n_alloc - 1}] for |S|={n_alloc}"
+                )
+            put(self, "outcomes", outcomes)
+            space, shown = EnumeratedOutcomes(outcomes), outcomes
+            seller_value = _array("seller_value", self.seller_value, np.float64, 1)
+            if seller_value.shape != (n_outcomes,):
+                raise ScenarioError(
+                    f"seller_value has shape {seller_value.shape}, expected ({n_outcomes},) "
+                    f"for {n_outcomes} outcomes"
+                )
+        put(self, "space", space)
         put(self, "seller_value", seller_value)
         table_shape = (n, n_alloc)
         for name in ("mean", "noise_sd"):
@@ -121,7 +136,7 @@ class Scenario:
             raise ScenarioError(f"agent_names must be {n} distinct names, got {names}")
         put(self, "agent_names", tuple(names))
         reach = np.zeros(table_shape, bool)
-        reach[np.arange(n)[None, :], outcomes] = True
+        reach[np.arange(n)[None, :], shown] = True
         if not reach.all():
             i, s = np.argwhere(~reach)[0]
             raise ScenarioError(
@@ -131,7 +146,7 @@ class Scenario:
     @property
     def n_agents(self) -> int:
         """Number of agents n."""
-        return self.outcomes.shape[1]
+        return self.space.n_agents
 
     @property
     def n_allocations(self) -> int:
@@ -141,7 +156,7 @@ class Scenario:
     @property
     def n_outcomes(self) -> int:
         """Size of the outcome set |Omega|."""
-        return self.outcomes.shape[0]
+        return self.space.n_outcomes
 
     @property
     def sigma(self) -> np.ndarray:
@@ -164,16 +179,20 @@ class Scenario:
         """
         z = rng.standard_normal((outcome.shape[0], self.n_agents))
         u = rng.random((outcome.shape[0], self.n_agents))
-        s = self.outcomes[outcome]
+        s = self.allocation_of(outcome)
         agents = np.arange(self.n_agents)
         mean, family = self.mean[agents, s], self.noise[agents, s]
         gaussian = mean + self.noise_sd[agents, s] * z
         bernoulli = (u < mean).astype(np.float64)
         return np.where(family == GAUSSIAN, gaussian, np.where(family == BERNOULLI, bernoulli, mean))
 
+    def allocation_of(self, outcome: np.ndarray) -> np.ndarray:
+        """``(..., n)`` allocations s_i(omega) of ``(...)`` outcome ids."""
+        return self.space.allocations(outcome)
+
     def outcome_label(self, outcome: int) -> str:
         """Human-readable ``agent:allocation`` listing of one outcome."""
         return ", ".join(
-            f"{a}:{self.allocations[s]}" for a, s in zip(self.agent_names, self.outcomes[outcome])
+            f"{a}:{self.allocations[s]}" for a, s in zip(self.agent_names, self.allocation_of(outcome))
         )
 

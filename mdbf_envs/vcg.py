@@ -14,9 +14,14 @@ import numpy as np
 
 
 class OutcomeOptimizer(Protocol):
-    """Welfare queries over an outcome set; VCG-Learn reaches Omega only through these."""
+    """An outcome space Omega with its welfare queries; VCG-Learn reaches Omega only through
+    these. Outcomes are integer ids; ``allocations`` maps ids to s_i(omega)."""
 
     n_outcomes: int
+    n_agents: int
+
+    def allocations(self, outcome: np.ndarray) -> np.ndarray:
+        """``(..., n)`` allocation indices s_i(omega) of ``(...)`` outcome ids."""
 
     def agent_values(self, table: np.ndarray, outcome: np.ndarray) -> np.ndarray:
         """``(..., n)`` values ``table[..., i, s_i(outcome)]`` at given ``(...)`` outcomes."""
@@ -36,16 +41,15 @@ class EnumeratedOutcomes:
         self.n_outcomes, self.n_agents = self.outcomes.shape
         self._agents = np.arange(self.n_agents)
 
+    def allocations(self, outcome: np.ndarray) -> np.ndarray:
+        return self.outcomes[outcome]
+
     def values_by_outcome(self, table: np.ndarray) -> np.ndarray:
         """``(..., |Omega|, n)``: every agent's value in every outcome."""
         return table[..., self._agents, self.outcomes]
 
     def agent_values(self, table: np.ndarray, outcome: np.ndarray) -> np.ndarray:
-        s = self.outcomes[outcome]  # (..., n)
-        batch = np.broadcast_shapes(table.shape[:-2], s.shape[:-1])
-        table = np.broadcast_to(table, batch + table.shape[-2:])
-        s = np.broadcast_to(s, (*batch, self.n_agents))
-        return np.take_along_axis(table, s[..., None], axis=-1)[..., 0]
+        return values_at(table, self.allocations(outcome))
 
     def welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
         """``(..., |Omega|)`` welfare V(omega) = v_0(omega) + sum_i table[i, s_i(omega)]."""
@@ -60,9 +64,20 @@ class EnumeratedOutcomes:
         return (total - vals).max(axis=-2)
 
 
-def seller_value_at(seller_value: np.ndarray, outcome: np.ndarray) -> np.ndarray:
-    """``(...)`` seller values at ``(...)`` outcomes; ``seller_value`` is ``(|Omega|,)`` or batched."""
-    seller_value = np.asarray(seller_value)
+def values_at(table: np.ndarray, allocation: np.ndarray) -> np.ndarray:
+    """``(..., n)`` entries ``table[..., i, allocation[..., i]]`` (leading shapes broadcast)."""
+    batch = np.broadcast_shapes(table.shape[:-2], allocation.shape[:-1])
+    table = np.broadcast_to(table, batch + table.shape[-2:])
+    allocation = np.broadcast_to(allocation, (*batch, allocation.shape[-1]))
+    return np.take_along_axis(table, allocation[..., None], axis=-1)[..., 0]
+
+
+def seller_value_at(seller_value: np.ndarray | float, outcome: np.ndarray) -> np.ndarray:
+    """``(...)`` seller values at ``(...)`` outcomes; ``seller_value`` is ``(|Omega|,)``, batched,
+    or a scalar (a constant v_0, as virtual outcome spaces use)."""
+    seller_value = np.asarray(seller_value, dtype=np.float64)
+    if seller_value.ndim == 0:
+        return np.full(np.shape(outcome), float(seller_value))
     full = np.broadcast_to(seller_value, np.shape(outcome) + seller_value.shape[-1:])
     return np.take_along_axis(full, np.asarray(outcome)[..., None], -1)[..., 0]
 

@@ -1,4 +1,5 @@
 import copy
+import dataclasses
 import pickle
 
 import gymnasium as gym
@@ -102,7 +103,7 @@ def test_information_isolation_other_agents_realisations_are_invisible():
             x[:, 1] += shift  # agent 1's private realisations differ
             return x
 
-        env.scenario = type(sc)(**sc.__dict__)
+        env.scenario = dataclasses.replace(sc)
         object.__setattr__(env.scenario, "realise", realise)
         trace = []
         for _ in range(29):  # agent 1 reports a fixed number, so the mechanism's data agree

@@ -1,3 +1,4 @@
+import dataclasses
 import itertools
 
 import numpy as np
@@ -182,7 +183,7 @@ def test_bad_inputs_give_clear_errors():
 
 def test_unknown_seller_value_variant_learns_v0():
     sc = paas(capacity=3)
-    sc = type(sc)(**{**sc.__dict__, "seller_noise_sd": 0.2})
+    sc = dataclasses.replace(sc, seller_noise_sd=0.2)
     mech = VCGLearn(sc, "opt", learn_seller_value=True, replications=2)
     assert mech.K == sc.n_outcomes
     res = simulate(mech, 3000, np.random.default_rng(0))

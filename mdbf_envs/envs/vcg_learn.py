@@ -159,7 +159,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         """Propose round t and let every agent experience it."""
         self._round: Round = self.mechanism.propose()
         realised = self.scenario.realise(self._round.outcome, self._np_random)
-        self.tallies.experience(self.scenario.outcomes[self._round.outcome], realised)
+        self.tallies.experience(self.scenario.allocation_of(self._round.outcome), realised)
         self._realised = realised[0]
 
     def _observations(self) -> dict[str, np.ndarray]:
@@ -192,7 +192,7 @@ class VCGLearnParallelEnv(ParallelEnv):
             return {}, {}, {}, {}, {}
         reports = self._check_actions(actions)
         rnd, sc = self._round, self.scenario
-        s = sc.outcomes[rnd.outcome[0]]
+        s = sc.allocation_of(rnd.outcome[0])
         self.tallies.report(s[None], reports[None], self._reporting)
         self.mechanism.observe(reports[None, :])
         utilities = self.account.record(rnd.outcome, rnd.prices)

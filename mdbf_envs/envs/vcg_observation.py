@@ -93,7 +93,7 @@ class ObservationBuilder:
         """
         sc, T = self.scenario, self.horizon
         R, n = realised.shape
-        s = sc.outcomes[rnd.outcome]  # (R, n)
+        s = sc.allocation_of(rnd.outcome)  # (R, n)
         one_hot = np.eye(sc.n_allocations)[s]  # (R, n, |S|)
         clock = getattr(mechanism, "clock", None)
         progress = clock.position / (clock.K + exploit_length(max(rnd.bracket, 1), clock.K)) if clock else 0.0

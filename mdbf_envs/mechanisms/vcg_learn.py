@@ -42,8 +42,8 @@ def confidence_width(
 class Estimates:
     """Lower, mean and upper estimates v-check, v-bar, v-hat of eq. (4)-(5), ``(R, n, |S|)``.
 
-    The seller's estimates ``seller_*`` are ``(R, |Omega|)``; they equal v_0 unless the
-    mechanism learns the seller's value.
+    The seller's estimates ``seller_*`` are ``(R, |Omega|)`` when the mechanism learns the
+    seller's value, and v_0 itself otherwise.
     """
 
     lower: np.ndarray
@@ -140,7 +140,7 @@ class VCGLearn:
         self.scenario, self.zeta, self.f, self.g = scenario, zeta, f, g
         self.replications = R = int(replications)
         n, n_alloc = scenario.n_agents, scenario.n_allocations
-        self.optimizer = optimizer or EnumeratedOutcomes(scenario.outcomes)
+        self.optimizer = optimizer or scenario.space
         unknown = ~scenario.known
         if sigma is None:
             sigma = float(scenario.sigma[unknown].max(initial=0.0))
@@ -159,20 +159,26 @@ class VCGLearn:
                 raise ValueError(f"bid of agent {agent} = {given.tolist()} must be finite, in [0, 1]")
             self.bidder[agent] = True
             self.bid_table[:, agent] = given
+        if learn_seller_value and not isinstance(scenario.space, EnumeratedOutcomes):
+            raise ValueError("learn_seller_value explores every outcome: it needs an enumerated Omega")
         self.learn_seller_value = learn_seller_value
         self.seller_sigma = scenario.seller_noise_sd if seller_sigma is None else float(seller_sigma)
         if schedule is None:
             if learn_seller_value:
                 schedule = np.arange(scenario.n_outcomes)
-            else:
+            elif isinstance(scenario.space, EnumeratedOutcomes):
                 schedule = covering_schedule(scenario.outcomes, unknown)
+            else:
+                schedule = scenario.space.covering_schedule()
         self.schedule = np.asarray(schedule, dtype=np.int64)
         if self.schedule.ndim != 1 or self.schedule.size == 0:
             raise ValueError(f"schedule must be a non-empty list of outcomes, got {schedule}")
-        if self.schedule.min() < 0 or self.schedule.max() >= scenario.n_outcomes:
+        if isinstance(scenario.space, EnumeratedOutcomes) and (
+            self.schedule.min() < 0 or self.schedule.max() >= scenario.n_outcomes
+        ):
             raise ValueError(f"schedule {self.schedule.tolist()} names outcomes outside Omega")
         shown = np.zeros((n, n_alloc), bool)
-        shown[np.arange(n)[None, :], scenario.outcomes[self.schedule]] = True
+        shown[np.arange(n)[None, :], scenario.allocation_of(self.schedule)] = True
         if not shown[unknown].all():
             i, s = np.argwhere(unknown & ~shown)[0]
             raise ValueError(
@@ -188,8 +194,8 @@ class VCGLearn:
         self.counts = np.zeros((R, n, n_alloc))  # N_it(s)
         self.sums = np.zeros((R, n, n_alloc))  # sum of the reports behind N_it(s)
         self._kept = np.zeros((n, n_alloc), bool)  # explore value kept this bracket
-        self.seller_counts = np.zeros((R, self.scenario.n_outcomes))
-        self.seller_sums = np.zeros((R, self.scenario.n_outcomes))
+        seller_shape = (R, self.scenario.n_outcomes) if self.learn_seller_value else (R, 0)
+        self.seller_counts, self.seller_sums = np.zeros(seller_shape), np.zeros(seller_shape)
         self._round: Round | None = None
 
     @property
@@ -202,7 +208,6 @@ class VCGLearn:
 
         In explore rounds (where the mechanism does not use them) t - qK is taken as 0.
         """
-        R = self.replications
         sc = self.scenario
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.clip(self.sums / self.counts, 0.0, 1.0)  # clip the mean only (eq. 4)
@@ -221,8 +226,7 @@ class VCGLearn:
                 self.seller_sigma, max(self.clock.exploit_rounds, 0), sc.n_outcomes, self.seller_counts
             )
         else:
-            s_mean = np.broadcast_to(sc.seller_value, (R, sc.n_outcomes))
-            s_width = np.zeros_like(s_mean)
+            s_mean, s_width = sc.seller_value, 0.0
         return Estimates(
             lower=mean - width,
             mean=mean,
@@ -277,7 +281,7 @@ class VCGLearn:
         if not np.all(np.isfinite(y[:, reporting])):
             r, i = np.argwhere(~np.isfinite(y) & reporting)[0]
             raise ValueError(f"report of agent {i} (replication {r}) = {y[r, i]} is not finite")
-        s = self.scenario.outcomes[rnd.outcome]  # (R, n)
+        s = self.scenario.allocation_of(rnd.outcome)  # (R, n)
         if rnd.explore:
             take = reporting & ~self._kept[np.arange(n), s[0]]  # explore outcome is shared
             self._kept[np.arange(n)[take], s[0, take]] = True

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.assignment import AssignmentOutcomes
 from mdbf_envs.scenario import Scenario
 
 
@@ -17,6 +18,7 @@ def online_ads(
     click_rate: ArrayLike | None = None,
     noise: str = "bernoulli",
     noise_sd: float = 0.3,
+    enumerate_outcomes: bool = True,
 ) -> Scenario:
     """A publisher assigns ad slots to advertisers (paper 1, Example 2).
 
@@ -33,6 +35,8 @@ def online_ads(
         click_rate: ``(m,)`` in [0, 1], decreasing by position; default ``0.8 ** k``.
         noise: "bernoulli" (a click) or "gaussian" (with ``noise_sd``).
         noise_sd: sd for the Gaussian family.
+        enumerate_outcomes: list Omega explicitly (exhaustive search); False uses
+            :class:`AssignmentOutcomes` (an assignment solver), for tens of advertisers.
     """
     if n_slots > n_advertisers:
         raise ValueError(f"n_slots = {n_slots} exceeds n_advertisers = {n_advertisers}")
@@ -42,11 +46,12 @@ def online_ads(
         raise ValueError(
             f"value_per_click {vpc.shape} / click_rate {ctr.shape} must be ({n_advertisers},) / ({n_slots},)"
         )
-    outcomes = []
-    for winners in itertools.permutations(range(n_advertisers), n_slots):
-        row = np.zeros(n_advertisers, int)
-        row[list(winners)] = np.arange(1, n_slots + 1)
-        outcomes.append(row)
+    if enumerate_outcomes:
+        space = AssignmentOutcomes(n_advertisers, n_slots)
+        codes = space.encode(np.array(list(itertools.permutations(range(n_advertisers), n_slots))))
+        outcomes, seller_value = space.allocations(codes), np.zeros(len(codes))
+    else:
+        outcomes, seller_value = AssignmentOutcomes(n_advertisers, n_slots), 0.0
     mean = np.concatenate([np.zeros((n_advertisers, 1)), np.outer(vpc, ctr)], axis=1)
     families = np.full(mean.shape, noise, dtype=object)
     families[:, 0] = "deterministic"
@@ -55,8 +60,8 @@ def online_ads(
     return Scenario(
         name="online_ads",
         allocations=("empty", *(f"slot_{k + 1}" for k in range(n_slots))),
-        outcomes=np.array(outcomes),
-        seller_value=np.zeros(len(outcomes)),
+        outcomes=outcomes,
+        seller_value=seller_value,
         mean=mean,
         noise=families,
         noise_sd=np.full(mean.shape, noise_sd),
