@@ -33,6 +33,7 @@ from scipy import stats
 from baselines.strategies import Truthful, random_search, scripted
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.mechanisms.vcg_learn import VCGLearn
+from mdbf_envs.parallel import BACKENDS, run_trials
 from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.rollout import rollout
 
@@ -139,53 +140,66 @@ def train_manipulator(cfg: AuditConfig, zeta: str, others: str, seed: int):
     return train(args)
 
 
-def run(cfg: AuditConfig, out: Path) -> dict:
-    """Run the audit and write its files; returns the JSON report."""
-    out.mkdir(parents=True, exist_ok=True)
+def audit_setting(cfg: AuditConfig, zeta: str, others: str, torch_threads: int | None = None) -> tuple[list, dict]:
+    """One (mechanism, others) setting: train, search, evaluate. Returns (rows, gain curves)."""
+    if torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(torch_threads)
     scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
-    strategies_by_name = {"truthful": Truthful(), **scripted()}
-    rows, curves, started = [], {}, time.time()
+    other = {"truthful": Truthful(), **scripted()}[others]
+    fixed = {j: other for j in range(scenario.n_agents) if j != cfg.agent and others != "truthful"}
     eval_seed, search_seed = cfg.seed + 2_000, cfg.seed + 1_000
-    for zeta in cfg.zetas:
-        for others in cfg.others:
-            other = strategies_by_name[others]
-            fixed = {j: other for j in range(scenario.n_agents) if j != cfg.agent and others != "truthful"}
 
-            def mechanism(replications: int):
-                return make_mechanism(cfg.mechanism, scenario, zeta=zeta, f=cfg.f, g=cfg.g, replications=replications)
+    def mechanism(replications: int):
+        return make_mechanism(cfg.mechanism, scenario, zeta=zeta, f=cfg.f, g=cfg.g, replications=replications)
 
-            def utilities(strategy, seed: int, replications: int, track: bool = False):
-                res = rollout(mechanism(replications), cfg.horizon, seed, {**fixed, cfg.agent: strategy},
-                              policy_seed=seed + 7, track=cfg.agent if track else None)
-                return res.utility[:, cfg.agent], res.curve
+    def utilities(strategy, seed: int, replications: int, track: bool = False):
+        res = rollout(mechanism(replications), cfg.horizon, seed, {**fixed, cfg.agent: strategy},
+                      policy_seed=seed + 7, track=cfg.agent if track else None)
+        return res.utility[:, cfg.agent], res.curve
 
-            base_train, _ = utilities(Truthful(), search_seed, cfg.search_pairs)
-            tuned, _ = random_search(lambda s: float((utilities(s, search_seed, cfg.search_pairs)[0] - base_train).mean()),
-                                     cfg.search_candidates, np.random.default_rng(cfg.seed))
-            candidates = {"truthful": Truthful(), **scripted(), "random_search": tuned}
-            if cfg.rl:
-                model = train_manipulator(cfg, zeta, others, cfg.seed)
-                candidates["ppo"] = PolicyStrategy(model, cfg.deviation_scale)
-            base, base_curve = utilities(Truthful(), eval_seed, cfg.n_pairs, track=True)
-            bound, basis = theory_bound(cfg, zeta, others == "truthful", mechanism(1))
-            label = f"{cfg.mechanism}:{zeta}"
-            for name, strategy in candidates.items():
-                u, curve = utilities(strategy, eval_seed, cfg.n_pairs, track=True)
-                row = {"mechanism": label, "others": others, "strategy": name,
-                       **paired_gain(u - base), "truthful_utility": float(base.mean()),
-                       "theory_bound": bound, "theory_basis": basis}
-                if name == "random_search":
-                    row["theta"] = list(strategy.theta)
-                rows.append(row)
-                curves[(label, others, name)] = (curve - base_curve).mean(axis=1)
-                print(f"{label:>16} | others {others:>18} | {name:>18} | gain {row['gain_mean']:+8.3f} "
-                      f"[{row['gain_ci95'][0]:+8.3f}, {row['gain_ci95'][1]:+8.3f}] | {row['verdict']}", flush=True)
+    base_train, _ = utilities(Truthful(), search_seed, cfg.search_pairs)
+    tuned, _ = random_search(lambda s: float((utilities(s, search_seed, cfg.search_pairs)[0] - base_train).mean()),
+                             cfg.search_candidates, np.random.default_rng(cfg.seed))
+    candidates = {"truthful": Truthful(), **scripted(), "random_search": tuned}
+    if cfg.rl:
+        model = train_manipulator(cfg, zeta, others, cfg.seed)
+        candidates["ppo"] = PolicyStrategy(model, cfg.deviation_scale)
+    base, base_curve = utilities(Truthful(), eval_seed, cfg.n_pairs, track=True)
+    bound, basis = theory_bound(cfg, zeta, others == "truthful", mechanism(1))
+    label = f"{cfg.mechanism}:{zeta}"
+    rows, curves = [], {}
+    for name, strategy in candidates.items():
+        u, curve = utilities(strategy, eval_seed, cfg.n_pairs, track=True)
+        row = {"mechanism": label, "others": others, "strategy": name,
+               **paired_gain(u - base), "truthful_utility": float(base.mean()),
+               "theory_bound": bound, "theory_basis": basis}
+        if name == "random_search":
+            row["theta"] = list(strategy.theta)
+        rows.append(row)
+        curves[(label, others, name)] = (curve - base_curve).mean(axis=1)
+        print(f"{label:>16} | others {others:>18} | {name:>18} | gain {row['gain_mean']:+8.3f} "
+              f"[{row['gain_ci95'][0]:+8.3f}, {row['gain_ci95'][1]:+8.3f}] | {row['verdict']}", flush=True)
+    return rows, curves
+
+
+def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | None = None) -> dict:
+    """Run the audit (settings in parallel on ``backend``) and write its files; returns the report."""
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    settings = [{"cfg": cfg, "zeta": z, "others": o, "torch_threads": 1 if backend != "serial" else None}
+                for z in cfg.zetas for o in cfg.others]
+    rows, curves = [], {}
+    for setting_rows, setting_curves in run_trials(audit_setting, settings, backend, workers):
+        rows += setting_rows
+        curves.update(setting_curves)
     tested = [r for r in rows if r["strategy"] != "truthful"]
     for r, rejected in zip(tested, holm([r["p_value"] for r in tested])):
         r["holm_significant"] = rejected
     report = {"config": {**asdict(cfg), "date": datetime.date.today().isoformat(),
-                         "eval_seed": eval_seed, "search_seed": search_seed,
-                         "seconds": round(time.time() - started, 1)},
+                         "eval_seed": cfg.seed + 2_000, "search_seed": cfg.seed + 1_000,
+                         "backend": backend, "seconds": round(time.time() - started, 1)},
               "rows": rows}
     (out / "audit.json").write_text(json.dumps(report, indent=2))
     (out / "audit.md").write_text(markdown(report))
@@ -249,6 +263,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=Path("audit_out"))
     parser.add_argument("--quick", action="store_true", help=f"a fast run: {QUICK}")
     parser.add_argument("--no-rl", dest="rl", action="store_false", help="skip the RL manipulator")
+    parser.add_argument("--backend", choices=BACKENDS, default="process",
+                        help="where the (mechanism, others) settings run: one process each by default")
+    parser.add_argument("--workers", type=int, default=2, help="parallel workers (process/ray backends)")
     defaults = AuditConfig()
     for name in ("scenario", "mechanism", "f", "g"):
         parser.add_argument(f"--{name}", default=getattr(defaults, name))
@@ -258,7 +275,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--others", nargs="+", default=list(defaults.others))
     parser.add_argument("--scenario-kwargs", type=json.loads, default={})
     args = vars(parser.parse_args(argv))
-    out, quick = args.pop("out"), args.pop("quick")
+    out, quick, backend, workers = args.pop("out"), args.pop("quick"), args.pop("backend"), args.pop("workers")
     cfg = replace(defaults, **(QUICK if quick else {}))
     overrides = {k: v for k, v in args.items() if v is not None}
     overrides["zetas"], overrides["others"] = tuple(overrides["zetas"]), tuple(overrides["others"])
@@ -266,7 +283,7 @@ def main(argv: list[str] | None = None) -> dict:
     known = {"truthful", *scripted()}
     if set(cfg.others) - known:
         parser.error(f"--others must be among {sorted(known)}")
-    report = run(cfg, out)
+    report = run(cfg, out, backend, workers)
     print(f"wrote {out / 'audit.json'}, {out / 'audit.md'}, {out / 'audit_gain.png'} in {report['config']['seconds']} s")
     return report
 

@@ -53,11 +53,11 @@ class RegretAccount:
             agents=values - prices, seller=v0 + prices.sum(-1), welfare=v0 + values.sum(-1)
         )
 
-    def record(self, outcome: np.ndarray, prices: np.ndarray) -> Utilities:
-        """Add one round to the regrets and return its utilities."""
+    def record(self, outcome: np.ndarray, prices: np.ndarray, rounds: int = 1) -> Utilities:
+        """Add ``rounds`` rounds of the same outcome and prices; returns one round's utilities."""
         u = self.utilities(outcome, prices)
         b = self.benchmark
-        self.welfare += b.welfare - u.welfare
-        self.seller += b.seller_utility - u.seller
-        self.agents += b.agent_utility - u.agents
+        self.welfare += rounds * (b.welfare - u.welfare)
+        self.seller += rounds * (b.seller_utility - u.seller)
+        self.agents += rounds * (b.agent_utility - u.agents)
         return u

@@ -124,6 +124,8 @@ class Scenario:
         if noise.shape != table_shape or noise.min() < 0 or noise.max() >= len(NOISE_FAMILIES):
             raise ScenarioError(f"noise must be (n, |S|)={table_shape} codes in [0, 2]")
         put(self, "noise", noise)
+        put(self, "_any_gaussian", bool((noise == GAUSSIAN).any()))
+        put(self, "_any_bernoulli", bool((noise == BERNOULLI).any()))
         known = np.zeros(table_shape, bool) if self.known is None else self.known
         known = _array("known", known, bool, 2)
         if known.shape != table_shape:
@@ -170,21 +172,25 @@ class Scenario:
 
         Args:
             outcome: ``(R,)`` outcome indices, one per replication.
-            rng: the random source. Exactly one standard normal and one uniform are drawn per
-                (replication, agent), whatever the outcome, so two runs that share a seed see the
-                same noise round by round (common random numbers).
+            rng: the random source. One standard normal (if any pair is Gaussian) and one
+                uniform (if any is Bernoulli) are drawn per (replication, agent), whatever the
+                outcome, so two runs that share a seed see the same noise round by round
+                (common random numbers).
 
         Returns:
             ``(R, n)`` realised values.
         """
-        z = rng.standard_normal((outcome.shape[0], self.n_agents))
-        u = rng.random((outcome.shape[0], self.n_agents))
+        shape = (outcome.shape[0], self.n_agents)
         s = self.allocation_of(outcome)
         agents = np.arange(self.n_agents)
-        mean, family = self.mean[agents, s], self.noise[agents, s]
-        gaussian = mean + self.noise_sd[agents, s] * z
-        bernoulli = (u < mean).astype(np.float64)
-        return np.where(family == GAUSSIAN, gaussian, np.where(family == BERNOULLI, bernoulli, mean))
+        x = self.mean[agents, s]
+        if self._any_gaussian:
+            z = rng.standard_normal(shape)
+            x = np.where(self.noise[agents, s] == GAUSSIAN, x + self.noise_sd[agents, s] * z, x)
+        if self._any_bernoulli:
+            u = rng.random(shape)
+            x = np.where(self.noise[agents, s] == BERNOULLI, (u < x).astype(np.float64), x)
+        return x
 
     def allocation_of(self, outcome: np.ndarray) -> np.ndarray:
         """``(..., n)`` allocations s_i(omega) of ``(...)`` outcome ids."""

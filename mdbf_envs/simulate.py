@@ -42,6 +42,7 @@ def simulate(
     rng: np.random.Generator,
     strategy: ReportStrategy = truthful,
     checkpoints: ArrayLike | None = None,
+    fast_etc: bool = False,
 ) -> SimulationResult:
     """Run ``mechanism`` (reset first) for ``horizon`` rounds on all its replications.
 
@@ -51,12 +52,17 @@ def simulate(
         rng: the source of every realisation.
         strategy: the agents' reports given the realised values; bidders' reports are ignored.
         checkpoints: rounds (1..T) at which to record; default every round.
+        fast_etc: under ETC with f = g, account for each exploit phase in one step
+            (:meth:`VCGLearn.skip_exploit`): exact, since ETC ignores exploit reports and plays
+            one outcome at fixed prices there, but the skipped rounds draw no realisations, so
+            the random stream (not the law of the results) differs from the round-by-round run.
     """
     if horizon < 1:
         raise ValueError(f"horizon = {horizon} must be >= 1")
     points = np.arange(1, horizon + 1) if checkpoints is None else np.unique(checkpoints)
     if points.min() < 1 or points.max() > horizon:
         raise ValueError(f"checkpoints must lie in 1..{horizon}")
+    skip = fast_etc and mechanism.zeta == "etc" and mechanism.f == mechanism.g and not mechanism.learn_seller_value
     sc = mechanism.scenario
     R, n = mechanism.replications, sc.n_agents
     mechanism.reset()
@@ -65,21 +71,24 @@ def simulate(
     out = {k: np.zeros((len(points), R)) for k in ("welfare", "seller")}
     out["agents"] = np.zeros((len(points), R, n))
     out["utility"] = np.zeros((len(points), R, n))
-    next_point = 0
-    for t in range(1, horizon + 1):
+    next_point, t = 0, 0
+    while next_point < len(points):
         rnd = mechanism.propose()
         realised = sc.realise(rnd.outcome, rng)
         seller = None
         if mechanism.learn_seller_value:
             seller = sc.seller_value[rnd.outcome] + sc.seller_noise_sd * rng.standard_normal(R)
         mechanism.observe(strategy(rnd, realised), seller)
-        utility += account.record(rnd.outcome, rnd.prices).agents
-        if t == points[next_point]:
-            out["welfare"][next_point] = account.welfare
-            out["seller"][next_point] = account.seller
-            out["agents"][next_point] = account.agents
-            out["utility"][next_point] = utility
+        span = 1 + (mechanism.skip_exploit(horizon - t - 1) if skip and not rnd.explore else 0)
+        before = (account.welfare.copy(), account.seller.copy(), account.agents.copy(), utility.copy())
+        u = account.record(rnd.outcome, rnd.prices, span)
+        utility += span * u.agents
+        # checkpoints inside the block: regrets grow linearly, one round's increment at a time
+        while next_point < len(points) and points[next_point] <= t + span:
+            k = points[next_point] - t
+            after = (account.welfare, account.seller, account.agents, utility)
+            for key, b, a in zip(("welfare", "seller", "agents", "utility"), before, after):
+                out[key][next_point] = b + (a - b) * (k / span)
             next_point += 1
-            if next_point == len(points):
-                break
+        t += span
     return SimulationResult(rounds=points, **out)

@@ -66,6 +66,11 @@ class EnumeratedOutcomes:
 
 def values_at(table: np.ndarray, allocation: np.ndarray) -> np.ndarray:
     """``(..., n)`` entries ``table[..., i, allocation[..., i]]`` (leading shapes broadcast)."""
+    n = allocation.shape[-1]
+    if table.ndim == 2:  # one table for every outcome: plain fancy indexing
+        return table[np.arange(n), allocation]
+    if table.ndim == 3 and allocation.ndim == 2 and len(table) == len(allocation):  # (R, n, S), (R, n)
+        return table[np.arange(len(table))[:, None], np.arange(n), allocation]
     batch = np.broadcast_shapes(table.shape[:-2], allocation.shape[:-1])
     table = np.broadcast_to(table, batch + table.shape[-2:])
     allocation = np.broadcast_to(allocation, (*batch, allocation.shape[-1]))
@@ -78,6 +83,8 @@ def seller_value_at(seller_value: np.ndarray | float, outcome: np.ndarray) -> np
     seller_value = np.asarray(seller_value, dtype=np.float64)
     if seller_value.ndim == 0:
         return np.full(np.shape(outcome), float(seller_value))
+    if seller_value.ndim == 1:
+        return seller_value[outcome]
     full = np.broadcast_to(seller_value, np.shape(outcome) + seller_value.shape[-1:])
     return np.take_along_axis(full, np.asarray(outcome)[..., None], -1)[..., 0]
 

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.mechanisms.schedule import BracketClock, covering_schedule
+from mdbf_envs.mechanisms.schedule import BracketClock, covering_schedule, exploit_length
 from mdbf_envs.scenario import Scenario
 from mdbf_envs.vcg import EnumeratedOutcomes, OutcomeOptimizer, seller_value_at
 
@@ -185,6 +185,10 @@ class VCGLearn:
                 f"schedule never gives agent {i} allocation {scenario.allocations[s]!r}"
             )
         self.K = len(self.schedule)
+        # what never changes: entries that are not estimated, and entries with zero width
+        self._fixed = scenario.known | self.bidder[:, None]
+        self._fixed_values = np.where(self.bidder[None, :, None], self.bid_table, scenario.mean)
+        self._no_width = self.bidder[:, None] | (scenario.known & (zeta == "opt"))
         self.reset()
 
     def reset(self) -> None:
@@ -211,14 +215,12 @@ class VCGLearn:
         sc = self.scenario
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.clip(self.sums / self.counts, 0.0, 1.0)  # clip the mean only (eq. 4)
+        mean = np.where(self._fixed, self._fixed_values, mean)
         # Known pairs: under ETC, observed exactly once per explore phase (N = q, the agent's
         # common width); under OPT, exact (zero width). Bidders: zero width (eq. 5).
         counts = np.where(sc.known, self.clock.bracket, self.counts) if self.zeta == "etc" else self.counts
         width = confidence_width(self.sigma, max(self.clock.exploit_rounds, 0), sc.n_allocations, counts)
-        fixed = sc.known | self.bidder[:, None]
-        fixed_values = np.where(self.bidder[None, :, None], self.bid_table, sc.mean)
-        mean = np.where(fixed, fixed_values, mean)
-        width = np.where(self.bidder[:, None] | (sc.known & (self.zeta == "opt")), 0.0, width)
+        width = np.where(self._no_width, 0.0, width)
         if self.learn_seller_value:
             with np.errstate(invalid="ignore", divide="ignore"):
                 s_mean = self.seller_sums / self.seller_counts
@@ -262,6 +264,22 @@ class VCGLearn:
         G_at = seller_value_at(G0, outcome) + g_own.sum(-1)  # G_t(omega_t)
         return self.optimizer.max_welfare_without(F, F0) - (G_at[:, None] - g_own)
 
+    def skip_exploit(self, limit: int) -> int:
+        """ETC only: jump over the rest of the current exploit phase, at most ``limit`` rounds;
+        returns the rounds skipped.
+
+        ETC ignores exploit-phase reports, so after the phase's first round (proposed and
+        observed) the remaining rounds change nothing but the clock. With f = g they all play
+        the same outcome at the same prices (the widths shift F and G alike), so a simulator can
+        account for them in one step (:func:`mdbf_envs.simulate.simulate`, ``fast_etc``).
+        """
+        if self.zeta != "etc" or self._round is not None or self.clock.explore:
+            raise RuntimeError("skip_exploit() needs ETC, after an observed exploit round")
+        left = min(limit, self.K + exploit_length(self.clock.bracket, self.K) - self.clock.position - 1)
+        self.clock.t += left
+        self.clock.position += left
+        return left
+
     def observe(self, reports: ArrayLike, seller_realisation: ArrayLike | None = None) -> None:
         """Take the round's reports Y_it, ``(R, n)`` (bidders' entries are ignored).
 
@@ -278,19 +296,20 @@ class VCGLearn:
         if y.shape != (R, n):
             raise ValueError(f"reports have shape {y.shape}, expected (R, n) = {(R, n)}")
         reporting = ~self.bidder
-        if not np.all(np.isfinite(y[:, reporting])):
+        if not np.isfinite(y).all() and not np.isfinite(y[:, reporting]).all():
             r, i = np.argwhere(~np.isfinite(y) & reporting)[0]
             raise ValueError(f"report of agent {i} (replication {r}) = {y[r, i]} is not finite")
         s = self.scenario.allocation_of(rnd.outcome)  # (R, n)
+        agents = np.arange(n)
         if rnd.explore:
-            take = reporting & ~self._kept[np.arange(n), s[0]]  # explore outcome is shared
-            self._kept[np.arange(n)[take], s[0, take]] = True
+            take = reporting & ~self._kept[agents, s[0]]  # explore outcome is shared
+            self._kept[agents[take], s[0, take]] = True
         else:
             take = reporting & (self.zeta == "opt")
-        if take.any():
-            rows, agents = np.nonzero(np.broadcast_to(take, (R, n)))
-            self.counts[rows, agents, s[rows, agents]] += 1
-            self.sums[rows, agents, s[rows, agents]] += y[rows, agents]
+        if take.any():  # each (replication, agent) adds to one cell: fancy-index adds are safe
+            index = (np.arange(R)[:, None], agents, s)
+            self.counts[index] += take
+            self.sums[index] += np.where(take, y, 0.0)
         if self.learn_seller_value:
             if seller_realisation is None:
                 raise ValueError("learn_seller_value needs the seller's realisation each round")

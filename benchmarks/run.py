@@ -1,0 +1,193 @@
+"""Performance benchmarks: each figure is a ratio or a median, measured in one run.
+
+    python -m benchmarks.run                 # everything (several minutes)
+    python -m benchmarks.run --only sim ads  # a subset: ppo sim fig1 rate slots ads memory
+
+Prints one line per measurement with its target, and writes ``benchmarks/results.json`` when
+``--out`` is given. Timings are wall-clock on this machine; compare ratios across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS: dict[str, dict] = {}
+
+
+def report(name: str, value: float, unit: str, target: str, ok: bool, **extra) -> None:
+    RESULTS[name] = {"value": value, "unit": unit, "target": target, "met": ok, **extra}
+    print(f"{name:<44} {value:>12.4g} {unit:<8} target {target:<12} {'met' if ok else 'MISSED'}", flush=True)
+
+
+def bench_ppo(steps: int = 4096, repeats: int = 3) -> None:
+    """PPO steps/s on VCGLearnOPT-v0 against a trivial env with the same spaces, alternating."""
+    import gymnasium as gym
+    from stable_baselines3 import PPO
+
+    import mdbf_envs  # noqa: F401
+
+    class Trivial(gym.Env):
+        def __init__(self, like):
+            self.observation_space, self.action_space = like.observation_space, like.action_space
+            self._t = 0
+
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            self._t = 0
+            return self.observation_space.sample() * 0, {}
+
+        def step(self, action):
+            self._t += 1
+            return np.zeros(self.observation_space.shape, np.float32), 0.0, False, self._t >= 2000, {}
+
+    real = lambda: gym.make("mdbf_envs/VCGLearnOPT-v0")  # noqa: E731
+    trivial = lambda: Trivial(gym.make("mdbf_envs/VCGLearnOPT-v0").unwrapped)  # noqa: E731
+    rates = {"real": [], "trivial": []}
+    for _ in range(repeats):
+        for name, make in (("real", real), ("trivial", trivial)):
+            model = PPO("MlpPolicy", make(), n_steps=1024, batch_size=256, seed=0, verbose=0)
+            start = time.perf_counter()
+            model.learn(steps)
+            rates[name].append(steps / (time.perf_counter() - start))
+    ratio = float(np.median(rates["real"]) / np.median(rates["trivial"]))
+    report("ppo_steps_per_s_ratio (VCGLearnOPT / trivial)", ratio, "x", ">= 0.9", ratio >= 0.9,
+           real=float(np.median(rates["real"])), trivial=float(np.median(rates["trivial"])))
+
+
+def bench_sim(replications: int = 16, horizon: int = 2000) -> None:
+    """The batched simulator against the per-round PettingZoo loop on the same work."""
+    from mdbf_envs import vcg_learn_v0
+    from mdbf_envs.mechanisms import VCGLearn
+    from mdbf_envs.scenarios import single_item
+    from mdbf_envs.simulate import simulate
+
+    start = time.perf_counter()
+    for seed in range(replications):
+        env = vcg_learn_v0.parallel_env(zeta="opt", horizon=horizon)
+        env.reset(seed=seed)
+        while env.agents:
+            env.step({a: env.truthful_action(a) for a in env.agents})
+    loop = time.perf_counter() - start
+    start = time.perf_counter()
+    simulate(VCGLearn(single_item(), "opt", replications=replications), horizon, np.random.default_rng(0))
+    batched = time.perf_counter() - start
+    report("batched_sim_speedup (vs env loop, OPT)", loop / batched, "x", ">= 20", loop / batched >= 20,
+           loop_s=loop, batched_s=batched, replications=replications, horizon=horizon)
+
+
+def bench_fig1() -> None:
+    """Appendix F's Figure 1: 10 agents, 2000 rounds, 5 runs, both zeta."""
+    from mdbf_envs.mechanisms import VCGLearn
+    from mdbf_envs.scenarios import single_item
+    from mdbf_envs.simulate import simulate
+
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for zeta in ("etc", "opt"):
+            simulate(VCGLearn(single_item(), zeta, replications=5), 2000, np.random.default_rng(0), fast_etc=True)
+        times.append(time.perf_counter() - start)
+    report("fig1_seconds (both zeta, median of 3)", float(np.median(times)), "s", "< 1", np.median(times) < 1)
+
+
+RATE_SCRIPT = """
+import resource, sys, time, numpy as np
+from mdbf_envs.mechanisms import VCGLearn
+from mdbf_envs.scenarios import single_item
+from mdbf_envs.simulate import simulate
+T, zetas = int(sys.argv[1]), sys.argv[2].split(",")
+points = np.unique(np.geomspace(100, T, 20).astype(int))
+start = time.perf_counter()
+for zeta in zetas:
+    simulate(VCGLearn(single_item(), zeta, replications=4), T, np.random.default_rng(0), checkpoints=points, fast_etc=True)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _rate_run(T: int, zetas: str) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, "-c", RATE_SCRIPT, str(T), zetas], capture_output=True, text=True, check=True)
+    seconds, rss_kb = out.stdout.split()
+    return float(seconds), float(rss_kb)
+
+
+def bench_rate(T: int) -> None:
+    """A regret-rate run (ETC and OPT, 4 replications, 20 checkpoints) up to T."""
+    seconds, _ = _rate_run(T, "etc,opt")
+    report(f"regret_rate_seconds (T={T:.0e}, both zeta)", seconds, "s", "< 60", seconds < 60)
+
+
+def bench_memory(T: int) -> None:
+    """Peak RSS of a VCG-Learn run at T against T/100 (state is constant in T)."""
+    _, small = _rate_run(T // 100, "opt")
+    _, large = _rate_run(T, "opt")
+    ratio = large / small
+    report(f"memory_peak_rss_ratio (T={T:.0e} / T={T // 100:.0e})", ratio, "x", "<= 1.10", ratio <= 1.10,
+           small_kb=small, large_kb=large)
+
+
+def bench_slots(rounds: int = 120) -> None:
+    """One VCG-Learn exploit round with 50 advertisers and 10 slots, prices included."""
+    from mdbf_envs.mechanisms import VCGLearn
+    from mdbf_envs.scenarios import online_ads
+
+    sc = online_ads(50, 10, enumerate_outcomes=False)
+    mech = VCGLearn(sc, "opt")
+    rng = np.random.default_rng(0)
+    times = []
+    while len(times) < rounds:
+        start = time.perf_counter()
+        rnd = mech.propose()
+        mech.observe(sc.realise(rnd.outcome, rng))
+        if not rnd.explore:
+            times.append(time.perf_counter() - start)
+    median_ms = float(np.median(times) * 1e3)
+    report("slots_round_ms (50 advertisers, 10 slots)", median_ms, "ms", "< 5", median_ms < 5)
+
+
+def bench_ads() -> None:
+    """Joint ads: the optimal mechanism on 10^4 pairs; Augment-the-Best over 10^4 rounds."""
+    from mdbf_envs.joint_ads import AugmentTheBest, best_path, play
+
+    v = np.random.default_rng(0).random((10_000, 2))
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        best_path(v)
+        times.append(time.perf_counter() - start)
+    report("joint_ads_optimal_1e4_pairs_s (median of 3)", float(np.median(times)), "s", "< 2", np.median(times) < 2)
+    start = time.perf_counter()
+    play(AugmentTheBest(), v)
+    seconds = time.perf_counter() - start
+    report("augment_the_best_1e4_rounds_s", seconds, "s", "< 60", seconds < 60)
+
+
+BENCHES = ("ppo", "sim", "fig1", "rate", "slots", "ads", "memory")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=BENCHES, default=list(BENCHES))
+    parser.add_argument("--rate-rounds", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    runs = {"ppo": bench_ppo, "sim": bench_sim, "fig1": bench_fig1, "rate": lambda: bench_rate(args.rate_rounds),
+            "slots": bench_slots, "ads": bench_ads, "memory": lambda: bench_memory(args.rate_rounds)}
+    for name in args.only:
+        runs[name]()
+    RESULTS["_peak_rss_kb_this_process"] = {"value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(RESULTS, indent=2))
+    return RESULTS
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+import pytest
+
+from mdbf_envs.joint_ads.optimal import grid_size
+from mdbf_envs.parallel import run_trials
+
+# a package function, so that process and Ray workers can import it by name
+TRIALS = [{"delta": d} for d in (0.5, 0.25, 0.1, 1.0)]
+EXPECTED = [2, 4, 10, 1]
+
+
+@pytest.mark.parametrize("backend", ["serial", "process"])
+def test_backends_return_results_in_trial_order(backend):
+    assert run_trials(grid_size, TRIALS, backend=backend, workers=2) == EXPECTED
+
+
+def test_ray_backend_runs_the_same_trials():
+    ray = pytest.importorskip("ray")
+    try:
+        assert run_trials(grid_size, TRIALS, backend="ray", workers=2) == EXPECTED
+    finally:
+        ray.shutdown()
+
+
+def test_errors_in_workers_reach_the_caller():
+    with pytest.raises(ValueError, match="delta = 0.3 is not of the form 1/k"):
+        run_trials(grid_size, [{"delta": 0.3}, {"delta": 0.5}], backend="process", workers=2)
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="backend = 'dask'"):
+        run_trials(grid_size, TRIALS, backend="dask")
