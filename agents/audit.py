@@ -195,7 +195,7 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
         rows += setting_rows
         curves.update(setting_curves)
     tested = [r for r in rows if r["strategy"] != "truthful"]
-    for r, rejected in zip(tested, holm([r["p_value"] for r in tested])):
+    for r, rejected in zip(tested, holm([r["p_value"] for r in tested]), strict=True):
         r["holm_significant"] = rejected
     report = {"config": {**asdict(cfg), "date": datetime.date.today().isoformat(),
                          "eval_seed": cfg.seed + 2_000, "search_seed": cfg.seed + 1_000,
@@ -246,7 +246,7 @@ def plot(curves: dict, cfg: AuditConfig, path: Path) -> None:
 
     panels = sorted({(m, o) for m, o, _ in curves})
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.8), squeeze=False)
-    for ax, (m, o) in zip(axes[0], panels):
+    for ax, (m, o) in zip(axes[0], panels, strict=True):
         for (m2, o2, name), gain in curves.items():
             if (m2, o2) == (m, o) and name != "truthful":
                 ax.plot(np.arange(1, len(gain) + 1), gain, label=name, lw=2 if name in ("ppo", "random_search") else 1)

@@ -63,7 +63,7 @@ def plot(results: dict[str, SimulationResult], path: Path) -> None:
     panels = [("Welfare regret $R_T$", lambda r: r.welfare), ("Seller regret $R_{0T}$", lambda r: r.seller)]
     panels += [(f"Agent {i + 1} regret $R_{{{i + 1}T}}$", lambda r, i=i: r.agents[..., i]) for i in AGENTS_SHOWN]
     fig, axes = plt.subplots(2, 3, figsize=(13, 7))
-    for ax, (title, get) in zip(axes.ravel(), panels):
+    for ax, (title, get) in zip(axes.ravel(), panels, strict=True):
         for zeta, res in results.items():
             m, se = mean_se(get(res))
             ax.plot(res.rounds, m, label=zeta.upper())

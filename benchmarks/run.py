@@ -23,7 +23,7 @@ RESULTS: dict[str, dict] = {}
 
 
 def report(name: str, value: float, unit: str, target: str, ok: bool, **extra) -> None:
-    RESULTS[name] = {"value": value, "unit": unit, "target": target, "met": ok, **extra}
+    RESULTS[name] = {"value": float(value), "unit": unit, "target": target, "met": bool(ok), **extra}
     print(f"{name:<44} {value:>12.4g} {unit:<8} target {target:<12} {'met' if ok else 'MISSED'}", flush=True)
 
 

@@ -199,6 +199,6 @@ class Scenario:
     def outcome_label(self, outcome: int) -> str:
         """Human-readable ``agent:allocation`` listing of one outcome."""
         return ", ".join(
-            f"{a}:{self.allocations[s]}" for a, s in zip(self.agent_names, self.allocation_of(outcome))
+            f"{a}:{self.allocations[s]}" for a, s in zip(self.agent_names, self.allocation_of(outcome), strict=True)
         )
 

@@ -87,7 +87,7 @@ def simulate(
         while next_point < len(points) and points[next_point] <= t + span:
             k = points[next_point] - t
             after = (account.welfare, account.seller, account.agents, utility)
-            for key, b, a in zip(("welfare", "seller", "agents", "utility"), before, after):
+            for key, b, a in zip(("welfare", "seller", "agents", "utility"), before, after, strict=True):
                 out[key][next_point] = b + (a - b) * (k / span)
             next_point += 1
         t += span

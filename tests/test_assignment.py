@@ -64,7 +64,7 @@ def test_vcg_learn_runs_the_same_with_either_outcome_space():
             mech.observe(sc.realise(rnd.outcome, rng))
         return out
 
-    for (alloc_a, price_a), (alloc_b, price_b) in zip(trace(True), trace(False)):
+    for (alloc_a, price_a), (alloc_b, price_b) in zip(trace(True), trace(False), strict=True):
         np.testing.assert_array_equal(alloc_a, alloc_b)
         np.testing.assert_allclose(price_a, price_b, atol=1e-12)
     big = online_ads(50, 10, enumerate_outcomes=False)

@@ -113,7 +113,7 @@ def test_information_isolation_other_agents_realisations_are_invisible():
             trace.append((obs["customer_0"], obs["customer_2"], env._round.outcome.copy()))
         return trace
 
-    for (a0, a2, o), (b0, b2, p) in zip(run(0.0), run(0.37)):
+    for (a0, a2, o), (b0, b2, p) in zip(run(0.0), run(0.37), strict=True):
         np.testing.assert_array_equal(o, p)
         np.testing.assert_array_equal(a0, b0)
         np.testing.assert_array_equal(a2, b2)
@@ -166,7 +166,7 @@ def test_pickle_and_deepcopy_mid_episode_continue_identically(make, clone):
     while env.agents:
         a_out = env.step({a: env.truthful_action(a) for a in env.agents})
         b_out = twin.step({a: twin.truthful_action(a) for a in twin.agents})
-        for x, y in zip(a_out, b_out):
+        for x, y in zip(a_out, b_out, strict=True):
             assert x.keys() == y.keys()
             for k in x:
                 np.testing.assert_equal(x[k], y[k])
@@ -186,7 +186,7 @@ def test_gym_view_is_deterministic_and_zero_deviation_is_truthful():
 
     a, b = rollout(1, 0.0), rollout(1, 0.0)
     assert len(a) == 100
-    assert all(np.array_equal(x[0], y[0]) and x[1] == y[1] for x, y in zip(a, b))
+    assert all(np.array_equal(x[0], y[0]) and x[1] == y[1] for x, y in zip(a, b, strict=True))
     inner_seed = int(gym.utils.seeding.np_random(1)[0].integers(2**31 - 1))
     par = vcg_learn_v0.parallel_env(**{**mdbf_envs.registration.APPENDIX_F, "zeta": "etc", "horizon": 100})
     totals, _ = play_truthful(par, inner_seed)

@@ -69,7 +69,7 @@ def bisect_threshold(allocate, lo=0.0, hi=1.0):
 def test_critical_prices_match_bisection_and_are_dsic(mech, vals):
     v = np.array(vals)
     pay, sold = mech.payments(v), mech.allocate(v)
-    for (v1, v2), p, x in zip(v, pay, sold):
+    for (v1, v2), p, x in zip(v, pay, sold, strict=True):
         if not x:
             assert p.tolist() == [0.0, 0.0]
             continue

@@ -33,7 +33,7 @@ def test_shared_vec_env_seeds_copies_apart_and_flags_truncation():
     obs = venv.reset()
     assert obs.shape == (2 * n, venv.observation_space.shape[0])
     assert not np.array_equal(obs[:n], obs[n:])  # copies get different seeds
-    for step in range(3):
+    for _ in range(3):
         obs, rewards, dones, infos = venv.step(np.zeros((2 * n, 1)))
     assert dones.all()
     assert all(info["TimeLimit.truncated"] for info in infos)
