@@ -228,3 +228,13 @@ def test_user_registered_scenario_and_mechanism_work_everywhere():
     view = gym.make("mdbf_envs/VCGLearn-v0", scenario="two_bidders", mechanism="half_price", horizon=20)
     view.reset(seed=0)
     view.step(np.float32([0.0]))
+
+
+def test_module_prefixed_id_works_in_a_fresh_process():
+    """Gymnasium >= 1.0 has no plugin entry points: "mdbf_envs:" imports the package first."""
+    import subprocess
+    import sys
+
+    code = 'import gymnasium as gym; e = gym.make("mdbf_envs:mdbf_envs/VCGLearnOPT-v0"); print(e.reset(seed=0)[0].shape)'
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().startswith("(")
