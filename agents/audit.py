@@ -38,6 +38,7 @@ from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.rollout import rollout
 
 REPORT_BOUNDS = (-5.0, 6.0)  # the env's default report space
+SEARCH_SEED_OFFSET, EVAL_SEED_OFFSET = 1_000, 2_000  # random search and evaluation draw apart from training
 
 
 @dataclass
@@ -149,7 +150,7 @@ def audit_setting(cfg: AuditConfig, zeta: str, others: str, torch_threads: int |
     scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
     other = {"truthful": Truthful(), **scripted()}[others]
     fixed = {j: other for j in range(scenario.n_agents) if j != cfg.agent and others != "truthful"}
-    eval_seed, search_seed = cfg.seed + 2_000, cfg.seed + 1_000
+    eval_seed, search_seed = cfg.seed + EVAL_SEED_OFFSET, cfg.seed + SEARCH_SEED_OFFSET
 
     def mechanism(replications: int):
         return make_mechanism(cfg.mechanism, scenario, zeta=zeta, f=cfg.f, g=cfg.g, replications=replications)
@@ -198,7 +199,7 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
     for r, rejected in zip(tested, holm([r["p_value"] for r in tested]), strict=True):
         r["holm_significant"] = rejected
     report = {"config": {**asdict(cfg), "date": datetime.date.today().isoformat(),
-                         "eval_seed": cfg.seed + 2_000, "search_seed": cfg.seed + 1_000,
+                         "eval_seed": cfg.seed + EVAL_SEED_OFFSET, "search_seed": cfg.seed + SEARCH_SEED_OFFSET,
                          "backend": backend, "seconds": round(time.time() - started, 1)},
               "rows": rows}
     (out / "audit.json").write_text(json.dumps(report, indent=2))
