@@ -14,7 +14,8 @@ with a 95% t-interval and a verdict. Results: ``OUT/audit.json``, ``OUT/audit.md
 The embedded default is paper 1's Appendix F: the single-item scenario (10 agents), both zeta,
 f = g = mean, T = 2000; the audited agent is agent 0 (the efficient winner); the others are
 truthful (stationary, Theorem 3.5's assumption) or shade their reports in explore rounds
-(non-stationary).
+(non-stationary). ``--others learning`` lets every agent learn at once first (a
+parameter-shared PPO policy through the PettingZoo env) and audits against that policy.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from baselines.strategies import Truthful, random_search, scripted
+from baselines.strategies import Truthful, as_policy, random_search, scripted
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.mechanisms.vcg_learn import VCGLearn
 from mdbf_envs.parallel import BACKENDS, run_trials
@@ -126,8 +127,8 @@ def theory_bound(cfg: AuditConfig, zeta: str, others_stationary: bool, mech: VCG
     return bound, "Thm 3.5 (stationary others), explicit constants"
 
 
-def train_manipulator(cfg: AuditConfig, zeta: str, others: str, seed: int):
-    """PPO through the Gymnasium view against the given others."""
+def train_manipulator(cfg: AuditConfig, zeta: str, others: str, seed: int, others_policy=None):
+    """PPO through the Gymnasium view against the given others (``others_policy`` overrides)."""
     from agents.train import Args, train
 
     args = Args(
@@ -138,7 +139,18 @@ def train_manipulator(cfg: AuditConfig, zeta: str, others: str, seed: int):
         others=others, timesteps=cfg.train_steps, seed=seed, deviation_scale=cfg.deviation_scale,
         n_steps=min(512, cfg.horizon), batch_size=min(512, cfg.horizon), gamma=0.999, progress_bar=True,
     )
-    return train(args)
+    return train(args, others=others_policy)
+
+
+def learned_others(cfg: AuditConfig, zeta: str) -> PolicyStrategy:
+    """``--others learning``: every agent learns at once (one parameter-shared PPO policy through
+    the PettingZoo env, ``train_steps`` steps); the audited agent then faces that policy."""
+    from agents.train_shared import train_shared
+
+    env_kwargs = {"scenario": cfg.scenario, "scenario_kwargs": cfg.scenario_kwargs, "mechanism": cfg.mechanism,
+                  "zeta": zeta, "f": cfg.f, "g": cfg.g, "horizon": cfg.horizon}
+    model = train_shared(env_kwargs, cfg.train_steps, cfg.seed, cfg.deviation_scale)
+    return PolicyStrategy(model, cfg.deviation_scale)
 
 
 def audit_setting(cfg: AuditConfig, zeta: str, others: str, torch_threads: int | None = None) -> tuple[list, dict]:
@@ -148,7 +160,7 @@ def audit_setting(cfg: AuditConfig, zeta: str, others: str, torch_threads: int |
 
         torch.set_num_threads(torch_threads)
     scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
-    other = {"truthful": Truthful(), **scripted()}[others]
+    other = learned_others(cfg, zeta) if others == "learning" else {"truthful": Truthful(), **scripted()}[others]
     fixed = {j: other for j in range(scenario.n_agents) if j != cfg.agent and others != "truthful"}
     eval_seed, search_seed = cfg.seed + EVAL_SEED_OFFSET, cfg.seed + SEARCH_SEED_OFFSET
 
@@ -165,7 +177,7 @@ def audit_setting(cfg: AuditConfig, zeta: str, others: str, torch_threads: int |
                              cfg.search_candidates, np.random.default_rng(cfg.seed))
     candidates = {"truthful": Truthful(), **scripted(), "random_search": tuned}
     if cfg.rl:
-        model = train_manipulator(cfg, zeta, others, cfg.seed)
+        model = train_manipulator(cfg, zeta, others, cfg.seed, as_policy(other) if others == "learning" else None)
         candidates["ppo"] = PolicyStrategy(model, cfg.deviation_scale)
     base, base_curve = utilities(Truthful(), eval_seed, cfg.n_pairs, track=True)
     bound, basis = theory_bound(cfg, zeta, others == "truthful", mechanism(1))
@@ -281,7 +293,7 @@ def main(argv: list[str] | None = None) -> dict:
     overrides = {k: v for k, v in args.items() if v is not None}
     overrides["zetas"], overrides["others"] = tuple(overrides["zetas"]), tuple(overrides["others"])
     cfg = replace(cfg, **overrides)
-    known = {"truthful", *scripted()}
+    known = {"truthful", "learning", *scripted()}
     if set(cfg.others) - known:
         parser.error(f"--others must be among {sorted(known)}")
     report = run(cfg, out, backend, workers)

@@ -62,11 +62,12 @@ def other_policy(name: str):
     return as_policy(table[name])
 
 
-def make_env(args: Args, idx: int):
-    """A thunk for one monitored copy of the env (seeded at reset by the vec env)."""
+def make_env(args: Args, idx: int, others=None):
+    """A thunk for one monitored copy of the env (seeded at reset by the vec env); ``others``
+    (a policy) overrides ``args.others``."""
 
     def thunk():
-        env = gym.make(args.env_id, agent=args.agent, others=other_policy(args.others),
+        env = gym.make(args.env_id, agent=args.agent, others=others or other_policy(args.others),
                        deviation_scale=args.deviation_scale, **args.env_kwargs)
         return Monitor(env)
 
@@ -94,9 +95,10 @@ def build_model(args: Args, env, tensorboard_log: str | None):
     raise ValueError(f"algo = {args.algo!r}; use one of {ALGOS}")
 
 
-def train(args: Args, run_dir: Path | None = None):
-    """Train and (if ``run_dir``) save the model and its config; returns the model."""
-    env = DummyVecEnv([make_env(args, i) for i in range(args.n_envs)])
+def train(args: Args, run_dir: Path | None = None, others=None):
+    """Train and (if ``run_dir``) save the model and its config; returns the model. ``others``
+    (a policy object, e.g. a learned one) overrides the named ``args.others``."""
+    env = DummyVecEnv([make_env(args, i, others) for i in range(args.n_envs)])
     env.seed(args.seed)
     tb = None
     if run_dir is not None:

@@ -47,6 +47,16 @@ def evaluate(model, env_kwargs: dict, seeds: list[int], deviation_scale: float) 
     return out
 
 
+def train_shared(env_kwargs: dict, timesteps: int, seed: int = 0, deviation_scale: float = 0.5,
+                 copies: int = 1, progress_bar: bool = True) -> PPO:
+    """One PPO policy trained for every agent of the VCG-Learn env at once."""
+    venv = SharedPolicyVecEnv(lambda: vcg_learn_v0.parallel_env(**env_kwargs), copies, deviation_scale, seed)
+    n_steps = min(512, env_kwargs.get("horizon", 2000))
+    model = PPO("MlpPolicy", venv, n_steps=n_steps, batch_size=n_steps, gamma=0.999, seed=seed,
+                policy_kwargs={"log_std_init": -1.0}, verbose=0)
+    return model.learn(timesteps, progress_bar=progress_bar)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="single_item")
@@ -61,11 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--progress-bar", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args(argv)
     env_kwargs = {"scenario": args.scenario, "zeta": args.zeta, "horizon": args.horizon}
-    venv = SharedPolicyVecEnv(lambda: vcg_learn_v0.parallel_env(**env_kwargs), args.copies, args.deviation_scale, args.seed)
-    n_steps = min(512, args.horizon)
-    model = PPO("MlpPolicy", venv, n_steps=n_steps, batch_size=n_steps, gamma=0.999, seed=args.seed,
-                policy_kwargs={"log_std_init": -1.0}, verbose=0)
-    model.learn(args.timesteps, progress_bar=args.progress_bar)
+    model = train_shared(env_kwargs, args.timesteps, args.seed, args.deviation_scale, args.copies, args.progress_bar)
     run_dir = args.out / f"shared_{args.scenario}_{args.zeta}_seed{args.seed}"
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / "model.zip")

@@ -99,3 +99,14 @@ def test_policy_strategy_maps_actions_like_the_gym_view():
 
     fields = {"realised": np.array([[0.3], [5.9]]), "price": np.zeros((2, 1))}
     np.testing.assert_allclose(PolicyStrategy(Fixed(), 0.4)(fields, None), [0.5, 6.0])
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_audit_against_learning_others(tmp_path):
+    cfg = AuditConfig(zetas=("opt",), others=("learning",), horizon=40, train_steps=128, n_pairs=4,
+                      search_candidates=1, search_pairs=2)
+    report = run(cfg, tmp_path)
+    rows = report["rows"]
+    assert {r["others"] for r in rows} == {"learning"}
+    assert all(r["theory_bound"] is None for r in rows)  # Thm 3.5 needs stationary others
+    assert next(r for r in rows if r["strategy"] == "truthful")["gain_mean"] == 0.0
