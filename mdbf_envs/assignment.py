@@ -71,9 +71,10 @@ class AssignmentOutcomes:
                 out[r, i] = v0 + self._best(without)[1]
         return out.reshape(*np.shape(table)[:-2], self.n_agents)
 
-    def covering_schedule(self) -> np.ndarray:
+    def covering_schedule(self, required: np.ndarray | None = None) -> np.ndarray:
         """K = n rounds: in round r slot k goes to agent (r + k) mod n, so every agent gets
-        every slot once and (if n > m) no slot too (paper 1, Example 2: K = n)."""
+        every slot once and (if n > m) no slot too (paper 1, Example 2: K = n). It covers every
+        pair, so ``required`` is accepted for the protocol and not needed."""
         r = np.arange(self.n_agents)[:, None]
         return self.encode((r + np.arange(self.n_slots)[None, :]) % self.n_agents)
 

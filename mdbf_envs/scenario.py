@@ -76,7 +76,7 @@ class Scenario:
             space = self.outcomes
             n_outcomes, n = space.n_outcomes, space.n_agents
             seller_value = _array("seller_value", self.seller_value, np.float64, 0)
-            shown = space.allocations(space.covering_schedule())
+            shown = space.allocations(space.covering_schedule(np.ones((n, n_alloc), bool)))
             if shown.max() >= n_alloc:
                 raise ScenarioError(f"the outcome space uses {shown.max() + 1} allocations, |S|={n_alloc}")
         else:

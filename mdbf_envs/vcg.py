@@ -32,6 +32,9 @@ class OutcomeOptimizer(Protocol):
     def max_welfare_without(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
         """``(..., n)``: for each i, max over omega of ``seller_value + sum_{j != i} table[j]``."""
 
+    def covering_schedule(self, required: np.ndarray) -> np.ndarray:
+        """Outcome ids that together give every ``required`` ``(n, |S|)`` pair: an explore phase."""
+
 
 class EnumeratedOutcomes:
     """Exhaustive, vectorised search over an explicit outcome table ``(|Omega|, n)``."""
@@ -57,6 +60,12 @@ class EnumeratedOutcomes:
 
     def argmax_welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
         return np.argmax(self.welfare(table, seller_value), axis=-1)
+
+    def covering_schedule(self, required: np.ndarray) -> np.ndarray:
+        """A minimum set cover of the required pairs (:func:`mechanisms.schedule.covering_schedule`)."""
+        from mdbf_envs.mechanisms.schedule import covering_schedule  # the mechanisms package imports this module
+
+        return covering_schedule(self.outcomes, required)
 
     def max_welfare_without(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
         vals = self.values_by_outcome(table)  # (..., |Omega|, n)

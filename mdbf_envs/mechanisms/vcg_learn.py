@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.mechanisms.schedule import BracketClock, covering_schedule, exploit_length
+from mdbf_envs.mechanisms.schedule import BracketClock, exploit_length
 from mdbf_envs.scenario import Scenario
 from mdbf_envs.vcg import EnumeratedOutcomes, OutcomeOptimizer, seller_value_at
 
@@ -87,7 +87,7 @@ class VCGLearn:
       allocation is kept (so under ETC N_it(s) = q exactly). OPT adds every exploit report.
     * Tie-breaking: the lowest outcome index (see :mod:`mdbf_envs.vcg`).
     * Explore schedule: a minimum set cover of the (agent, allocation) pairs not ``known``
-      (:func:`covering_schedule`), played in increasing outcome index; or the caller's.
+      (the outcome space's ``covering_schedule``), played in increasing outcome id; or the caller's.
     * ``sigma``: one sub-Gaussian constant for all agents, by default the scenario's largest
       over unknown pairs; under ETC this keeps every agent's width equal across allocations,
       which the truthfulness proof uses (paper 1, footnote 1).
@@ -105,7 +105,7 @@ class VCGLearn:
         bids: agent index -> bid table b_i (``(|S|,)`` or ``(R, |S|)``) for agents that take
             part by bids; every other agent takes part by realisations.
         replications: R, the number of independent copies advanced together.
-        schedule: explore outcomes (indices); default :func:`covering_schedule`.
+        schedule: explore outcomes (ids); default the outcome space's ``covering_schedule``.
         learn_seller_value: the variant sketched at the end of paper 1, Sec. 5: v_0 is unknown,
             the seller observes noisy values of the outcome played, the explore schedule plays
             every outcome (K = |Omega|) and v_0 gets confidence bounds like the agents' (eq. 4
@@ -164,12 +164,7 @@ class VCGLearn:
         self.learn_seller_value = learn_seller_value
         self.seller_sigma = scenario.seller_noise_sd if seller_sigma is None else float(seller_sigma)
         if schedule is None:
-            if learn_seller_value:
-                schedule = np.arange(scenario.n_outcomes)
-            elif isinstance(scenario.space, EnumeratedOutcomes):
-                schedule = covering_schedule(scenario.outcomes, unknown)
-            else:
-                schedule = scenario.space.covering_schedule()
+            schedule = np.arange(scenario.n_outcomes) if learn_seller_value else scenario.space.covering_schedule(unknown)
         self.schedule = np.asarray(schedule, dtype=np.int64)
         if self.schedule.ndim != 1 or self.schedule.size == 0:
             raise ValueError(f"schedule must be a non-empty list of outcomes, got {schedule}")
