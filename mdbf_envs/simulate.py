@@ -80,15 +80,18 @@ def simulate(
             seller = sc.seller_value[rnd.outcome] + sc.seller_noise_sd * rng.standard_normal(R)
         mechanism.observe(strategy(rnd, realised), seller)
         span = 1 + (mechanism.skip_exploit(horizon - t - 1) if skip and not rnd.explore else 0)
-        before = (account.welfare.copy(), account.seller.copy(), account.agents.copy(), utility.copy())
+        # a fast-forwarded block needs its start to fill checkpoints inside it
+        before = None
+        if span > 1:
+            before = (account.welfare.copy(), account.seller.copy(), account.agents.copy(), utility.copy())
         u = account.record(rnd.outcome, rnd.prices, span)
         utility += span * u.agents
+        after = (account.welfare, account.seller, account.agents, utility)
         # checkpoints inside the block: regrets grow linearly, one round's increment at a time
         while next_point < len(points) and points[next_point] <= t + span:
             k = points[next_point] - t
-            after = (account.welfare, account.seller, account.agents, utility)
-            for key, b, a in zip(("welfare", "seller", "agents", "utility"), before, after, strict=True):
-                out[key][next_point] = b + (a - b) * (k / span)
+            for key, b, a in zip(("welfare", "seller", "agents", "utility"), before or after, after, strict=True):
+                out[key][next_point] = a if before is None else b + (a - b) * (k / span)
             next_point += 1
         t += span
     return SimulationResult(rounds=points, **out)
