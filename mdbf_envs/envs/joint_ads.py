@@ -203,12 +203,11 @@ class JointAdsParallelEnv(ParallelEnv):
         done = self._t >= self.horizon or not self.persistent
         if self.render_mode is not None:
             self._frame = (self._mechanism, self._v.copy(), bids, pay)
+        if not done:
+            self._begin_round()
         observations = self._observations()
         if done:
             self.agents = []
-        else:
-            self._begin_round()
-            observations = self._observations()
         truncations = {a: done for a in AGENTS}
         terminations = {a: False for a in AGENTS}
         if self.render_mode == "human":

@@ -199,26 +199,25 @@ class VCGLearnParallelEnv(ParallelEnv):
         realised_utility = self._realised - rnd.prices[0]
         reward_of = utilities.agents[0] if self.reward_mode == "expected" else realised_utility
         rewards = {a: float(reward_of[i]) for a, i in self._index.items()}
-        infos = {}
-        for a, i in self._index.items():
-            infos[a] = {
+        designer = {"designer": self.designer_view()} if self.designer_info else {}
+        infos = {
+            a: {
                 "utility": float(utilities.agents[0, i]), "realised_utility": float(realised_utility[i]),
                 "price": float(rnd.prices[0, i]), "allocation": int(s[i]), "explore": bool(rnd.explore),
-                "bracket": int(rnd.bracket), "regret": float(self.account.agents[0, i]),
+                "bracket": int(rnd.bracket), "regret": float(self.account.agents[0, i]), **designer,
             }
-            if self.designer_info:
-                infos[a]["designer"] = self.designer_view()
+            for a, i in self._index.items()
+        }
         if self.render_mode is not None:
             self._history.append((float(self.account.welfare[0]), float(self.account.seller[0])))
         done = rnd.t >= self.horizon
         terminations = {a: False for a in self.agents}
         truncations = {a: done for a in self.agents}
-        if done:
-            observations = self._observations()
-            self.agents = []
-        else:
+        if not done:
             self._begin_round()
-            observations = self._observations()
+        observations = self._observations()
+        if done:
+            self.agents = []
         if self.render_mode == "human":
             self.render()
         return observations, rewards, terminations, truncations, infos
