@@ -18,6 +18,7 @@ import numpy as np
 from stable_baselines3 import PPO
 
 from agents.shared_vec_env import SharedPolicyVecEnv
+from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs import vcg_learn_v0
 
 
@@ -37,7 +38,7 @@ def evaluate(model, env_kwargs: dict, seeds: list[int], deviation_scale: float) 
                     if label == "learned":
                         dev, _ = model.predict(obs[a], deterministic=True)
                         space = env.action_space(a)
-                        act = np.clip(act + deviation_scale * dev, space.low, space.high)
+                        act = deviation_to_action(act, dev, deviation_scale, space.low, space.high)
                     acts[a] = act
                 obs, rew, *_ = env.step(acts)
                 for a, r in rew.items():
