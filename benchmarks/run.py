@@ -1,7 +1,7 @@
 """Performance benchmarks: each figure is a ratio or a median, measured in one run.
 
     python -m benchmarks.run                 # everything (several minutes)
-    python -m benchmarks.run --only sim ads  # a subset: ppo sim fig1 rate slots ads memory
+    python -m benchmarks.run --only sim ads  # a subset: ppo sim configs fig1 rate slots ads memory
 
 Prints one line per measurement with its target, and writes ``benchmarks/results.json`` when
 ``--out`` is given. Timings are wall-clock on this machine; compare ratios across machines.
@@ -81,6 +81,28 @@ def bench_sim(replications: int = 16, horizon: int = 2000) -> None:
     batched = time.perf_counter() - start
     report("batched_sim_speedup (vs env loop, OPT)", loop / batched, "x", ">= 20", loop / batched >= 20,
            loop_s=loop, batched_s=batched, replications=replications, horizon=horizon)
+
+
+def bench_configs(replications: int = 4, horizon: int = 2000) -> None:
+    """All 18 configurations (zeta x f x g) in one batch against one simulation each."""
+    import itertools
+
+    from mdbf_envs.mechanisms import VCGLearn
+    from mdbf_envs.mechanisms.vcg_learn import BOUNDS, ZETAS
+    from mdbf_envs.scenarios import single_item
+    from mdbf_envs.simulate import simulate
+
+    configs = list(itertools.product(ZETAS, BOUNDS, BOUNDS))
+    start = time.perf_counter()
+    for zeta, f, g in configs:
+        simulate(VCGLearn(single_item(), zeta, f, g, replications=replications), horizon, np.random.default_rng(0))
+    separate = time.perf_counter() - start
+    zetas, fs, gs = (np.repeat(column, replications).tolist() for column in zip(*configs, strict=True))
+    start = time.perf_counter()
+    simulate(VCGLearn(single_item(), zetas, fs, gs, replications=len(zetas)), horizon, np.random.default_rng(0))
+    batched = time.perf_counter() - start
+    report("configs_in_one_batch_speedup (18 configs)", separate / batched, "x", "> 1", separate > batched,
+           separate_s=separate, batched_s=batched)
 
 
 def bench_fig1() -> None:
@@ -169,7 +191,7 @@ def bench_ads() -> None:
     report("augment_the_best_1e4_rounds_s", seconds, "s", "< 60", seconds < 60)
 
 
-BENCHES = ("ppo", "sim", "fig1", "rate", "slots", "ads", "memory")
+BENCHES = ("ppo", "sim", "configs", "fig1", "rate", "slots", "ads", "memory")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -178,7 +200,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rate-rounds", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    runs = {"ppo": bench_ppo, "sim": bench_sim, "fig1": bench_fig1, "rate": lambda: bench_rate(args.rate_rounds),
+    runs = {"ppo": bench_ppo, "sim": bench_sim, "configs": bench_configs, "fig1": bench_fig1, "rate": lambda: bench_rate(args.rate_rounds),
             "slots": bench_slots, "ads": bench_ads, "memory": lambda: bench_memory(args.rate_rounds)}
     for name in args.only:
         runs[name]()

@@ -50,14 +50,14 @@ class RegretAccount:
         values = self.optimizer.agent_values(self.scenario.mean, outcome)
         v0 = seller_value_at(self.scenario.seller_value, outcome)
         return Utilities(
-            agents=values - prices, seller=v0 + prices.sum(-1), welfare=v0 + values.sum(-1)
+            agents=values - prices, seller=v0 + np.add.reduce(prices, axis=-1), welfare=v0 + np.add.reduce(values, axis=-1)
         )
 
     def record(self, outcome: np.ndarray, prices: np.ndarray, rounds: int = 1) -> Utilities:
         """Add ``rounds`` rounds of the same outcome and prices; returns one round's utilities."""
         u = self.utilities(outcome, prices)
         b = self.benchmark
-        self.welfare += rounds * (b.welfare - u.welfare)
-        self.seller += rounds * (b.seller_utility - u.seller)
-        self.agents += rounds * (b.agent_utility - u.agents)
+        for total, best, got in ((self.welfare, b.welfare, u.welfare), (self.seller, b.seller_utility, u.seller),
+                                 (self.agents, b.agent_utility, u.agents)):
+            total += best - got if rounds == 1 else rounds * (best - got)
         return u

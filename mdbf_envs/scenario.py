@@ -125,6 +125,7 @@ class Scenario:
             raise ScenarioError(f"noise must be (n, |S|)={table_shape} codes in [0, 2]")
         put(self, "noise", noise)
         put(self, "_any_gaussian", bool((noise == GAUSSIAN).any()))
+        put(self, "_gaussian_sd", np.where(noise == GAUSSIAN, self.noise_sd, 0.0))
         put(self, "_any_bernoulli", bool((noise == BERNOULLI).any()))
         known = np.zeros(table_shape, bool) if self.known is None else self.known
         known = _array("known", known, bool, 2)
@@ -184,9 +185,8 @@ class Scenario:
         s = self.allocation_of(outcome)
         agents = np.arange(self.n_agents)
         x = self.mean[agents, s]
-        if self._any_gaussian:
-            z = rng.standard_normal(shape)
-            x = np.where(self.noise[agents, s] == GAUSSIAN, x + self.noise_sd[agents, s] * z, x)
+        if self._any_gaussian:  # other families have sd 0 here
+            x += self._gaussian_sd[agents, s] * rng.standard_normal(shape)
         if self._any_bernoulli:
             u = rng.random(shape)
             x = np.where(self.noise[agents, s] == BERNOULLI, (u < x).astype(np.float64), x)

@@ -47,12 +47,13 @@ def simulate(
     """Run ``mechanism`` (reset first) for ``horizon`` rounds on all its replications.
 
     Args:
-        mechanism: the mechanism; its replications are simulated together.
+        mechanism: the mechanism; its replications are simulated together, whether they share
+            one configuration or each has its own (``VCGLearn(zeta=[...], f=[...], g=[...])``).
         horizon: T.
         rng: the source of every realisation.
         strategy: the agents' reports given the realised values; bidders' reports are ignored.
         checkpoints: rounds (1..T) at which to record; default every round.
-        fast_etc: under ETC with f = g, account for each exploit phase in one step
+        fast_etc: when every replication runs ETC with f = g, account for each exploit phase in one step
             (:meth:`VCGLearn.skip_exploit`): exact, since ETC ignores exploit reports and plays
             one outcome at fixed prices there, but the skipped rounds draw no realisations, so
             the random stream (not the law of the results) differs from the round-by-round run.

@@ -2,15 +2,22 @@
 
 Everything here takes value tables ``(..., n, |S|)`` with any leading batch shape, so one call
 serves a single round, R replications, or a brute-force test. Ties are broken towards the
-lowest outcome index (``np.argmax``), a fixed deterministic rule.
+lowest outcome index, a fixed deterministic rule; welfares within :data:`TIE_TOLERANCE` of the
+maximum count as tied, so the rule does not depend on the order of floating-point sums (equal
+estimates, e.g. means clipped to 1, sum to welfares that differ in the last bits).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
+
+
+TIE_TOLERANCE = 1e-9
+"""Welfares this close to the maximum are tied (far below any difference of estimates)."""
 
 
 class OutcomeOptimizer(Protocol):
@@ -43,23 +50,29 @@ class EnumeratedOutcomes:
         self.outcomes = np.asarray(outcomes)
         self.n_outcomes, self.n_agents = self.outcomes.shape
         self._agents = np.arange(self.n_agents)
+        self._cells: dict[int, np.ndarray] = {}  # |S| -> flat cells i |S| + s_i(omega), (|Omega|, n)
 
     def allocations(self, outcome: np.ndarray) -> np.ndarray:
         return self.outcomes[outcome]
 
     def values_by_outcome(self, table: np.ndarray) -> np.ndarray:
         """``(..., |Omega|, n)``: every agent's value in every outcome."""
-        return table[..., self._agents, self.outcomes]
+        n_alloc = table.shape[-1]
+        cells = self._cells.get(n_alloc)
+        if cells is None:
+            cells = self._cells[n_alloc] = self._agents * n_alloc + self.outcomes
+        return np.reshape(table, (*table.shape[:-2], -1)).take(cells, axis=-1)
 
     def agent_values(self, table: np.ndarray, outcome: np.ndarray) -> np.ndarray:
         return values_at(table, self.allocations(outcome))
 
     def welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
         """``(..., |Omega|)`` welfare V(omega) = v_0(omega) + sum_i table[i, s_i(omega)]."""
-        return seller_value + self.values_by_outcome(table).sum(-1)
+        return seller_value + np.add.reduce(self.values_by_outcome(table), axis=-1)
 
     def argmax_welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
-        return np.argmax(self.welfare(table, seller_value), axis=-1)
+        welfare = self.welfare(table, seller_value)
+        return (welfare >= np.maximum.reduce(welfare, axis=-1, keepdims=True) - TIE_TOLERANCE).argmax(axis=-1)
 
     def covering_schedule(self, required: np.ndarray) -> np.ndarray:
         """A minimum set cover of the required pairs (:func:`mechanisms.schedule.covering_schedule`)."""
@@ -69,17 +82,26 @@ class EnumeratedOutcomes:
 
     def max_welfare_without(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
         vals = self.values_by_outcome(table)  # (..., |Omega|, n)
-        total = np.asarray(seller_value)[..., None] + vals.sum(-1, keepdims=True)
-        return (total - vals).max(axis=-2)
+        total = np.asarray(seller_value)[..., None] + np.add.reduce(vals, axis=-1, keepdims=True)
+        return np.maximum.reduce(total - vals, axis=-2)
+
+
+@lru_cache(maxsize=64)
+def _grid(rows: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Read-only index arrays ``(rows, 1)`` and ``(n,)`` for one-entry-per-agent lookups."""
+    r, i = np.arange(rows)[:, None], np.arange(n)
+    r.setflags(write=False)
+    i.setflags(write=False)
+    return r, i
 
 
 def values_at(table: np.ndarray, allocation: np.ndarray) -> np.ndarray:
     """``(..., n)`` entries ``table[..., i, allocation[..., i]]`` (leading shapes broadcast)."""
     n = allocation.shape[-1]
     if table.ndim == 2:  # one table for every outcome: plain fancy indexing
-        return table[np.arange(n), allocation]
+        return table[_grid(1, n)[1], allocation]
     if table.ndim == 3 and allocation.ndim == 2 and len(table) == len(allocation):  # (R, n, S), (R, n)
-        return table[np.arange(len(table))[:, None], np.arange(n), allocation]
+        return table[(*_grid(len(table), n), allocation)]
     batch = np.broadcast_shapes(table.shape[:-2], allocation.shape[:-1])
     table = np.broadcast_to(table, batch + table.shape[-2:])
     allocation = np.broadcast_to(allocation, (*batch, allocation.shape[-1]))

@@ -238,3 +238,38 @@ def test_module_prefixed_id_works_in_a_fresh_process():
     code = 'import gymnasium as gym; e = gym.make("mdbf_envs:mdbf_envs/VCGLearnOPT-v0"); print(e.reset(seed=0)[0].shape)'
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().startswith("(")
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(horizon=120, zeta="opt", publish=("prices",)),
+    dict(scenario="paas", horizon=90, bids={"customer_1": [0.0, 0.3, 0.6]}, reward_mode="realised", designer_info=True),
+])
+def test_vcg_gym_view_steps_exactly_like_the_parallel_env_dict_api(kwargs):
+    """The view's array path (VCGLearnParallelEnv.play) against stepping the ParallelEnv with
+    dicts: same observations, rewards and infos, with a deviating agent and a scripted other."""
+    from baselines.strategies import as_policy, scripted
+    from mdbf_envs.envs.single_agent import VCGLearnSingleAgentEnv, deviation_to_action, truthful
+
+    shade = as_policy(scripted()["noisy_0.2"])
+    view = VCGLearnSingleAgentEnv(**kwargs)
+    others = [a for a in view.inner.possible_agents if a != view.agent]
+    view = VCGLearnSingleAgentEnv(others={others[0]: shade}, **kwargs)
+    par = vcg_learn_v0.parallel_env(**kwargs)
+    obs_view, _ = view.reset(seed=4)
+    obs_par, _ = par.reset(seed=int(np.random.default_rng(4).integers(2**31 - 1)))
+    view_rng, par_rng = view.np_random, np.random.default_rng(0)
+    par_rng.bit_generator.state = view_rng.bit_generator.state  # the scripted other's randomness
+    actions = np.random.default_rng(1).uniform(-1, 1, 200)
+    space = par.action_space(view.agent)
+    for t in range(par.horizon):
+        assert np.array_equal(obs_view, obs_par[view.agent])
+        deviation = np.float32([actions[t]])
+        own = deviation_to_action(par.truthful_action(view.agent), deviation, view.deviation_scale, space.low, space.high)
+        dict_actions = {view.agent: own}
+        for other in others:
+            policy = shade if other == others[0] else truthful
+            dict_actions[other] = policy(par, other, obs_par[other], par_rng)
+        obs_par, rewards, _, truncs, infos = par.step(dict_actions)
+        obs_view, reward, _, trunc, info = view.step(deviation)
+        assert reward == rewards[view.agent] and info == infos[view.agent] and trunc == truncs[view.agent]
+    assert trunc and not par.agents

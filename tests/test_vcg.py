@@ -69,3 +69,14 @@ def test_batched_equals_one_by_one():
         single = vcg(tables[r], v0, EnumeratedOutcomes(omega))
         assert batched.outcome[r] == single.outcome
         np.testing.assert_allclose(batched.prices[r], single.prices)
+
+
+def test_ties_go_to_the_lowest_outcome_whatever_the_summation_order():
+    """Outcomes 0 and 1 give the same values (0.3, 0.2, 0.1) to agents in another order; their
+    float sums differ in the last bit, and the tie still goes to outcome 0."""
+    table = np.array([[0.3, 0.1], [0.2, 0.2], [0.1, 0.3]])
+    space = EnumeratedOutcomes(np.array([[0, 0, 0], [1, 1, 1]]))
+    welfare = space.welfare(table, np.zeros(2))
+    assert welfare[0] < welfare[1]  # roundoff alone
+    assert space.argmax_welfare(table, np.zeros(2)) == 0
+    assert space.argmax_welfare(table + [[0, 1e-6]] * 3, np.zeros(2)) == 1  # a real difference wins

@@ -202,3 +202,33 @@ def test_regret_identity_lemma5_and_optimal_play():
         res = simulate(VCGLearn(single_item(4), zeta, f, g, replications=2), 400, np.random.default_rng(1))
         np.testing.assert_allclose(res.all_agents + res.seller, res.welfare, atol=1e-9)
         assert np.all(np.diff(res.welfare, axis=0) >= -1e-12)  # welfare regret never decreases
+
+
+@pytest.mark.parametrize("variant", ["plain", "bidder", "seller_value"])
+def test_mixed_configurations_in_one_batch_run_as_their_own_mechanisms(variant):
+    """Each replication of a batch with per-replication (zeta, f, g) plays exactly what a
+    single-configuration mechanism plays when fed the same realisations and reports."""
+    sc = paas(capacity=3)
+    if variant == "seller_value":
+        sc = dataclasses.replace(sc, seller_noise_sd=0.2)
+    configs = [("etc", "mean", "mean"), ("opt", "upper", "lower"), ("etc", "lower", "upper"), ("opt", "mean", "mean")]
+    kwargs = {"bidder": {"bids": {1: [0.0, 0.6, 0.9]}}, "seller_value": {"learn_seller_value": True}}.get(variant, {})
+    zetas, fs, gs = zip(*configs, strict=True)
+    batch = VCGLearn(sc, zetas, fs, gs, replications=len(configs), **kwargs)
+    assert batch.zeta == zetas and batch.f == fs
+    singles = [VCGLearn(sc, *c, **kwargs) for c in configs]
+    rng = np.random.default_rng(4)
+    for _ in range(250):
+        rnd = batch.propose()
+        x = sc.realise(rnd.outcome, rng) + 0.2 * np.sin(rnd.t)  # misreports too
+        x0 = rng.normal(size=len(configs))
+        for r, single in enumerate(singles):
+            own = single.propose()
+            assert (own.explore, own.outcome[0]) == (rnd.explore, rnd.outcome[r])
+            np.testing.assert_allclose(own.prices[0], rnd.prices[r], atol=1e-12)
+            single.observe(x[r : r + 1], x0[r : r + 1] if variant == "seller_value" else None)
+        batch.observe(x, x0 if variant == "seller_value" else None)
+    with pytest.raises(ValueError, match="zeta gives 3 options for 4 replications"):
+        VCGLearn(sc, ("etc", "opt", "etc"), replications=4)
+    with pytest.raises(ValueError, match="f = 'max'"):
+        VCGLearn(sc, "opt", ("mean", "max"), replications=2)

@@ -26,7 +26,7 @@ Policy = Callable[[ParallelEnv, str, np.ndarray, np.random.Generator], Any]
 
 def deviation_to_action(truthful_action: np.ndarray, deviation: np.ndarray, scale: float, low, high) -> np.ndarray:
     """The inner action for a deviation a: clip(truthful + scale a, low, high)."""
-    return np.clip(truthful_action + scale * deviation, low, high)
+    return np.minimum(np.maximum(truthful_action + scale * deviation, low), high)
 
 
 def truthful(env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -82,13 +82,15 @@ class SingleAgentView(gym.Env):
         self._obs, infos = self.inner.reset(seed=inner_seed, options=options)
         return self._obs[self.agent], infos[self.agent]
 
-    def action_to_inner(self, action: Any) -> np.ndarray:
-        """The inner env's action for a deviation a in [-1, 1] (validated, never clipped)."""
+    def action_to_inner(self, action: Any, truthful_action: np.ndarray | None = None) -> np.ndarray:
+        """The inner env's action for a deviation a in [-1, 1] (validated, never clipped);
+        ``truthful_action`` saves asking the inner env for it."""
         a = np.asarray(action, dtype=np.float64).reshape(-1)
         if a.shape != (1,) or not np.isfinite(a[0]) or not -1 <= a[0] <= 1:
             raise ValueError(f"action = {a.tolist()} must be one number in [-1, 1]")
         space = self.inner.action_space(self.agent)
-        truthful_action = self.inner.truthful_action(self.agent)
+        if truthful_action is None:
+            truthful_action = self.inner.truthful_action(self.agent)
         return deviation_to_action(truthful_action, np.float32(a), self.deviation_scale, space.low, space.high)
 
     def step(self, action: Any):
@@ -110,9 +112,29 @@ class SingleAgentView(gym.Env):
 
 
 class VCGLearnSingleAgentEnv(SingleAgentView):
-    """One agent's view of :class:`VCGLearnParallelEnv` (``mdbf_envs/VCGLearn-v0``)."""
+    """One agent's view of :class:`VCGLearnParallelEnv` (``mdbf_envs/VCGLearn-v0``).
+
+    Steps through the inner env's array form (:meth:`VCGLearnParallelEnv.play`): truthful
+    agents' reports come as one vector and no per-agent dicts are built, so the view adds
+    little to the mechanism's own cost (``benchmarks/run.py --only ppo``).
+    """
 
     parallel_env_class = VCGLearnParallelEnv
+
+    def step(self, action: Any):
+        inner = self.inner
+        if not inner.agents:
+            raise RuntimeError("the episode is over: call reset() before step()")
+        own = inner.agent_index[self.agent]
+        observation, truthful_reports = inner.observation, inner.truthful_reports()
+        reports = truthful_reports.astype(np.float64)
+        reports[own] = self.action_to_inner(action, truthful_reports[own, None])[0]
+        for other, policy in self.others.items():
+            if policy is not truthful:
+                i = inner.agent_index[other]
+                reports[i] = inner.check_action(other, policy(inner, other, observation[i], self.np_random))
+        done = inner.play(reports)
+        return inner.observation[own], inner.reward(own), False, done, inner.info(own)
 
 
 class JointAdsSingleAgentEnv(SingleAgentView):

@@ -115,8 +115,8 @@ class VCGLearnParallelEnv(ParallelEnv):
         self.reward_mode, self.designer_info = reward_mode, designer_info
         self.render_mode = render_mode
         self._reporting = np.array([a not in bids for a in sc.agent_names])
-        self._index = {a: i for i, a in enumerate(sc.agent_names) if a not in bids}
-        self.possible_agents = list(self._index)
+        self.agent_index = {a: i for i, a in enumerate(sc.agent_names) if a not in bids}  # agent -> row
+        self.possible_agents = list(self.agent_index)
         if not self.possible_agents:
             raise ValueError("every agent bids: there is no agent left to act")
         holds = hasattr(self.mechanism, "counts") and hasattr(self.mechanism, "sums")
@@ -125,6 +125,7 @@ class VCGLearnParallelEnv(ParallelEnv):
             a: spaces.Box(-np.inf, np.inf, (self.observer.size,), np.float32) for a in self.possible_agents
         }
         self.action_spaces = {a: spaces.Box(low, high, (1,), np.float32) for a in self.possible_agents}
+        self._report_bounds = (np.float32(low), np.float32(high))
         self.agents: list[str] = []
         self._np_random: np.random.Generator | None = None
 
@@ -156,16 +157,19 @@ class VCGLearnParallelEnv(ParallelEnv):
         return self._observations(), {a: {} for a in self.agents}
 
     def _begin_round(self) -> None:
-        """Propose round t and let every agent experience it."""
+        """Propose round t, let every agent experience it, and build the observations."""
         self._round: Round = self.mechanism.propose()
         realised = self.scenario.realise(self._round.outcome, self._np_random)
-        self.tallies.experience(self.scenario.allocation_of(self._round.outcome), realised)
+        self._allocation = self.scenario.allocation_of(self._round.outcome[0])
+        self.tallies.experience(self._allocation[None], realised)
         self._realised = realised[0]
+        self._observe()
+
+    def _observe(self) -> None:
+        self._observation = self.observer.build(self._round, self._realised[None], self.tallies, self.mechanism)[0].astype(np.float32)
 
     def _observations(self) -> dict[str, np.ndarray]:
-        obs = self.observer.build(self._round, self._realised[None], self.tallies, self.mechanism)[0]
-        obs = obs.astype(np.float32)
-        return {agent: obs[i] for agent, i in self._index.items()}
+        return {agent: self._observation[i] for agent, i in self.agent_index.items()}
 
     def _check_actions(self, actions: Mapping[str, Any]) -> np.ndarray:
         extra = set(actions) - set(self.agents)
@@ -176,51 +180,74 @@ class VCGLearnParallelEnv(ParallelEnv):
             raise KeyError(f"no action for agents {sorted(missing)}")
         reports = self._realised.copy()  # bidders' entries are ignored by the mechanism
         for agent, action in actions.items():
-            a = np.asarray(action, dtype=np.float64).reshape(-1)
-            space = self.action_spaces[agent]
-            if a.shape != (1,) or not np.all(np.isfinite(a)):
-                raise ValueError(f"action of {agent} = {a.tolist()} must be one finite number")
-            if not (space.low[0] <= a[0] <= space.high[0]):
-                raise ValueError(f"action of {agent} = {a[0]} is outside the report space [{space.low[0]}, {space.high[0]}]")
-            reports[self._index[agent]] = a[0]
+            reports[self.agent_index[agent]] = self.check_action(agent, action)
         return reports
+
+    def check_action(self, agent: str, action: Any) -> float:
+        """The report in ``action`` of ``agent``, validated against its action space."""
+        a = np.asarray(action, dtype=np.float64).reshape(-1)
+        low, high = self._report_bounds
+        if a.shape != (1,) or not np.isfinite(a[0]):
+            raise ValueError(f"action of {agent} = {a.tolist()} must be one finite number")
+        if not low <= a[0] <= high:
+            raise ValueError(f"action of {agent} = {a[0]} is outside the report space [{low}, {high}]")
+        return float(a[0])
 
     def step(self, actions: Mapping[str, Any]):
         if not self.agents:
             if actions:
                 raise RuntimeError("the episode is over: call reset() before step()")
             return {}, {}, {}, {}, {}
-        reports = self._check_actions(actions)
-        rnd, sc = self._round, self.scenario
-        s = sc.allocation_of(rnd.outcome[0])
-        self.tallies.report(s[None], reports[None], self._reporting)
-        self.mechanism.observe(reports[None, :])
-        utilities = self.account.record(rnd.outcome, rnd.prices)
-        realised_utility = self._realised - rnd.prices[0]
-        reward_of = utilities.agents[0] if self.reward_mode == "expected" else realised_utility
-        rewards = {a: float(reward_of[i]) for a, i in self._index.items()}
-        designer = {"designer": self.designer_view()} if self.designer_info else {}
-        infos = {
-            a: {
-                "utility": float(utilities.agents[0, i]), "realised_utility": float(realised_utility[i]),
-                "price": float(rnd.prices[0, i]), "allocation": int(s[i]), "explore": bool(rnd.explore),
-                "bracket": int(rnd.bracket), "regret": float(self.account.agents[0, i]), **designer,
-            }
-            for a, i in self._index.items()
-        }
+        agents = self.agents
+        done = self.play(self._check_actions(actions))
+        observations = self._observations()
+        rewards = {a: self.reward(i) for a, i in self.agent_index.items()}
+        infos = {a: self.info(i) for a, i in self.agent_index.items()}
+        if self.render_mode == "human":
+            self.render()
+        return observations, rewards, {a: False for a in agents}, {a: done for a in agents}, infos
+
+    def play(self, reports: np.ndarray) -> bool:
+        """The array form of :meth:`step`: play the round with validated reports ``(n,)`` of
+        every scenario agent (bidders' entries are ignored); returns whether the episode ended.
+        Afterwards :attr:`observation` ``(n, size)``, :meth:`reward` and :meth:`info` describe
+        the new state (the single-agent views use this to skip the per-agent dicts)."""
+        rnd = self._round
+        self.tallies.report(self._allocation[None], reports[None], self._reporting)
+        self.mechanism.observe(reports[None])
+        self._utility = self.account.record(rnd.outcome, rnd.prices).agents[0]
+        self._realised_utility = self._realised - rnd.prices[0]
+        self._played = (rnd, self._allocation)
         if self.render_mode is not None:
             self._history.append((float(self.account.welfare[0]), float(self.account.seller[0])))
         done = rnd.t >= self.horizon
-        terminations = {a: False for a in self.agents}
-        truncations = {a: done for a in self.agents}
-        if not done:
-            self._begin_round()
-        observations = self._observations()
-        if done:
+        if done:  # the last observation shows the last round with its reports
             self.agents = []
-        if self.render_mode == "human":
-            self.render()
-        return observations, rewards, terminations, truncations, infos
+            self._observe()
+        else:
+            self._begin_round()
+        return done
+
+    @property
+    def observation(self) -> np.ndarray:
+        """``(n, size)`` float32: every scenario agent's current observation (bidders' rows unused)."""
+        return self._observation
+
+    def reward(self, i: int) -> float:
+        """Agent ``i``'s reward for the round just played."""
+        return float(self._utility[i] if self.reward_mode == "expected" else self._realised_utility[i])
+
+    def info(self, i: int) -> dict[str, Any]:
+        """Agent ``i``'s info for the round just played (module docstring lists the keys)."""
+        rnd, s = self._played
+        info = {
+            "utility": float(self._utility[i]), "realised_utility": float(self._realised_utility[i]),
+            "price": float(rnd.prices[0, i]), "allocation": int(s[i]), "explore": bool(rnd.explore),
+            "bracket": int(rnd.bracket), "regret": float(self.account.agents[0, i]),
+        }
+        if self.designer_info:
+            info["designer"] = self.designer_view()
+        return info
 
     def designer_view(self) -> dict[str, float]:
         """Global regrets so far: welfare R_t, seller R_0t, all agents R^a_t."""
@@ -230,8 +257,12 @@ class VCGLearnParallelEnv(ParallelEnv):
 
     def truthful_action(self, agent: str) -> np.ndarray:
         """The truthful report Y_it = X_it (within the report bounds) for the current round."""
-        space = self.action_spaces[agent]
-        return np.clip(np.float32([self._realised[self._index[agent]]]), space.low, space.high)
+        return self.truthful_reports()[self.agent_index[agent], None]
+
+    def truthful_reports(self) -> np.ndarray:
+        """``(n,)`` float32: every agent's truthful report, as :meth:`truthful_action` gives it."""
+        low, high = self._report_bounds
+        return np.minimum(np.maximum(self._realised.astype(np.float32), low), high)
 
     # ---- rendering ----------------------------------------------------------------------
     def render(self):

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mdbf_envs.mechanisms.schedule import exploit_length
 from mdbf_envs.mechanisms.vcg_learn import Round
 from mdbf_envs.scenario import Scenario
 
 PUBLISHABLE = ("prices", "outcome")
+_STATS = {True: "held_mean", False: "report_mean"}  # the last per-allocation statistic field
 
 
 class AgentTallies:
@@ -22,27 +22,33 @@ class AgentTallies:
     and its reports. ``(R, n, |S|)`` arrays; constant memory in T."""
 
     def __init__(self, replications: int, scenario: Scenario):
-        shape = (replications, scenario.n_agents, scenario.n_allocations)
-        self.own_count, self.own_sum = np.zeros(shape), np.zeros(shape)
-        self.report_count, self.report_sum = np.zeros(shape), np.zeros(shape)
-        self._rows = np.arange(replications)[:, None]
-        self._agents = np.arange(scenario.n_agents)[None, :]
+        n, k = scenario.n_agents, scenario.n_allocations
+        self.table = np.zeros((4, replications, n, k))  # own count, own sum, report count, report sum
+        self._cell = (np.arange(replications)[:, None] * n + np.arange(n)) * k  # cell of (r, i, 0)
+
+    own_count = property(lambda self: self.table[0])
+    own_sum = property(lambda self: self.table[1])
+    report_count = property(lambda self: self.table[2])
+    report_sum = property(lambda self: self.table[3])
 
     def experience(self, allocation: np.ndarray, realised: np.ndarray) -> None:
         """Agents experienced ``allocation`` ``(R, n)`` and realised ``realised`` ``(R, n)``."""
-        self.own_count[self._rows, self._agents, allocation] += 1
-        self.own_sum[self._rows, self._agents, allocation] += realised
+        flat = self.table.reshape(4, -1)  # a view (no stored aliases: copies stay independent)
+        cells = self._cell + allocation
+        flat[0, cells] += 1
+        flat[1, cells] += realised
 
     def report(self, allocation: np.ndarray, reports: np.ndarray, reporting: np.ndarray) -> None:
         """Agents with ``reporting`` ``(n,)`` True reported ``reports`` ``(R, n)``."""
-        add = np.broadcast_to(reporting, reports.shape).astype(np.float64)
-        self.report_count[self._rows, self._agents, allocation] += add
-        self.report_sum[self._rows, self._agents, allocation] += add * reports
+        flat = self.table.reshape(4, -1)
+        cells = self._cell + allocation
+        flat[2, cells] += reporting
+        flat[3, cells] += np.where(reporting, reports, 0.0)
 
 
 def _mean(total: np.ndarray, count: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / count, 0.0)
+    """total / count, and 0 where count is 0."""
+    return np.divide(total, count, out=np.zeros(np.shape(total)), where=count > 0)
 
 
 class ObservationBuilder:
@@ -75,6 +81,7 @@ class ObservationBuilder:
             self._layout[name] = (at, at + width)
             at += width
         self.size = at
+        self._one_hot = np.eye(k)
 
     def layout(self) -> dict[str, tuple[int, int]]:
         """Field name -> (start, stop) slice of the observation vector."""
@@ -91,20 +98,25 @@ class ObservationBuilder:
         The bracket position comes from the mechanism's ``clock`` (a :class:`BracketClock`)
         when it has one, and is 0 otherwise.
         """
-        sc, T = self.scenario, self.horizon
+        sc, T, at = self.scenario, self.horizon, self._layout
         R, n = realised.shape
+        out = np.empty((R, n, self.size))
         s = sc.allocation_of(rnd.outcome)  # (R, n)
-        one_hot = np.eye(sc.n_allocations)[s]  # (R, n, |S|)
         clock = getattr(mechanism, "clock", None)
-        progress = clock.position / (clock.K + exploit_length(max(rnd.bracket, 1), clock.K)) if clock else 0.0
-        header = np.broadcast_to(np.array([float(rnd.explore), float(rnd.bracket), progress, rnd.t / T]), (R, n, 4))
-        parts = [realised[..., None], rnd.prices[..., None], header, one_hot,
-                 tallies.own_count / T, _mean(tallies.own_sum, tallies.own_count),
-                 tallies.report_count / T, _mean(tallies.report_sum, tallies.report_count)]
+        out[..., 0] = realised
+        out[..., 1] = rnd.prices
+        out[..., 2:6] = (float(rnd.explore), float(rnd.bracket), clock.position / clock.length if clock else 0.0, rnd.t / T)
+        out[..., slice(*at["allocation"])] = self._one_hot[s]
+        # per allocation: count / T and mean of own realised values, of reports, and of what
+        # the mechanism holds
+        counts, sums = tallies.table[0::2], tallies.table[1::2]
+        means = _mean(sums, counts)
+        parts = [counts[0] / T, means[0], counts[1] / T, means[1]]
         if self.holds:
             parts += [mechanism.counts / T, _mean(mechanism.sums, mechanism.counts)]
+        out[..., at["own_count"][0]:at[_STATS[self.holds]][1]] = np.concatenate(parts, axis=-1)
         if "prices" in self.publish:
-            parts.append(np.broadcast_to(rnd.prices[:, None, :], (R, n, n)))
+            out[..., slice(*at["all_prices"])] = rnd.prices[:, None, :]
         if "outcome" in self.publish:
-            parts.append(np.broadcast_to(one_hot.reshape(R, 1, -1), (R, n, one_hot[0].size)))
-        return np.concatenate(parts, axis=-1)
+            out[..., slice(*at["all_allocations"])] = self._one_hot[s].reshape(R, 1, -1)
+        return out

@@ -35,6 +35,7 @@ class BracketClock:
         self.t = 0
         self.bracket = 0
         self.position = 0  # 0-based index of round t inside its bracket
+        self.length = 0  # rounds in bracket q: K + exploit_length(q, K)
 
     @property
     def explore(self) -> bool:
@@ -48,9 +49,10 @@ class BracketClock:
 
     def advance(self) -> None:
         """Move to round t + 1."""
-        if self.bracket == 0 or self.position + 1 >= self.K + exploit_length(self.bracket, self.K):
+        if self.position + 1 >= self.length:
             self.bracket += 1
             self.position = 0
+            self.length = self.K + exploit_length(self.bracket, self.K)
         else:
             self.position += 1
         self.t += 1

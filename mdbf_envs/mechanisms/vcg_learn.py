@@ -7,14 +7,15 @@ on the data, so they are shared by the replications.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.mechanisms.schedule import BracketClock, exploit_length
+from mdbf_envs.mechanisms.schedule import BracketClock
 from mdbf_envs.scenario import Scenario
 from mdbf_envs.vcg import EnumeratedOutcomes, OutcomeOptimizer, seller_value_at
 
@@ -24,6 +25,22 @@ BOUNDS: tuple[str, ...] = ("upper", "mean", "lower")
 ZETAS: tuple[str, ...] = ("etc", "opt")
 
 
+def per_replication(name: str, value: str | Sequence[str], choices: tuple[str, ...], replications: int) -> tuple[str, ...]:
+    """``value`` (one option, or one per replication) as a tuple of ``replications`` options."""
+    values = (value,) * replications if isinstance(value, str) else tuple(value)
+    if len(values) != replications:
+        raise ValueError(f"{name} gives {len(values)} options for {replications} replications")
+    for v in values:
+        if v not in choices:
+            raise ValueError(f"{name} = {v!r}; use one of {choices}")
+    return values
+
+
+def _common(values: tuple[str, ...]) -> str | tuple[str, ...]:
+    """The one value of a per-replication tuple, or the tuple if they differ."""
+    return values[0] if len(set(values)) == 1 else values
+
+
 def confidence_width(
     sigma: np.ndarray | float, exploit_rounds: int, n_allocations: int, counts: np.ndarray
 ) -> np.ndarray:
@@ -31,11 +48,14 @@ def confidence_width(
 
     sigma * sqrt((5 log(t - qK + 1) + 2 log|S|) / N_it(s)), with ``exploit_rounds`` = t - qK.
     The "+1" follows the main text's eq. (4) (the appendix's eq. (16) drops it; Lemma 12 needs
-    it; spec A.6). Pairs with N = 0 get an infinite width.
+    it; spec A.6). Pairs with N = 0 get an infinite width. ``sigma`` broadcasts to ``counts``.
     """
-    beta2 = 5 * np.log(exploit_rounds + 1) + 2 * np.log(n_allocations)
-    with np.errstate(divide="ignore"):
-        return sigma * np.sqrt(beta2 / counts)
+    counts = np.asarray(counts, dtype=np.float64)
+    beta2 = 5 * math.log(exploit_rounds + 1) + 2 * math.log(n_allocations)
+    observed = counts > 0
+    width = np.divide(beta2, counts, out=np.full(counts.shape, np.inf), where=observed)
+    np.sqrt(width, out=width)
+    return np.multiply(sigma, width, out=width, where=observed)
 
 
 @dataclass(frozen=True)
@@ -97,10 +117,16 @@ class VCGLearn:
       realisation agents mix (with zero width a bidder would lose allocations to the others'
       optimism). Under OPT they have zero width (spec Part C.4). Bidders have zero width (eq. 5).
 
+    Several configurations can share one batch: ``zeta``, ``f`` and ``g`` take one value per
+    replication (e.g. ``zeta=["etc"] * 8 + ["opt"] * 8`` with ``replications=16``), and each
+    replication then runs exactly as a mechanism of its own configuration would. The attributes
+    ``zeta``, ``f`` and ``g`` hold the common value, or the per-replication tuple if they differ.
+
     Args:
         scenario: the scenario; its true means are used only for ``known`` pairs.
-        zeta: "etc" (explore-then-commit data only) or "opt" (all data).
-        f, g: "upper", "mean" or "lower", the estimates in F^{-i} and G^{-i} (eq. 7).
+        zeta: "etc" (explore-then-commit data only) or "opt" (all data); or one per replication.
+        f, g: "upper", "mean" or "lower", the estimates in F^{-i} and G^{-i} (eq. 7); or one per
+            replication.
         sigma: the sub-Gaussian constant the mechanism assumes (scalar or ``(n, |S|)``).
         bids: agent index -> bid table b_i (``(|S|,)`` or ``(R, |S|)``) for agents that take
             part by bids; every other agent takes part by realisations.
@@ -118,9 +144,9 @@ class VCGLearn:
     def __init__(
         self,
         scenario: Scenario,
-        zeta: Zeta = "opt",
-        f: Bound = "mean",
-        g: Bound = "mean",
+        zeta: Zeta | Sequence[Zeta] = "opt",
+        f: Bound | Sequence[Bound] = "mean",
+        g: Bound | Sequence[Bound] = "mean",
         *,
         sigma: ArrayLike | None = None,
         bids: Mapping[int, ArrayLike] | None = None,
@@ -130,15 +156,14 @@ class VCGLearn:
         seller_sigma: float | None = None,
         optimizer: OutcomeOptimizer | None = None,
     ):
-        if zeta not in ZETAS:
-            raise ValueError(f"zeta = {zeta!r}; use one of {ZETAS}")
-        for name, bound in (("f", f), ("g", g)):
-            if bound not in BOUNDS:
-                raise ValueError(f"{name} = {bound!r}; use one of {BOUNDS}")
         if replications < 1:
             raise ValueError(f"replications = {replications} must be >= 1")
-        self.scenario, self.zeta, self.f, self.g = scenario, zeta, f, g
         self.replications = R = int(replications)
+        zetas = per_replication("zeta", zeta, ZETAS, R)
+        self._fs, self._gs = per_replication("f", f, BOUNDS, R), per_replication("g", g, BOUNDS, R)
+        self.scenario, self.zeta, self.f, self.g = scenario, _common(zetas), _common(self._fs), _common(self._gs)
+        self._etc = np.array([z == "etc" for z in zetas])  # (R,)
+        self._rows = np.arange(R)
         n, n_alloc = scenario.n_agents, scenario.n_allocations
         self.optimizer = optimizer or scenario.space
         unknown = ~scenario.known
@@ -180,10 +205,13 @@ class VCGLearn:
                 f"schedule never gives agent {i} allocation {scenario.allocations[s]!r}"
             )
         self.K = len(self.schedule)
-        # what never changes: entries that are not estimated, and entries with zero width
-        self._fixed = scenario.known | self.bidder[:, None]
-        self._fixed_values = np.where(self.bidder[None, :, None], self.bid_table, scenario.mean)
-        self._no_width = self.bidder[:, None] | (scenario.known & (zeta == "opt"))
+        # what never changes: entries that are not estimated (with their values; NaN marks
+        # the estimated ones), and entries with zero width
+        fixed = scenario.known | self.bidder[:, None]
+        self._estimated = ~fixed
+        self._fixed_values = np.where(fixed, np.where(self.bidder[None, :, None], self.bid_table, scenario.mean), np.nan)
+        self._no_width = self.bidder[:, None] | (scenario.known & ~self._etc[:, None, None])  # (R, n, |S|)
+        self._etc_known = scenario.known & self._etc[:, None, None] if self._etc.any() else None
         self.reset()
 
     def reset(self) -> None:
@@ -192,6 +220,8 @@ class VCGLearn:
         self.clock = BracketClock(self.K)
         self.counts = np.zeros((R, n, n_alloc))  # N_it(s)
         self.sums = np.zeros((R, n, n_alloc))  # sum of the reports behind N_it(s)
+        # the flat cell of (replication r, agent i, allocation 0), for observe()'s updates
+        self._cell = (np.arange(R)[:, None] * n + np.arange(n)) * n_alloc
         self._kept = np.zeros((n, n_alloc), bool)  # explore value kept this bracket
         seller_shape = (R, self.scenario.n_outcomes) if self.learn_seller_value else (R, 0)
         self.seller_counts, self.seller_sums = np.zeros(seller_shape), np.zeros(seller_shape)
@@ -207,18 +237,21 @@ class VCGLearn:
 
         In explore rounds (where the mechanism does not use them) t - qK is taken as 0.
         """
-        sc = self.scenario
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.clip(self.sums / self.counts, 0.0, 1.0)  # clip the mean only (eq. 4)
-        mean = np.where(self._fixed, self._fixed_values, mean)
+        sc, counts = self.scenario, self.counts
+        mean = self._fixed_values.copy()
+        estimated = np.logical_and(self._estimated, counts > 0)
+        np.divide(self.sums, counts, out=mean, where=estimated)
+        np.maximum(mean, 0.0, out=mean, where=estimated)  # clip the mean only (eq. 4)
+        np.minimum(mean, 1.0, out=mean, where=estimated)
         # Known pairs: under ETC, observed exactly once per explore phase (N = q, the agent's
         # common width); under OPT, exact (zero width). Bidders: zero width (eq. 5).
-        counts = np.where(sc.known, self.clock.bracket, self.counts) if self.zeta == "etc" else self.counts
+        if self._etc_known is not None:
+            counts = np.where(self._etc_known, self.clock.bracket, counts)
         width = confidence_width(self.sigma, max(self.clock.exploit_rounds, 0), sc.n_allocations, counts)
-        width = np.where(self._no_width, 0.0, width)
+        width[self._no_width] = 0.0
         if self.learn_seller_value:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                s_mean = self.seller_sums / self.seller_counts
+            s_mean = np.divide(self.seller_sums, self.seller_counts, out=np.full(self.seller_sums.shape, np.nan),
+                               where=self.seller_counts > 0)
             s_width = confidence_width(
                 self.seller_sigma, max(self.clock.exploit_rounds, 0), sc.n_outcomes, self.seller_counts
             )
@@ -253,11 +286,22 @@ class VCGLearn:
 
     def prices(self, est: Estimates, outcome: np.ndarray) -> np.ndarray:
         """p_it = max_omega F^{-i}_t(omega) - G^{-i}_t(omega_t), paper 1 eq. (7). ``(R, n)``."""
-        F, G = est.agent(self.f), est.agent(self.g)
-        F0, G0 = est.seller(self.f), est.seller(self.g)
+        F, F0 = self._bound(est, self._fs)
+        G, G0 = self._bound(est, self._gs)
         g_own = self.optimizer.agent_values(G, outcome)  # g_it(s_i(omega_t))
-        G_at = seller_value_at(G0, outcome) + g_own.sum(-1)  # G_t(omega_t)
+        G_at = seller_value_at(G0, outcome) + np.add.reduce(g_own, axis=-1)  # G_t(omega_t)
         return self.optimizer.max_welfare_without(F, F0) - (G_at[:, None] - g_own)
+
+    def _bound(self, est: Estimates, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The agents' and the seller's estimates named by ``names``, one per replication."""
+        if len(set(names)) == 1:
+            return est.agent(names[0]), est.seller(names[0])
+        pick = [BOUNDS.index(b) for b in names]
+        agent = np.stack([est.agent(b) for b in BOUNDS])[pick, self._rows]
+        seller = est.seller("mean")  # v_0 when it is known: the same under every bound
+        if self.learn_seller_value:
+            seller = np.stack([est.seller(b) for b in BOUNDS])[pick, self._rows]
+        return agent, seller
 
     def skip_exploit(self, limit: int) -> int:
         """ETC only: jump over the rest of the current exploit phase, at most ``limit`` rounds;
@@ -268,9 +312,9 @@ class VCGLearn:
         the same outcome at the same prices (the widths shift F and G alike), so a simulator can
         account for them in one step (:func:`mdbf_envs.simulate.simulate`, ``fast_etc``).
         """
-        if self.zeta != "etc" or self._round is not None or self.clock.explore:
+        if not self._etc.all() or self._round is not None or self.clock.explore:
             raise RuntimeError("skip_exploit() needs ETC, after an observed exploit round")
-        left = min(limit, self.K + exploit_length(self.clock.bracket, self.K) - self.clock.position - 1)
+        left = min(limit, self.clock.length - self.clock.position - 1)
         self.clock.t += left
         self.clock.position += left
         return left
@@ -295,23 +339,23 @@ class VCGLearn:
             r, i = np.argwhere(~np.isfinite(y) & reporting)[0]
             raise ValueError(f"report of agent {i} (replication {r}) = {y[r, i]} is not finite")
         s = self.scenario.allocation_of(rnd.outcome)  # (R, n)
-        agents = np.arange(n)
-        if rnd.explore:
-            take = reporting & ~self._kept[agents, s[0]]  # explore outcome is shared
+        if rnd.explore:  # the explore outcome is shared by the replications
+            agents = np.arange(n)
+            take = reporting & ~self._kept[agents, s[0]]
             self._kept[agents[take], s[0, take]] = True
         else:
-            take = reporting & (self.zeta == "opt")
+            take = reporting & ~self._etc[:, None]
         if take.any():  # each (replication, agent) adds to one cell: fancy-index adds are safe
-            index = (np.arange(R)[:, None], agents, s)
-            self.counts[index] += take
-            self.sums[index] += np.where(take, y, 0.0)
+            cells = self._cell + s
+            self.counts.reshape(-1)[cells] += take  # views: pickling keeps no aliases
+            self.sums.reshape(-1)[cells] += np.where(take, y, 0.0)
         if self.learn_seller_value:
             if seller_realisation is None:
                 raise ValueError("learn_seller_value needs the seller's realisation each round")
             x0 = np.asarray(seller_realisation, dtype=np.float64)
             if x0.shape != (R,) or not np.all(np.isfinite(x0)):
                 raise ValueError(f"seller_realisation {x0} must be {R} finite values")
-            if rnd.explore or self.zeta == "opt":
-                self.seller_counts[np.arange(R), rnd.outcome] += 1
-                self.seller_sums[np.arange(R), rnd.outcome] += x0
+            rows = self._rows if rnd.explore else self._rows[~self._etc]
+            self.seller_counts[rows, rnd.outcome[rows]] += 1
+            self.seller_sums[rows, rnd.outcome[rows]] += x0[rows]
         self._round = None
