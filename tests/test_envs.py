@@ -148,6 +148,15 @@ def test_invalid_actions_raise_clear_errors():
         view.step([2.0])
     with pytest.raises(ValueError, match="unknown agent 'nobody'"):
         gym.make("mdbf_envs/VCGLearn-v0", agent="nobody")
+    par = vcg_learn_v0.parallel_env(horizon=1)
+    par.reset(seed=0)
+    with pytest.raises(ValueError, match=r"reports have shape \(3,\), expected \(10,\)"):
+        par.play(np.zeros(3))
+    with pytest.raises(ValueError, match=r"report of agent_9 = nan is outside the report space \[-5.0, 6.0\]"):
+        par.play(np.r_[np.zeros(9), np.nan])
+    assert par.play(np.zeros(10))
+    with pytest.raises(RuntimeError, match="episode is over"):
+        par.play(np.zeros(10))
     with pytest.raises(KeyError, match="unknown scenario 'nope'"):
         vcg_learn_v0.parallel_env(scenario="nope")
 

@@ -208,10 +208,20 @@ class VCGLearnParallelEnv(ParallelEnv):
         return observations, rewards, {a: False for a in agents}, {a: done for a in agents}, infos
 
     def play(self, reports: np.ndarray) -> bool:
-        """The array form of :meth:`step`: play the round with validated reports ``(n,)`` of
-        every scenario agent (bidders' entries are ignored); returns whether the episode ended.
+        """The array form of :meth:`step`: play the round with the reports ``(n,)`` of every
+        scenario agent (bidders' entries are ignored); returns whether the episode ended.
         Afterwards :attr:`observation` ``(n, size)``, :meth:`reward` and :meth:`info` describe
         the new state (the single-agent views use this to skip the per-agent dicts)."""
+        if not self.agents:
+            raise RuntimeError("the episode is over: call reset() before play()")
+        reports = np.asarray(reports, dtype=np.float64)
+        low, high = self._report_bounds
+        if reports.shape != self._reporting.shape:
+            raise ValueError(f"reports have shape {reports.shape}, expected ({len(self._reporting)},)")
+        outside = self._reporting & ~((reports >= low) & (reports <= high))  # NaN is outside too
+        if outside.any():
+            i = int(np.argmax(outside))
+            raise ValueError(f"report of {self.scenario.agent_names[i]} = {reports[i]} is outside the report space [{low}, {high}]")
         rnd = self._round
         self.tallies.report(self._allocation[None], reports[None], self._reporting)
         self.mechanism.observe(reports[None])
