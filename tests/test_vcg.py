@@ -1,4 +1,5 @@
 import itertools
+from fractions import Fraction
 
 import numpy as np
 from hypothesis import given, settings
@@ -23,12 +24,14 @@ def instances(draw):
 
 
 def brute_force(omega, values, v0):
+    """Exact decimal arithmetic on the instance's two-decimal numbers: equal welfares tie
+    exactly, and ties go to the lowest outcome."""
     n = omega.shape[1]
     def welfare(o, skip=None):
-        return v0[o] + sum(values[j, omega[o, j]] for j in range(n) if j != skip)
+        return Fraction(str(v0[o])) + sum(Fraction(str(values[j, omega[o, j]])) for j in range(n) if j != skip)
     best = max(range(len(omega)), key=lambda o: (welfare(o), -o))
     prices = [max(welfare(o, i) for o in range(len(omega))) - welfare(best, i) for i in range(n)]
-    return best, np.array(prices)
+    return best, np.array(prices, dtype=float)
 
 
 @settings(max_examples=200, deadline=None)
