@@ -115,8 +115,8 @@ class VCGLearnSingleAgentEnv(SingleAgentView):
     """One agent's view of :class:`VCGLearnParallelEnv` (``mdbf_envs/VCGLearn-v0``).
 
     Steps through the inner env's array form (:meth:`VCGLearnParallelEnv.play`): truthful
-    agents' reports come as one vector and no per-agent dicts are built, so the view adds
-    little to the mechanism's own cost (``benchmarks/run.py --only ppo``).
+    agents' reports come as one vector and no per-agent dicts are built, so a step costs about
+    what the round itself costs (``benchmarks/run.py --only ppo``).
     """
 
     parallel_env_class = VCGLearnParallelEnv
