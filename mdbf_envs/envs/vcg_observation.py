@@ -14,7 +14,6 @@ from mdbf_envs.mechanisms.vcg_learn import Round
 from mdbf_envs.scenario import Scenario
 
 PUBLISHABLE = ("prices", "outcome")
-_STATS = {True: "held_mean", False: "report_mean"}  # the last per-allocation statistic field
 
 
 class AgentTallies:
@@ -114,7 +113,8 @@ class ObservationBuilder:
         parts = [counts[0] / T, means[0], counts[1] / T, means[1]]
         if self.holds:
             parts += [mechanism.counts / T, _mean(mechanism.sums, mechanism.counts)]
-        out[..., at["own_count"][0]:at[_STATS[self.holds]][1]] = np.concatenate(parts, axis=-1)
+        start = at["own_count"][0]
+        out[..., start:start + len(parts) * sc.n_allocations] = np.concatenate(parts, axis=-1)
         if "prices" in self.publish:
             out[..., slice(*at["all_prices"])] = rnd.prices[:, None, :]
         if "outcome" in self.publish:
