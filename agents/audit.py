@@ -1,7 +1,7 @@
 """The truthfulness audit: can any reporting strategy beat truthful play against a mechanism?
 
-    python -m agents.audit --out audit_out            # the full default (~10 min on 2 cores)
-    python -m agents.audit --quick --out audit_out    # a first look (< 3 min)
+    python -m agents.audit --out audit_out            # the full default (~2.5 min on 2 cores)
+    python -m agents.audit --quick --out audit_out    # a first look (~30 s)
 
 For each mechanism (zeta) and behaviour of the other agents, the audit trains an RL manipulator
 (PPO, through the Gymnasium view), tunes a parametric strategy by random search (the non-RL

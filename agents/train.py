@@ -19,11 +19,13 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.vector import AutoresetMode
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import DummyVecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor
 
 import mdbf_envs  # noqa: F401  registers the mdbf_envs/ ids
+from agents.sb3_vec_env import SB3VecEnv
 from baselines.strategies import as_policy, scripted
 from mdbf_envs.envs.single_agent import truthful
 
@@ -95,11 +97,24 @@ def build_model(args: Args, env, tensorboard_log: str | None):
     raise ValueError(f"algo = {args.algo!r}; use one of {ALGOS}")
 
 
+def make_vec_env(args: Args, others=None) -> VecEnv:
+    """The training VecEnv: the id's native vector env (one batched market, as fast as a few
+    single copies) when it has one and the others are truthful; else a DummyVecEnv of monitored
+    copies. Both step alike for the same seed (copy r is seeded ``seed + r``)."""
+    if others is None and args.others == "truthful" and gym.spec(args.env_id).vector_entry_point is not None:
+        native = gym.make_vec(args.env_id, num_envs=args.n_envs, autoreset_mode=AutoresetMode.SAME_STEP,
+                              agent=args.agent, deviation_scale=args.deviation_scale, **args.env_kwargs)
+        env = VecMonitor(SB3VecEnv(native))
+    else:
+        env = DummyVecEnv([make_env(args, i, others) for i in range(args.n_envs)])
+    env.seed(args.seed)
+    return env
+
+
 def train(args: Args, run_dir: Path | None = None, others=None):
     """Train and (if ``run_dir``) save the model and its config; returns the model. ``others``
     (a policy object, e.g. a learned one) overrides the named ``args.others``."""
-    env = DummyVecEnv([make_env(args, i, others) for i in range(args.n_envs)])
-    env.seed(args.seed)
+    env = make_vec_env(args, others)
     tb = None
     if run_dir is not None:
         run_dir.mkdir(parents=True, exist_ok=True)

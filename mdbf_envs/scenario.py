@@ -9,11 +9,15 @@ mean v_i(s) in [0, 1] and a sub-Gaussian constant sigma_i(s).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from mdbf_envs.vcg import EnumeratedOutcomes
+
+if TYPE_CHECKING:
+    from mdbf_envs.streams import ReplicationStreams
 
 NOISE_FAMILIES: tuple[str, ...] = ("gaussian", "bernoulli", "deterministic")
 """Value noise families; the index of a family is its code in :attr:`Scenario.noise`."""
@@ -168,15 +172,22 @@ class Scenario:
             self.noise == GAUSSIAN, self.noise_sd, np.where(self.noise == BERNOULLI, 0.5, 0.0)
         )
 
-    def realise(self, outcome: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    @property
+    def draws(self) -> tuple[str, ...]:
+        """The generator methods :meth:`realise` calls each round, in order (each draws one
+        number per replication and agent)."""
+        return ("standard_normal",) * self._any_gaussian + ("random",) * self._any_bernoulli
+
+    def realise(self, outcome: np.ndarray, rng: np.random.Generator | ReplicationStreams) -> np.ndarray:
         """Draw realised values X_i ~ P(. | i, s_i(omega)) for a batch of outcomes.
 
         Args:
             outcome: ``(R,)`` outcome indices, one per replication.
-            rng: the random source. One standard normal (if any pair is Gaussian) and one
-                uniform (if any is Bernoulli) are drawn per (replication, agent), whatever the
-                outcome, so two runs that share a seed see the same noise round by round
-                (common random numbers).
+            rng: the random source: a generator, or :class:`~mdbf_envs.streams.ReplicationStreams`
+                (one generator per replication). One standard normal (if any pair is
+                Gaussian) and one uniform (if any is Bernoulli) are drawn per (replication,
+                agent), whatever the outcome, so two runs that share a seed see the same noise
+                round by round (common random numbers).
 
         Returns:
             ``(R, n)`` realised values.
@@ -201,4 +212,3 @@ class Scenario:
         return ", ".join(
             f"{a}:{self.allocations[s]}" for a, s in zip(self.agent_names, self.allocation_of(outcome), strict=True)
         )
-

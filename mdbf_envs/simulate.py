@@ -43,6 +43,7 @@ def simulate(
     strategy: ReportStrategy = truthful,
     checkpoints: ArrayLike | None = None,
     fast_etc: bool = False,
+    backend: str = "numpy",
 ) -> SimulationResult:
     """Run ``mechanism`` (reset first) for ``horizon`` rounds on all its replications.
 
@@ -57,12 +58,23 @@ def simulate(
             (:meth:`VCGLearn.skip_exploit`): exact, since ETC ignores exploit reports and plays
             one outcome at fixed prices there, but the skipped rounds draw no realisations, so
             the random stream (not the law of the results) differs from the round-by-round run.
+        backend: "numpy", or "numba": the compiled loop of :mod:`mdbf_envs.compiled` (truthful
+            agents, enumerated outcomes, Gaussian noise; every round is played, so ``fast_etc``
+            is not needed), which gives the numpy loop's results up to summation order.
     """
     if horizon < 1:
         raise ValueError(f"horizon = {horizon} must be >= 1")
     points = np.arange(1, horizon + 1) if checkpoints is None else np.unique(checkpoints)
     if points.min() < 1 or points.max() > horizon:
         raise ValueError(f"checkpoints must lie in 1..{horizon}")
+    if backend not in ("numpy", "numba"):
+        raise ValueError(f"backend = {backend!r}; use 'numpy' or 'numba'")
+    if backend == "numba":
+        if strategy is not truthful:
+            raise ValueError("the numba backend plays truthful agents only; use backend='numpy'")
+        from mdbf_envs import compiled  # numba is an optional dependency
+
+        return SimulationResult(rounds=points, **compiled.run(mechanism, horizon, rng, points))
     skip = fast_etc and mechanism.zeta == "etc" and mechanism.f == mechanism.g and not mechanism.learn_seller_value
     sc = mechanism.scenario
     R, n = mechanism.replications, sc.n_agents

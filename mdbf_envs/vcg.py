@@ -44,7 +44,12 @@ class OutcomeOptimizer(Protocol):
 
 
 class EnumeratedOutcomes:
-    """Exhaustive, vectorised search over an explicit outcome table ``(|Omega|, n)``."""
+    """Exhaustive, vectorised search over an explicit outcome table ``(|Omega|, n)``.
+
+    The queries lay values out as ``(|Omega|, n, batch)``, batch last, so the sums over agents
+    and the maxima over outcomes run along contiguous rows: their cost barely grows with the
+    number of replications.
+    """
 
     def __init__(self, outcomes: np.ndarray):
         self.outcomes = np.asarray(outcomes)
@@ -55,24 +60,40 @@ class EnumeratedOutcomes:
     def allocations(self, outcome: np.ndarray) -> np.ndarray:
         return self.outcomes[outcome]
 
-    def values_by_outcome(self, table: np.ndarray) -> np.ndarray:
-        """``(..., |Omega|, n)``: every agent's value in every outcome."""
+    def _by_outcome(self, table: np.ndarray) -> np.ndarray:
+        """``(|Omega|, n, B)``: every agent's value in every outcome, for the B = prod(batch)
+        tables of ``table`` ``(..., n, |S|)``."""
         n_alloc = table.shape[-1]
         cells = self._cells.get(n_alloc)
         if cells is None:
             cells = self._cells[n_alloc] = self._agents * n_alloc + self.outcomes
-        return np.reshape(table, (*table.shape[:-2], -1)).take(cells, axis=-1)
+        return np.reshape(table, (-1, self.n_agents * n_alloc)).T.take(cells, axis=0)
+
+    def _seller(self, seller_value: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
+        """Seller values as ``(|Omega|, 1)`` or ``(|Omega|, B)``, matching :meth:`_by_outcome`."""
+        v0 = np.asarray(seller_value, dtype=np.float64)
+        if v0.ndim == 1:
+            return v0[:, None]
+        if v0.shape[:-1] != batch:
+            v0 = np.broadcast_to(v0, (*batch, self.n_outcomes))
+        return v0.reshape(-1, self.n_outcomes).T
 
     def agent_values(self, table: np.ndarray, outcome: np.ndarray) -> np.ndarray:
         return values_at(table, self.allocations(outcome))
 
     def welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
         """``(..., |Omega|)`` welfare V(omega) = v_0(omega) + sum_i table[i, s_i(omega)]."""
-        return seller_value + np.add.reduce(self.values_by_outcome(table), axis=-1)
+        batch = table.shape[:-2]
+        return self._welfare(table, seller_value).T.reshape(*batch, self.n_outcomes)
+
+    def _welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
+        """Welfare as ``(|Omega|, B)``."""
+        return self._seller(seller_value, table.shape[:-2]) + np.add.reduce(self._by_outcome(table), axis=1)
 
     def argmax_welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
-        welfare = self.welfare(table, seller_value)
-        return (welfare >= np.maximum.reduce(welfare, axis=-1, keepdims=True) - TIE_TOLERANCE).argmax(axis=-1)
+        welfare = self._welfare(table, seller_value)
+        best = (welfare >= np.maximum.reduce(welfare, axis=0) - TIE_TOLERANCE).argmax(axis=0)
+        return best.reshape(table.shape[:-2])
 
     def covering_schedule(self, required: np.ndarray) -> np.ndarray:
         """A minimum set cover of the required pairs (:func:`mechanisms.schedule.covering_schedule`)."""
@@ -81,9 +102,10 @@ class EnumeratedOutcomes:
         return covering_schedule(self.outcomes, required)
 
     def max_welfare_without(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
-        vals = self.values_by_outcome(table)  # (..., |Omega|, n)
-        total = np.asarray(seller_value)[..., None] + np.add.reduce(vals, axis=-1, keepdims=True)
-        return np.maximum.reduce(total - vals, axis=-2)
+        batch = table.shape[:-2]
+        vals = self._by_outcome(table)  # (|Omega|, n, B)
+        total = self._seller(seller_value, batch)[:, None, :] + np.add.reduce(vals, axis=1, keepdims=True)
+        return np.maximum.reduce(total - vals, axis=0).T.reshape(*batch, self.n_agents)
 
 
 @lru_cache(maxsize=64)

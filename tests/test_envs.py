@@ -150,13 +150,21 @@ def test_invalid_actions_raise_clear_errors():
         gym.make("mdbf_envs/VCGLearn-v0", agent="nobody")
     par = vcg_learn_v0.parallel_env(horizon=1)
     par.reset(seed=0)
-    with pytest.raises(ValueError, match=r"reports have shape \(3,\), expected \(10,\)"):
+    with pytest.raises(ValueError, match=r"reports have shape \(3,\), expected \(R, n\) = \(1, 10\)"):
         par.play(np.zeros(3))
     with pytest.raises(ValueError, match=r"report of agent_9 = nan is outside the report space \[-5.0, 6.0\]"):
-        par.play(np.r_[np.zeros(9), np.nan])
-    assert par.play(np.zeros(10))
+        par.play([np.r_[np.zeros(9), np.nan]])
+    assert par.play(np.zeros((1, 10)))
     with pytest.raises(RuntimeError, match="episode is over"):
-        par.play(np.zeros(10))
+        par.play(np.zeros((1, 10)))
+    batched = vcg_learn_v0.parallel_env(horizon=2, replications=3)
+    with pytest.raises(ValueError, match="one seed per replication"):
+        batched.reset(seed=0)
+    batched.reset(seed=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"report of agent_4 \(replication 2\) = 7.0 is outside"):
+        batched.play(np.where(np.arange(30).reshape(3, 10) == 24, 7.0, 0.0))
+    with pytest.raises(RuntimeError, match=r"step\(\) plays one replication; this env has 3"):
+        batched.step({a: [0.0] for a in batched.agents})
     with pytest.raises(KeyError, match="unknown scenario 'nope'"):
         vcg_learn_v0.parallel_env(scenario="nope")
 

@@ -126,15 +126,15 @@ class VCGLearnSingleAgentEnv(SingleAgentView):
         if not inner.agents:
             raise RuntimeError("the episode is over: call reset() before step()")
         own = inner.agent_index[self.agent]
-        observation, truthful_reports = inner.observation, inner.truthful_reports()
-        reports = truthful_reports.astype(np.float64)
-        reports[own] = self.action_to_inner(action, truthful_reports[own, None])[0]
+        observation, truthful_reports = inner.observation[0], inner.truthful_reports()
+        reports = truthful_reports.astype(np.float64)  # (1, n)
+        reports[0, own] = self.action_to_inner(action, truthful_reports[0, own, None])[0]
         for other, policy in self.others.items():
             if policy is not truthful:
                 i = inner.agent_index[other]
-                reports[i] = inner.check_action(other, policy(inner, other, observation[i], self.np_random))
+                reports[0, i] = inner.check_action(other, policy(inner, other, observation[i], self.np_random))
         done = inner.play(reports)
-        return inner.observation[own], inner.reward(own), False, done, inner.info(own)
+        return inner.observation[0, own], float(inner.rewards()[0, own]), False, done, inner.info(own)
 
 
 class JointAdsSingleAgentEnv(SingleAgentView):

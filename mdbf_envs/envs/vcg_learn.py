@@ -49,6 +49,7 @@ from mdbf_envs.mechanisms.vcg_learn import Round
 from mdbf_envs.regret import RegretAccount
 from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.scenario import Scenario
+from mdbf_envs.streams import ReplicationStreams
 
 REWARD_MODES = ("expected", "realised")
 
@@ -70,6 +71,9 @@ class VCGLearnParallelEnv(ParallelEnv):
             noise; the default covers >6 sd of every built-in scenario).
         designer_info: add the designer's global regrets to every agent's info.
         mechanism_kwargs: further arguments for the mechanism factory.
+        replications: R copies of the market advanced together by the array form
+            (:meth:`play`), one random stream each; the Gymnasium vector env uses this. The
+            PettingZoo API (:meth:`step`, rendering) plays one copy: R = 1.
         render_mode: None, "rgb_array" or "human".
     """
 
@@ -91,6 +95,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         designer_info: bool = False,
         mechanism_kwargs: Mapping[str, Any] | None = None,
         max_cycles: int | None = None,
+        replications: int = 1,
         render_mode: str | None = None,
     ):
         self.scenario = sc = make_scenario(scenario, scenario_kwargs)
@@ -106,12 +111,20 @@ class VCGLearnParallelEnv(ParallelEnv):
         for name in bids:
             if name not in sc.agent_names:
                 raise ValueError(f"bids name unknown agent {name!r}; agents: {sc.agent_names}")
+        if replications < 1 or (replications > 1 and render_mode is not None):
+            raise ValueError(f"replications = {replications} must be >= 1, and 1 to render")
+        mechanism_kwargs = dict(mechanism_kwargs or {})
+        if "replications" in mechanism_kwargs:
+            raise ValueError("pass replications to the env, not in mechanism_kwargs")
+        if replications > 1:
+            mechanism_kwargs["replications"] = replications
+        self.replications = int(replications)
         self.mechanism = make_mechanism(
             mechanism, sc, zeta=zeta, f=f, g=g,
-            bids={sc.agent_names.index(a): b for a, b in bids.items()}, **dict(mechanism_kwargs or {}),
+            bids={sc.agent_names.index(a): b for a, b in bids.items()}, **mechanism_kwargs,
         )
-        if getattr(self.mechanism, "replications", 1) != 1:
-            raise ValueError("environments run one replication; do not pass replications")
+        if getattr(self.mechanism, "replications", 1) != self.replications:
+            raise ValueError(f"mechanism {mechanism!r} runs {self.mechanism.replications} replications, not {replications}")
         self.reward_mode, self.designer_info = reward_mode, designer_info
         self.render_mode = render_mode
         self._reporting = np.array([a not in bids for a in sc.agent_names])
@@ -127,7 +140,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         self.action_spaces = {a: spaces.Box(low, high, (1,), np.float32) for a in self.possible_agents}
         self._report_bounds = (np.float32(low), np.float32(high))
         self.agents: list[str] = []
-        self._np_random: np.random.Generator | None = None
+        self._rng: np.random.Generator | ReplicationStreams | None = None
 
     # ---- spaces -------------------------------------------------------------------------
     def observation_space(self, agent: str) -> spaces.Box:
@@ -145,12 +158,19 @@ class VCGLearnParallelEnv(ParallelEnv):
         return self.observer.decode(observation)
 
     # ---- episode ------------------------------------------------------------------------
-    def reset(self, seed: int | None = None, options: dict | None = None):
-        if seed is not None or self._np_random is None:
-            self._np_random, _ = seeding.np_random(seed)
+    def reset(self, seed: int | Sequence[int] | None = None, options: dict | None = None):
+        """Start an episode. ``seed`` seeds the realisations; with R > 1 it may be R seeds,
+        one per replication (replication r then plays as a lone env reset with ``seed[r]``)."""
+        R = self.replications
+        seeds = [seed] * R if seed is None or isinstance(seed, (int, np.integer)) else list(seed)
+        if len(seeds) != R or (R > 1 and isinstance(seed, (int, np.integer))):
+            raise ValueError(f"seed = {seed}: give one seed per replication ({R})")
+        if seed is not None or self._rng is None:
+            generators = [seeding.np_random(s)[0] for s in seeds]
+            self._rng = generators[0] if R == 1 else ReplicationStreams(generators, self.scenario.draws)
         self.mechanism.reset()
-        self.account = RegretAccount(self.scenario, 1, getattr(self.mechanism, "optimizer", None))
-        self.tallies = AgentTallies(1, self.scenario)
+        self.account = RegretAccount(self.scenario, R, getattr(self.mechanism, "optimizer", None))
+        self.tallies = AgentTallies(R, self.scenario)
         self._history: list[tuple[float, float]] = []
         self.agents = list(self.possible_agents)
         self._begin_round()
@@ -159,17 +179,16 @@ class VCGLearnParallelEnv(ParallelEnv):
     def _begin_round(self) -> None:
         """Propose round t, let every agent experience it, and build the observations."""
         self._round: Round = self.mechanism.propose()
-        realised = self.scenario.realise(self._round.outcome, self._np_random)
-        self._allocation = self.scenario.allocation_of(self._round.outcome[0])
-        self.tallies.experience(self._allocation[None], realised)
-        self._realised = realised[0]
+        self._realised = self.scenario.realise(self._round.outcome, self._rng)  # (R, n)
+        self._allocation = self.scenario.allocation_of(self._round.outcome)  # (R, n)
+        self.tallies.experience(self._allocation, self._realised)
         self._observe()
 
     def _observe(self) -> None:
-        self._observation = self.observer.build(self._round, self._realised[None], self.tallies, self.mechanism)[0].astype(np.float32)
+        self._observation = self.observer.build(self._round, self._realised, self.tallies, self.mechanism).astype(np.float32)
 
     def _observations(self) -> dict[str, np.ndarray]:
-        return {agent: self._observation[i] for agent, i in self.agent_index.items()}
+        return {agent: self._observation[0, i] for agent, i in self.agent_index.items()}
 
     def _check_actions(self, actions: Mapping[str, Any]) -> np.ndarray:
         extra = set(actions) - set(self.agents)
@@ -180,7 +199,7 @@ class VCGLearnParallelEnv(ParallelEnv):
             raise KeyError(f"no action for agents {sorted(missing)}")
         reports = self._realised.copy()  # bidders' entries are ignored by the mechanism
         for agent, action in actions.items():
-            reports[self.agent_index[agent]] = self.check_action(agent, action)
+            reports[0, self.agent_index[agent]] = self.check_action(agent, action)
         return reports
 
     def check_action(self, agent: str, action: Any) -> float:
@@ -192,6 +211,8 @@ class VCGLearnParallelEnv(ParallelEnv):
         return float(a[0])
 
     def step(self, actions: Mapping[str, Any]):
+        if self.replications != 1:
+            raise RuntimeError(f"step() plays one replication; this env has {self.replications}: use play()")
         if not self.agents:
             if actions:
                 raise RuntimeError("the episode is over: call reset() before step()")
@@ -199,33 +220,36 @@ class VCGLearnParallelEnv(ParallelEnv):
         agents = self.agents
         done = self.play(self._check_actions(actions))
         observations = self._observations()
-        rewards = {a: self.reward(i) for a, i in self.agent_index.items()}
+        reward = self.rewards()[0]
+        rewards = {a: float(reward[i]) for a, i in self.agent_index.items()}
         infos = {a: self.info(i) for a, i in self.agent_index.items()}
         if self.render_mode == "human":
             self.render()
         return observations, rewards, {a: False for a in agents}, {a: done for a in agents}, infos
 
     def play(self, reports: np.ndarray) -> bool:
-        """The array form of :meth:`step`: play the round with the reports ``(n,)`` of every
-        scenario agent (bidders' entries are ignored); returns whether the episode ended.
-        Afterwards :attr:`observation` ``(n, size)``, :meth:`reward` and :meth:`info` describe
-        the new state (the single-agent views use this to skip the per-agent dicts)."""
+        """The array form of :meth:`step`: play the round of all R replications with the
+        reports ``(R, n)`` of every scenario agent (bidders' entries are ignored); returns
+        whether the episode ended (the replications share the clock). Afterwards
+        :attr:`observation`, :meth:`rewards` and :meth:`info_table` describe the new state
+        (the Gymnasium views use this to skip the per-agent dicts)."""
         if not self.agents:
             raise RuntimeError("the episode is over: call reset() before play()")
         reports = np.asarray(reports, dtype=np.float64)
         low, high = self._report_bounds
-        if reports.shape != self._reporting.shape:
-            raise ValueError(f"reports have shape {reports.shape}, expected ({len(self._reporting)},)")
+        if reports.shape != self._realised.shape:
+            raise ValueError(f"reports have shape {reports.shape}, expected (R, n) = {self._realised.shape}")
         outside = self._reporting & ~((reports >= low) & (reports <= high))  # NaN is outside too
         if outside.any():
-            i = int(np.argmax(outside))
-            raise ValueError(f"report of {self.scenario.agent_names[i]} = {reports[i]} is outside the report space [{low}, {high}]")
+            r, i = np.argwhere(outside)[0]
+            where = f" (replication {r})" if self.replications > 1 else ""
+            raise ValueError(f"report of {self.scenario.agent_names[i]}{where} = {reports[r, i]} "
+                             f"is outside the report space [{low}, {high}]")
         rnd = self._round
-        self.tallies.report(self._allocation[None], reports[None], self._reporting)
-        self.mechanism.observe(reports[None])
-        self._utility = self.account.record(rnd.outcome, rnd.prices).agents[0]
-        self._realised_utility = self._realised - rnd.prices[0]
-        self._played = (rnd, self._allocation)
+        self.tallies.report(self._allocation, reports, self._reporting)
+        self.mechanism.observe(reports)
+        self._utility = self.account.record(rnd.outcome, rnd.prices).agents
+        self._played = (rnd, self._allocation, self._realised - rnd.prices)
         if self.render_mode is not None:
             self._history.append((float(self.account.welfare[0]), float(self.account.seller[0])))
         done = rnd.t >= self.horizon
@@ -238,37 +262,43 @@ class VCGLearnParallelEnv(ParallelEnv):
 
     @property
     def observation(self) -> np.ndarray:
-        """``(n, size)`` float32: every scenario agent's current observation (bidders' rows unused)."""
+        """``(R, n, size)`` float32: every scenario agent's current observation (bidders' rows unused)."""
         return self._observation
 
-    def reward(self, i: int) -> float:
-        """Agent ``i``'s reward for the round just played."""
-        return float(self._utility[i] if self.reward_mode == "expected" else self._realised_utility[i])
+    def rewards(self) -> np.ndarray:
+        """``(R, n)``: every agent's reward for the round just played."""
+        return self._utility if self.reward_mode == "expected" else self._played[2]
+
+    def info_table(self) -> dict[str, np.ndarray]:
+        """The info of the round just played as arrays ``(R, n)`` (float, int and bool as an
+        info dict holds them; module docstring lists the keys), without ``designer``."""
+        rnd, s, realised_utility = self._played
+        shape = s.shape
+        return {
+            "utility": self._utility, "realised_utility": realised_utility, "price": rnd.prices,
+            "allocation": s.astype(np.int64), "explore": np.full(shape, rnd.explore),
+            "bracket": np.full(shape, rnd.bracket, np.int64), "regret": self.account.agents.copy(),
+        }
 
     def info(self, i: int) -> dict[str, Any]:
-        """Agent ``i``'s info for the round just played (module docstring lists the keys)."""
-        rnd, s = self._played
-        info = {
-            "utility": float(self._utility[i]), "realised_utility": float(self._realised_utility[i]),
-            "price": float(rnd.prices[0, i]), "allocation": int(s[i]), "explore": bool(rnd.explore),
-            "bracket": int(rnd.bracket), "regret": float(self.account.agents[0, i]),
-        }
+        """Agent ``i``'s info for the round just played (replication 0)."""
+        info = {k: v[0, i].item() for k, v in self.info_table().items()}
         if self.designer_info:
-            info["designer"] = self.designer_view()
+            info["designer"] = {k: float(v[0]) for k, v in self.designer_view().items()}
         return info
 
-    def designer_view(self) -> dict[str, float]:
-        """Global regrets so far: welfare R_t, seller R_0t, all agents R^a_t."""
+    def designer_view(self) -> dict[str, np.ndarray]:
+        """Global regrets so far ``(R,)``: welfare R_t, seller R_0t, all agents R^a_t."""
         acc = self.account
-        return {"welfare_regret": float(acc.welfare[0]), "seller_regret": float(acc.seller[0]),
-                "all_agents_regret": float(acc.all_agents[0])}
+        return {"welfare_regret": acc.welfare.copy(), "seller_regret": acc.seller.copy(),
+                "all_agents_regret": acc.all_agents}
 
     def truthful_action(self, agent: str) -> np.ndarray:
         """The truthful report Y_it = X_it (within the report bounds) for the current round."""
-        return self.truthful_reports()[self.agent_index[agent], None]
+        return self.truthful_reports()[0, self.agent_index[agent], None]
 
     def truthful_reports(self) -> np.ndarray:
-        """``(n,)`` float32: every agent's truthful report, as :meth:`truthful_action` gives it."""
+        """``(R, n)`` float32: every agent's truthful report, as :meth:`truthful_action` gives it."""
         low, high = self._report_bounds
         return np.minimum(np.maximum(self._realised.astype(np.float32), low), high)
 

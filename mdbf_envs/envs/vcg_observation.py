@@ -45,11 +45,6 @@ class AgentTallies:
         flat[3, cells] += np.where(reporting, reports, 0.0)
 
 
-def _mean(total: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """total / count, and 0 where count is 0."""
-    return np.divide(total, count, out=np.zeros(np.shape(total)), where=count > 0)
-
-
 class ObservationBuilder:
     """Builds agents' observation vectors (layout in :meth:`layout`).
 
@@ -107,14 +102,16 @@ class ObservationBuilder:
         out[..., 2:6] = (float(rnd.explore), float(rnd.bracket), clock.position / clock.length if clock else 0.0, rnd.t / T)
         out[..., slice(*at["allocation"])] = self._one_hot[s]
         # per allocation: count / T and mean of own realised values, of reports, and of what
-        # the mechanism holds
-        counts, sums = tallies.table[0::2], tallies.table[1::2]
-        means = _mean(sums, counts)
-        parts = [counts[0] / T, means[0], counts[1] / T, means[1]]
+        # the mechanism holds; as (source, count or mean, R, n, |S|), laid out source by source
+        table = tallies.table
         if self.holds:
-            parts += [mechanism.counts / T, _mean(mechanism.sums, mechanism.counts)]
+            table = np.concatenate([table, mechanism.counts[None], mechanism.sums[None]])
+        table = table.reshape(-1, 2, *table.shape[1:])  # (source, count or sum, R, n, |S|)
+        stats = np.empty_like(table)
+        np.divide(table[:, 0], T, out=stats[:, 0])
+        np.divide(table[:, 1], np.maximum(table[:, 0], 1.0), out=stats[:, 1])  # a sum is 0 where its count is
         start = at["own_count"][0]
-        out[..., start:start + len(parts) * sc.n_allocations] = np.concatenate(parts, axis=-1)
+        out[..., start:start + stats[:, :, 0, 0].size] = stats.transpose(2, 3, 0, 1, 4).reshape(R, n, -1)
         if "prices" in self.publish:
             out[..., slice(*at["all_prices"])] = rnd.prices[:, None, :]
         if "outcome" in self.publish:

@@ -12,7 +12,8 @@ from mdbf_envs.scenario import Scenario
 
 @runtime_checkable
 class Mechanism(Protocol):
-    """A repeated mechanism over R independent replications (environments use R = 1).
+    """A repeated mechanism over R independent replications (the PettingZoo env uses R = 1, the
+    vector env R = num_envs; factories take ``replications``).
 
     Each round: ``propose()`` returns the :class:`Round` (outcome ``(R,)``, prices ``(R, n)``,
     phase, bracket); the agents experience it; ``observe(reports)`` takes their reports

@@ -41,17 +41,25 @@ def _common(values: tuple[str, ...]) -> str | tuple[str, ...]:
     return values[0] if len(set(values)) == 1 else values
 
 
+def beta_squared(exploit_rounds: int, n_allocations: int) -> float:
+    """The log term of paper 1 eq. (4): 5 log(t - qK + 1) + 2 log|S|, ``exploit_rounds`` = t - qK.
+
+    The "+1" follows the main text's eq. (4) (the appendix's eq. (16) drops it; Lemma 12 needs
+    it; spec A.6). Plain scalar code, so the compiled simulator uses this very function.
+    """
+    return 5 * math.log(exploit_rounds + 1) + 2 * math.log(n_allocations)
+
+
 def confidence_width(
     sigma: np.ndarray | float, exploit_rounds: int, n_allocations: int, counts: np.ndarray
 ) -> np.ndarray:
     """Half-width of the confidence interval, paper 1 eq. (4).
 
-    sigma * sqrt((5 log(t - qK + 1) + 2 log|S|) / N_it(s)), with ``exploit_rounds`` = t - qK.
-    The "+1" follows the main text's eq. (4) (the appendix's eq. (16) drops it; Lemma 12 needs
-    it; spec A.6). Pairs with N = 0 get an infinite width. ``sigma`` broadcasts to ``counts``.
+    sigma * sqrt(:func:`beta_squared` / N_it(s)). Pairs with N = 0 get an infinite width.
+    ``sigma`` broadcasts to ``counts``.
     """
     counts = np.asarray(counts, dtype=np.float64)
-    beta2 = 5 * math.log(exploit_rounds + 1) + 2 * math.log(n_allocations)
+    beta2 = beta_squared(exploit_rounds, n_allocations)
     observed = counts > 0
     width = np.divide(beta2, counts, out=np.full(counts.shape, np.inf), where=observed)
     np.sqrt(width, out=width)
@@ -241,8 +249,8 @@ class VCGLearn:
         mean = self._fixed_values.copy()
         estimated = np.logical_and(self._estimated, counts > 0)
         np.divide(self.sums, counts, out=mean, where=estimated)
-        np.maximum(mean, 0.0, out=mean, where=estimated)  # clip the mean only (eq. 4)
-        np.minimum(mean, 1.0, out=mean, where=estimated)
+        # clip the mean only (eq. 4); fixed values lie in [0, 1] already, unobserved NaN stays
+        np.minimum(np.maximum(mean, 0.0, out=mean), 1.0, out=mean)
         # Known pairs: under ETC, observed exactly once per explore phase (N = q, the agent's
         # common width); under OPT, exact (zero width). Bidders: zero width (eq. 5).
         if self._etc_known is not None:

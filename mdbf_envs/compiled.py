@@ -1,0 +1,187 @@
+"""VCG-Learn's simulation loop compiled with numba: ``simulate(..., backend="numba")``.
+
+One compiled function plays whole chunks of rounds of :class:`VCGLearn` (all R replications,
+each with its own configuration) with truthful agents, on an enumerated outcome space, and
+keeps the regret account of :func:`mdbf_envs.simulate.simulate`. It follows the numpy
+implementation step for step and draws the same random numbers in the same order (one
+standard normal per replication and agent and round), so both backends give the same
+results up to floating-point summation order (tested on every configuration). The scalar
+formulas it shares are the numpy code's own: :func:`beta_squared` (eq. 4) compiled as is, and
+the bracket lengths (:func:`exploit_length`) computed once in Python.
+
+Requires numba (``pip install mdbf-envs[fast]``); the first call compiles (a few seconds,
+cached on disk afterwards).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+try:
+    import numba
+except ImportError as err:  # pragma: no cover (depends on the install)
+    raise ImportError("the compiled simulator needs numba: pip install 'mdbf-envs[fast]'") from err
+
+from mdbf_envs.mechanisms.schedule import exploit_length
+from mdbf_envs.mechanisms.vcg_learn import BOUNDS, VCGLearn, beta_squared
+from mdbf_envs.regret import RegretAccount
+from mdbf_envs.vcg import TIE_TOLERANCE, EnumeratedOutcomes
+
+CHUNK = 4096
+"""Rounds per compiled call (their standard normals are drawn in one batch beforehand)."""
+
+_beta_squared = numba.njit(cache=True)(beta_squared)
+
+
+def unsupported(mechanism: VCGLearn) -> str | None:
+    """Why the compiled loop cannot run ``mechanism``, or None if it can."""
+    if type(mechanism) is not VCGLearn:
+        return f"it runs VCGLearn itself, not {type(mechanism).__name__}"
+    if not isinstance(mechanism.optimizer, EnumeratedOutcomes):
+        return f"it searches enumerated outcomes, not {type(mechanism.optimizer).__name__}"
+    if mechanism.learn_seller_value:
+        return "it does not learn the seller's value"
+    if mechanism.scenario.draws not in ((), ("standard_normal",)):
+        return "it draws Gaussian noise only (the scenario has Bernoulli pairs)"
+    return None
+
+
+def bracket_lengths(K: int, horizon: int) -> np.ndarray:
+    """Rounds in brackets 0, 1, ... (bracket 0 is empty) until they cover ``horizon`` rounds."""
+    lengths, total = [0], 0
+    while total < horizon:
+        lengths.append(K + exploit_length(len(lengths), K))
+        total += lengths[-1]
+    return np.array(lengths, dtype=np.int64)
+
+
+def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.ndarray) -> dict[str, np.ndarray]:
+    """Play ``horizon`` rounds of ``mechanism`` (reset first) with truthful agents; returns the
+    regrets and utilities at ``points`` as :class:`~mdbf_envs.simulate.SimulationResult`'s fields.
+    The mechanism's data and clock end where the numpy loop would leave them."""
+    reason = unsupported(mechanism)
+    if reason is not None:
+        raise ValueError(f"the compiled simulator cannot run this mechanism: {reason}")
+    sc, m = mechanism.scenario, mechanism
+    R, n = m.replications, sc.n_agents
+    m.reset()
+    bench = RegretAccount(sc, R, m.optimizer).benchmark
+    out = {k: np.zeros((len(points), R)) for k in ("welfare", "seller")}
+    out["agents"] = np.zeros((len(points), R, n))
+    out["utility"] = np.zeros((len(points), R, n))
+    totals = (np.zeros(R), np.zeros(R), np.zeros((R, n)), np.zeros((R, n)))  # welfare, seller, agents, utility
+    clock = np.zeros(3, dtype=np.int64)  # t, bracket, position
+    etc_known = m._etc_known if m._etc_known is not None else np.zeros((R, n, sc.n_allocations), bool)
+    fixed = (
+        m.K, m.schedule, bracket_lengths(m.K, horizon), sc.space.outcomes, sc.seller_value, sc.mean,
+        sc._gaussian_sd, np.ascontiguousarray(m.sigma), m._estimated, np.ascontiguousarray(m._fixed_values),
+        np.ascontiguousarray(m._no_width), etc_known, m._etc, np.array([BOUNDS.index(b) for b in m._fs]),
+        np.array([BOUNDS.index(b) for b in m._gs]), m.bidder, float(bench.welfare), float(bench.seller_utility),
+        bench.agent_utility,
+    )
+    next_point = 0
+    for start in range(0, horizon, CHUNK):
+        rounds = min(CHUNK, horizon - start)
+        normals = rng.standard_normal((rounds, R, n)) if sc._any_gaussian else np.zeros((rounds, R, n))
+        next_point = _play(rounds, normals, clock, m.counts, m.sums, m._kept, *totals, points, next_point,
+                           out["welfare"], out["seller"], out["agents"], out["utility"], *fixed)
+    m.clock.t, m.clock.bracket, m.clock.position = (int(v) for v in clock)
+    m.clock.length = int(bracket_lengths(m.K, horizon)[m.clock.bracket])
+    return out
+
+
+@numba.njit(cache=True)
+def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, acc_agents, utility, points,
+          next_point, out_welfare, out_seller, out_agents, out_utility, K, schedule, lengths, outcomes,
+          seller_value, mean, gaussian_sd, sigma, estimated, fixed_values, no_width, etc_known, etc, f_index,
+          g_index, bidder, best_welfare, best_seller, best_agents):  # pragma: no cover (compiled)
+    """``rounds`` rounds of VCGLearn.propose / Scenario.realise / VCGLearn.observe with truthful
+    reports / RegretAccount.record; state arrays are updated in place."""
+    R, n, S = counts.shape
+    n_outcomes = outcomes.shape[0]
+    est = np.empty((3, n, S))  # upper, mean, lower (BOUNDS order) of one replication
+    welfare = np.empty(n_outcomes)
+    without = np.empty(n)
+    prices = np.empty(n)
+    for k in range(rounds):
+        # BracketClock.advance
+        t, bracket, position = clock[0] + 1, clock[1], clock[2] + 1
+        if position >= lengths[bracket]:
+            bracket += 1
+            position = 0
+        clock[0], clock[1], clock[2] = t, bracket, position
+        explore = position < K
+        if position == 0:
+            kept[:, :] = False
+        beta2 = _beta_squared(max(t - bracket * K, 0), S)
+        for r in range(R):
+            if explore:
+                outcome = schedule[position]
+                prices[:] = 0.0
+            else:
+                # VCGLearn.estimates (eq. 4-5)
+                for i in range(n):
+                    for s in range(S):
+                        c = counts[r, i, s]
+                        value = fixed_values[r, i, s]
+                        if estimated[i, s] and c > 0:
+                            value = min(max(sums[r, i, s] / c, 0.0), 1.0)
+                        if etc_known[r, i, s]:
+                            c = bracket
+                        width = 0.0
+                        if not no_width[r, i, s]:
+                            width = sigma[i, s] * math.sqrt(beta2 / c) if c > 0 else np.inf
+                        est[0, i, s], est[1, i, s], est[2, i, s] = value + width, value, value - width
+                # eq. (6): argmax of the upper welfare, ties to the lowest outcome within TIE_TOLERANCE
+                for o in range(n_outcomes):
+                    total = 0.0
+                    for i in range(n):
+                        total += est[0, i, outcomes[o, i]]
+                    welfare[o] = seller_value[o] + total
+                top = welfare.max()
+                outcome = 0
+                while welfare[outcome] < top - TIE_TOLERANCE:
+                    outcome += 1
+                # eq. (7): p_i = max_omega F^{-i}(omega) - G^{-i}(omega_t)
+                F, G = est[f_index[r]], est[g_index[r]]
+                without[:] = -np.inf
+                for o in range(n_outcomes):
+                    total = 0.0
+                    for i in range(n):
+                        total += F[i, outcomes[o, i]]
+                    total += seller_value[o]
+                    for i in range(n):
+                        without[i] = max(without[i], total - F[i, outcomes[o, i]])
+                g_at = 0.0
+                for i in range(n):
+                    g_at += G[i, outcomes[outcome, i]]
+                g_at += seller_value[outcome]
+                for i in range(n):
+                    prices[i] = without[i] - (g_at - G[i, outcomes[outcome, i]])
+            # Scenario.realise, VCGLearn.observe (truthful reports), RegretAccount.record
+            paid, got = 0.0, 0.0
+            for i in range(n):
+                s = outcomes[outcome, i]
+                x = mean[i, s] + gaussian_sd[i, s] * normals[k, r, i]
+                take = not bidder[i] and ((explore and not kept[i, s]) or (not explore and not etc[r]))
+                if take:
+                    counts[r, i, s] += 1.0
+                    sums[r, i, s] += x
+                if explore and r == R - 1 and not bidder[i]:
+                    kept[i, s] = True
+                u = mean[i, s] - prices[i]
+                acc_agents[r, i] += best_agents[i] - u
+                utility[r, i] += u
+                paid += prices[i]
+                got += mean[i, s]
+            acc_seller[r] += best_seller - (seller_value[outcome] + paid)
+            acc_welfare[r] += best_welfare - (seller_value[outcome] + got)
+        while next_point < len(points) and points[next_point] == t:
+            out_welfare[next_point] = acc_welfare
+            out_seller[next_point] = acc_seller
+            out_agents[next_point] = acc_agents
+            out_utility[next_point] = utility
+            next_point += 1
+    return next_point

@@ -1,0 +1,57 @@
+"""One random stream per replication, drawn as one batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class ReplicationStreams:
+    """R generators that draw like one: ``standard_normal((R, n))`` and ``random((R, n))`` take
+    row r from generator r, exactly the numbers R lone runs would draw with ``(1, n)`` calls.
+
+    A run that calls a single method with one shape every round (``draws`` of length 1, as
+    :attr:`Scenario.draws` tells) can let each generator draw ``block`` rounds ahead in one
+    call: the numbers and their order per generator are unchanged, and the draws left over
+    when the streams are dropped (at a reset) are never used.
+
+    Args:
+        generators: one per replication.
+        draws: the methods the caller will call each round, in order.
+        block: rounds drawn ahead when ``draws`` has one method.
+    """
+
+    def __init__(self, generators: Sequence[np.random.Generator], draws: Sequence[str], block: int = 64):
+        self.generators = list(generators)
+        self._block = block if len(draws) == 1 else 1
+        self._method = draws[0] if len(draws) == 1 else None
+        self._buffer: np.ndarray | None = None  # (R, block, n) drawn ahead
+        self._next = 0
+
+    def standard_normal(self, shape: tuple[int, int]) -> np.ndarray:
+        return self._draw("standard_normal", shape)
+
+    def random(self, shape: tuple[int, int]) -> np.ndarray:
+        return self._draw("random", shape)
+
+    def _draw(self, method: str, shape: tuple[int, int]) -> np.ndarray:
+        R, n = shape
+        if R != len(self.generators):
+            raise ValueError(f"{R} rows asked of {len(self.generators)} streams")
+        if self._block == 1:
+            out = np.empty(shape)
+            for g, row in zip(self.generators, out, strict=True):
+                getattr(g, method)(out=row)
+            return out
+        if method != self._method:
+            raise ValueError(f"streams drawing {self._method} ahead were asked for {method}")
+        if self._buffer is not None and self._buffer.shape[2] != n:
+            raise ValueError(f"streams drawing {self._buffer.shape[2]} per row ahead were asked for {n}")
+        if self._buffer is None or self._next == self._block:
+            self._buffer = np.empty((R, self._block, n))
+            for g, rows in zip(self.generators, self._buffer, strict=True):
+                getattr(g, method)(out=rows)
+            self._next = 0
+        self._next += 1
+        return self._buffer[:, self._next - 1]
