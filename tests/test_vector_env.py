@@ -61,6 +61,8 @@ def test_vector_env_plays_exactly_like_gymnasium_sync_vector_env(mode, kwargs):
 
 def test_vector_env_rejects_bad_input():
     env = gym.make_vec("mdbf_envs/VCGLearnOPT-v0", num_envs=2, horizon=3)
+    with pytest.raises(RuntimeError, match=r"call reset\(\) before step\(\)"):
+        env.step(np.zeros((2, 1)))
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"actions have shape \(2,\), expected \(2, 1\)"):
         env.step(np.zeros(2))

@@ -103,6 +103,8 @@ class VCGLearnVectorEnv(VectorEnv):
         if bad.any():
             r = int(np.argmax(bad[:, 0]))
             raise ValueError(f"action of env {r} = {a[r].tolist()} must be one number in [-1, 1]")
+        if not self._view_rngs:
+            raise RuntimeError("call reset() before step()")
         if self._autoreset:  # NEXT_STEP: this step only starts the new episodes
             zeros = np.zeros(self.num_envs, bool)
             return self._start(), np.zeros(self.num_envs), zeros, zeros.copy(), {}
