@@ -69,29 +69,27 @@ class EnumeratedOutcomes:
             cells = self._cells[n_alloc] = self._agents * n_alloc + self.outcomes
         return np.reshape(table, (-1, self.n_agents * n_alloc)).T.take(cells, axis=0)
 
-    def _seller(self, seller_value: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
-        """Seller values as ``(|Omega|, 1)`` or ``(|Omega|, B)``, matching :meth:`_by_outcome`."""
+    def _aligned(self, table: np.ndarray, seller_value: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """``table`` and the seller values ``(|Omega|, 1)`` or ``(|Omega|, B)`` (matching
+        :meth:`_by_outcome`), with their batch shapes broadcast together."""
         v0 = np.asarray(seller_value, dtype=np.float64)
-        if v0.ndim == 1:
-            return v0[:, None]
-        if v0.shape[:-1] != batch:
-            v0 = np.broadcast_to(v0, (*batch, self.n_outcomes))
-        return v0.reshape(-1, self.n_outcomes).T
+        if v0.ndim <= 1:
+            return table, np.broadcast_to(v0, (self.n_outcomes,))[:, None] if v0.ndim == 0 else v0[:, None]
+        batch = np.broadcast_shapes(table.shape[:-2], v0.shape[:-1])
+        table = np.broadcast_to(table, batch + table.shape[-2:])
+        return table, np.broadcast_to(v0, (*batch, self.n_outcomes)).reshape(-1, self.n_outcomes).T
 
     def agent_values(self, table: np.ndarray, outcome: np.ndarray) -> np.ndarray:
         return values_at(table, self.allocations(outcome))
 
     def welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
         """``(..., |Omega|)`` welfare V(omega) = v_0(omega) + sum_i table[i, s_i(omega)]."""
-        batch = table.shape[:-2]
-        return self._welfare(table, seller_value).T.reshape(*batch, self.n_outcomes)
-
-    def _welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
-        """Welfare as ``(|Omega|, B)``."""
-        return self._seller(seller_value, table.shape[:-2]) + np.add.reduce(self._by_outcome(table), axis=1)
+        table, v0 = self._aligned(table, seller_value)
+        return (v0 + np.add.reduce(self._by_outcome(table), axis=1)).T.reshape(*table.shape[:-2], self.n_outcomes)
 
     def argmax_welfare(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
-        welfare = self._welfare(table, seller_value)
+        table, v0 = self._aligned(table, seller_value)
+        welfare = v0 + np.add.reduce(self._by_outcome(table), axis=1)  # (|Omega|, B)
         best = (welfare >= np.maximum.reduce(welfare, axis=0) - TIE_TOLERANCE).argmax(axis=0)
         return best.reshape(table.shape[:-2])
 
@@ -102,10 +100,10 @@ class EnumeratedOutcomes:
         return covering_schedule(self.outcomes, required)
 
     def max_welfare_without(self, table: np.ndarray, seller_value: np.ndarray) -> np.ndarray:
-        batch = table.shape[:-2]
+        table, v0 = self._aligned(table, seller_value)
         vals = self._by_outcome(table)  # (|Omega|, n, B)
-        total = self._seller(seller_value, batch)[:, None, :] + np.add.reduce(vals, axis=1, keepdims=True)
-        return np.maximum.reduce(total - vals, axis=0).T.reshape(*batch, self.n_agents)
+        total = v0[:, None, :] + np.add.reduce(vals, axis=1, keepdims=True)
+        return np.maximum.reduce(total - vals, axis=0).T.reshape(*table.shape[:-2], self.n_agents)
 
 
 @lru_cache(maxsize=64)

@@ -83,3 +83,21 @@ def test_ties_go_to_the_lowest_outcome_whatever_the_summation_order():
     assert welfare[0] < welfare[1]  # roundoff alone
     assert space.argmax_welfare(table, np.zeros(2)) == 0
     assert space.argmax_welfare(table + [[0, 1e-6]] * 3, np.zeros(2)) == 1  # a real difference wins
+
+
+def test_welfare_queries_broadcast_batched_tables_and_seller_values():
+    """Batch shapes of the value table and of the seller's values broadcast together, as a
+    loop over the pairs computes them."""
+    rng = np.random.default_rng(0)
+    space = EnumeratedOutcomes(rng.integers(0, 3, (6, 4)))
+    for table_shape, seller_shape in [((4, 3), (2, 6)), ((2, 4, 3), (6,)), ((2, 1, 4, 3), (5, 6)), ((4, 3), ())]:
+        table, seller = rng.random(table_shape), rng.random(seller_shape)
+        batch = np.broadcast_shapes(table_shape[:-2], seller_shape[:-1])
+        for index in np.ndindex(*batch):
+            t = np.broadcast_to(table, batch + (4, 3))[index]
+            v0 = np.broadcast_to(seller, (6,)) if seller.ndim == 0 else np.broadcast_to(seller, batch + (6,))[index]
+            welfare = np.array([v0[o] + t[np.arange(4), space.outcomes[o]].sum() for o in range(6)])
+            without = np.array([[welfare[o] - t[i, space.outcomes[o, i]] for o in range(6)] for i in range(4)]).max(1)
+            np.testing.assert_allclose(space.welfare(table, seller)[index], welfare)
+            assert space.argmax_welfare(table, seller)[index] == np.argmax(welfare)
+            np.testing.assert_allclose(space.max_welfare_without(table, seller)[index], without)
