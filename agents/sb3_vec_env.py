@@ -1,12 +1,14 @@
-"""A Gymnasium vector env as a stable-baselines3 VecEnv (SB3 has no adapter of its own).
+"""A Gymnasium vector env as a stable-baselines3 VecEnv (SB3 ships no such adapter; its
+maintainers leave it to users, DLR-RM/stable-baselines3#1745).
 
     venv = SB3VecEnv(gymnasium.make_vec("mdbf_envs/VCGLearnOPT-v0", num_envs=16, autoreset_mode="SameStep"))
 
 SB3 resets a finished copy in the same step and hands its last observation over in
 ``info["terminal_observation"]``: Gymnasium's ``AutoresetMode.SAME_STEP``, which this adapter
 requires. Batched infos (``key`` -> array, ``_key`` -> mask) become SB3's list of per-copy
-dicts, with ``TimeLimit.truncated`` in every one, as DummyVecEnv sets it for bootstrapping. With the same seed,
-a native vector env wrapped here steps exactly like ``DummyVecEnv`` of single envs (tested).
+dicts, with ``TimeLimit.truncated`` in every one, as DummyVecEnv sets it for bootstrapping.
+With the same seed, a native vector env wrapped here steps exactly like ``DummyVecEnv`` of
+single envs (tested).
 """
 
 from __future__ import annotations

@@ -5,9 +5,12 @@ each with its own configuration) with truthful agents, on an enumerated outcome 
 keeps the regret account of :func:`mdbf_envs.simulate.simulate`. It follows the numpy
 implementation step for step and draws the same random numbers in the same order (one
 standard normal per replication and agent and round), so both backends give the same
-results up to floating-point summation order (tested on every configuration). The scalar
-formulas it shares are the numpy code's own: :func:`beta_squared` (eq. 4) compiled as is, and
-the bracket lengths (:func:`exploit_length`) computed once in Python.
+results up to floating-point summation order (tested on ETC and OPT, f and g in every role,
+bidders, known pairs and mixed batches). Two formulas are the numpy code's own: the log term
+:func:`beta_squared` (eq. 4), compiled as is, and the bracket lengths (:func:`exploit_length`),
+computed once in Python. The rest (eq. 4's width and clipping, eq. 6's argmax with its tie
+rule, eq. 7's prices, eq. 3's regrets) is the numpy code written again as loops; the tests
+keep the two equal.
 
 Requires numba (``pip install mdbf-envs[fast]``); the first call compiles (a few seconds,
 cached on disk afterwards).
@@ -73,9 +76,10 @@ def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.
     out["utility"] = np.zeros((len(points), R, n))
     totals = (np.zeros(R), np.zeros(R), np.zeros((R, n)), np.zeros((R, n)))  # welfare, seller, agents, utility
     clock = np.zeros(3, dtype=np.int64)  # t, bracket, position
+    lengths = bracket_lengths(m.K, horizon)
     etc_known = m._etc_known if m._etc_known is not None else np.zeros((R, n, sc.n_allocations), bool)
     fixed = (
-        m.K, m.schedule, bracket_lengths(m.K, horizon), sc.space.outcomes, sc.seller_value, sc.mean,
+        m.K, m.schedule, lengths, sc.space.outcomes, sc.seller_value, sc.mean,
         sc._gaussian_sd, np.ascontiguousarray(m.sigma), m._estimated, np.ascontiguousarray(m._fixed_values),
         np.ascontiguousarray(m._no_width), etc_known, m._etc, np.array([BOUNDS.index(b) for b in m._fs]),
         np.array([BOUNDS.index(b) for b in m._gs]), m.bidder, float(bench.welfare), float(bench.seller_utility),
@@ -88,7 +92,7 @@ def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.
         next_point = _play(rounds, normals, clock, m.counts, m.sums, m._kept, *totals, points, next_point,
                            out["welfare"], out["seller"], out["agents"], out["utility"], *fixed)
     m.clock.t, m.clock.bracket, m.clock.position = (int(v) for v in clock)
-    m.clock.length = int(bracket_lengths(m.K, horizon)[m.clock.bracket])
+    m.clock.length = int(lengths[m.clock.bracket])
     return out
 
 

@@ -37,6 +37,8 @@ class VCGLearnVectorEnv(VectorEnv):
         agent: the controlled agent (default: the first).
         deviation_scale: the report moves by at most this much from truthful.
         autoreset_mode: ``AutoresetMode.NEXT_STEP`` (default) or ``SAME_STEP``.
+        others: accepted for the single view's signature; only None (truthful others) is
+            supported here.
         **env_kwargs: :class:`VCGLearnParallelEnv`'s arguments.
     """
 
