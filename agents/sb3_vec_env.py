@@ -49,7 +49,7 @@ class SB3VecEnv(VecEnv):
 
     def reset(self) -> np.ndarray:
         seeds = None if all(s is None for s in self._seeds) else list(self._seeds)
-        options = self._options[0] or None
+        options = self._options[0] or None  # the vector env takes one dict for all copies
         obs, infos = self.env.reset(seed=seeds, options=options)
         self.reset_infos = unbatch_info(infos, self.num_envs)
         self._reset_seeds()

@@ -56,8 +56,8 @@ CONFIGS = [  # scenario, mechanism kwargs: plain, bidders, mixed configurations 
 
 
 def unexplored_known_pair() -> Scenario:
-    """Two agents; agent 0's known "none" is never in the explore schedule, so under ETC its
-    width comes from the bracket count, not from data."""
+    """Two agents whose known "none" is never in the explore schedule, so under ETC its width
+    comes from the bracket count, not from data."""
     return Scenario(
         name="unexplored_known", allocations=("none", "a", "b"), outcomes=np.array([[1, 2], [2, 1], [0, 1], [1, 0]]),
         seller_value=np.array([0.0, 0.0, 0.1, 0.05]), mean=np.array([[0.0, 0.5, 0.4], [0.0, 0.3, 0.6]]),
