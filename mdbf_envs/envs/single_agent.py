@@ -29,6 +29,16 @@ def deviation_to_action(truthful_action: np.ndarray, deviation: np.ndarray, scal
     return np.minimum(np.maximum(truthful_action + scale * deviation, low), high)
 
 
+def controlled_agent(inner: ParallelEnv, agent: str | None, deviation_scale: float) -> tuple[str, float]:
+    """The validated controlled agent (default: the first) and deviation scale of a view."""
+    agent = inner.possible_agents[0] if agent is None else agent
+    if agent not in inner.possible_agents:
+        raise ValueError(f"unknown agent {agent!r}; agents: {inner.possible_agents}")
+    if not np.isfinite(deviation_scale) or deviation_scale <= 0:
+        raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
+    return agent, float(deviation_scale)
+
+
 def truthful(env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Report the realised value (VCG-Learn) or bid the value (Joint Ads)."""
     return env.truthful_action(agent)
@@ -58,12 +68,7 @@ class SingleAgentView(gym.Env):
     ):
         self.inner = self.parallel_env_class(render_mode=render_mode, **env_kwargs)
         self.render_mode = render_mode
-        self.agent = self.inner.possible_agents[0] if agent is None else agent
-        if self.agent not in self.inner.possible_agents:
-            raise ValueError(f"unknown agent {self.agent!r}; agents: {self.inner.possible_agents}")
-        if not np.isfinite(deviation_scale) or deviation_scale <= 0:
-            raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
-        self.deviation_scale = float(deviation_scale)
+        self.agent, self.deviation_scale = controlled_agent(self.inner, agent, deviation_scale)
         rest = [a for a in self.inner.possible_agents if a != self.agent]
         if others is None or callable(others):
             self.others = {a: others or truthful for a in rest}

@@ -25,7 +25,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from mdbf_envs.envs.single_agent import deviation_to_action
+from mdbf_envs.envs.single_agent import controlled_agent, deviation_to_action
 from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
 
 
@@ -64,12 +64,7 @@ class VCGLearnVectorEnv(VectorEnv):
         self.metadata = {"autoreset_mode": self.autoreset_mode}
         self.num_envs = int(num_envs)
         self.inner = VCGLearnParallelEnv(replications=self.num_envs, **env_kwargs)
-        self.agent = self.inner.possible_agents[0] if agent is None else agent
-        if self.agent not in self.inner.possible_agents:
-            raise ValueError(f"unknown agent {self.agent!r}; agents: {self.inner.possible_agents}")
-        if not np.isfinite(deviation_scale) or deviation_scale <= 0:
-            raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
-        self.deviation_scale = float(deviation_scale)
+        self.agent, self.deviation_scale = controlled_agent(self.inner, agent, deviation_scale)
         self._own = self.inner.agent_index[self.agent]
         self.single_observation_space = self.inner.observation_space(self.agent)
         self.single_action_space = spaces.Box(-1.0, 1.0, (1,), np.float32)
