@@ -33,7 +33,7 @@ regrets (the designer's view, off by default).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -222,7 +222,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         observations = self._observations()
         reward = self.rewards()[0]
         rewards = {a: float(reward[i]) for a, i in self.agent_index.items()}
-        infos = {a: self.info(i) for a, i in self.agent_index.items()}
+        infos = dict(zip(self.agent_index, self._info_dicts(self.agent_index.values()), strict=True))
         if self.render_mode == "human":
             self.render()
         return observations, rewards, {a: False for a in agents}, {a: done for a in agents}, infos
@@ -282,10 +282,19 @@ class VCGLearnParallelEnv(ParallelEnv):
 
     def info(self, i: int) -> dict[str, Any]:
         """Agent ``i``'s info for the round just played (replication 0)."""
-        info = {k: v[0, i].item() for k, v in self.info_table().items()}
-        if self.designer_info:
-            info["designer"] = {k: float(v[0]) for k, v in self.designer_view().items()}
-        return info
+        return self._info_dicts((i,))[0]
+
+    def _info_dicts(self, agents: Iterable[int]) -> list[dict[str, Any]]:
+        """The info dicts of ``agents`` (replication 0), from one :meth:`info_table`."""
+        columns = {k: v[0].tolist() for k, v in self.info_table().items()}
+        designer = {k: float(v[0]) for k, v in self.designer_view().items()} if self.designer_info else None
+        infos = []
+        for i in agents:
+            info = {k: column[i] for k, column in columns.items()}
+            if designer is not None:
+                info["designer"] = dict(designer)
+            infos.append(info)
+        return infos
 
     def designer_view(self) -> dict[str, np.ndarray]:
         """Global regrets so far ``(R,)``: welfare R_t, seller R_0t, all agents R^a_t."""
