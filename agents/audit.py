@@ -33,7 +33,7 @@ from scipy import stats
 
 from baselines.strategies import Truthful, as_policy, random_search, scripted
 from mdbf_envs.envs.single_agent import deviation_to_action
-from mdbf_envs.mechanisms.vcg_learn import VCGLearn
+from mdbf_envs.vcg_learn.mechanism import VCGLearn
 from mdbf_envs.parallel import BACKENDS, run_trials
 from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.rollout import rollout

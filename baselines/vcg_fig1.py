@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mdbf_envs.mechanisms import VCGLearn
-from mdbf_envs.scenarios import single_item
-from mdbf_envs.simulate import SimulationResult, simulate
+from mdbf_envs.vcg_learn import VCGLearn
+from mdbf_envs.vcg_learn.scenarios import single_item
+from mdbf_envs.vcg_learn.simulate import SimulationResult, simulate
 
 AGENTS_SHOWN = (0, 1, 4, 9)
 

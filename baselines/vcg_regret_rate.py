@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mdbf_envs.mechanisms import VCGLearn
-from mdbf_envs.scenarios import single_item
-from mdbf_envs.simulate import SimulationResult, simulate
+from mdbf_envs.vcg_learn import VCGLearn
+from mdbf_envs.vcg_learn.scenarios import single_item
+from mdbf_envs.vcg_learn.simulate import SimulationResult, simulate
 
 THEORY_SLOPE = 2 / 3
 

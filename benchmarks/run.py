@@ -109,9 +109,9 @@ def bench_ppo(steps: int = 8192, repeats: int = 3, copies: tuple[int, ...] = (16
 def bench_sim(replications: int = 16, horizon: int = 2000) -> None:
     """The batched simulator against the per-round PettingZoo loop on the same work."""
     from mdbf_envs import vcg_learn_v0
-    from mdbf_envs.mechanisms import VCGLearn
-    from mdbf_envs.scenarios import single_item
-    from mdbf_envs.simulate import simulate
+    from mdbf_envs.vcg_learn import VCGLearn
+    from mdbf_envs.vcg_learn.scenarios import single_item
+    from mdbf_envs.vcg_learn.simulate import simulate
 
     start = time.perf_counter()
     for seed in range(replications):
@@ -131,10 +131,10 @@ def bench_configs(replications: int = 4, horizon: int = 2000) -> None:
     """All 18 configurations (zeta x f x g) in one batch against one simulation each."""
     import itertools
 
-    from mdbf_envs.mechanisms import VCGLearn
-    from mdbf_envs.mechanisms.vcg_learn import BOUNDS, ZETAS
-    from mdbf_envs.scenarios import single_item
-    from mdbf_envs.simulate import simulate
+    from mdbf_envs.vcg_learn import VCGLearn
+    from mdbf_envs.vcg_learn.mechanism import BOUNDS, ZETAS
+    from mdbf_envs.vcg_learn.scenarios import single_item
+    from mdbf_envs.vcg_learn.simulate import simulate
 
     configs = list(itertools.product(ZETAS, BOUNDS, BOUNDS))
     start = time.perf_counter()
@@ -151,9 +151,9 @@ def bench_configs(replications: int = 4, horizon: int = 2000) -> None:
 
 def bench_fig1() -> None:
     """Appendix F's Figure 1: 10 agents, 2000 rounds, 5 runs, both zeta."""
-    from mdbf_envs.mechanisms import VCGLearn
-    from mdbf_envs.scenarios import single_item
-    from mdbf_envs.simulate import simulate
+    from mdbf_envs.vcg_learn import VCGLearn
+    from mdbf_envs.vcg_learn.scenarios import single_item
+    from mdbf_envs.vcg_learn.simulate import simulate
 
     times = []
     for _ in range(3):
@@ -166,9 +166,9 @@ def bench_fig1() -> None:
 
 RATE_SCRIPT = """
 import resource, sys, time, numpy as np
-from mdbf_envs.mechanisms import VCGLearn
-from mdbf_envs.scenarios import single_item
-from mdbf_envs.simulate import simulate
+from mdbf_envs.vcg_learn import VCGLearn
+from mdbf_envs.vcg_learn.scenarios import single_item
+from mdbf_envs.vcg_learn.simulate import simulate
 T, zetas, backend = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3]
 points = np.unique(np.geomspace(100, T, 20).astype(int))
 start = time.perf_counter()
@@ -207,8 +207,8 @@ def bench_memory(T: int) -> None:
 
 def bench_slots(rounds: int = 120) -> None:
     """One VCG-Learn exploit round with 50 advertisers and 10 slots, prices included."""
-    from mdbf_envs.mechanisms import VCGLearn
-    from mdbf_envs.scenarios import online_ads
+    from mdbf_envs.vcg_learn import VCGLearn
+    from mdbf_envs.vcg_learn.scenarios import online_ads
 
     sc = online_ads(50, 10, enumerate_outcomes=False)
     mech = VCGLearn(sc, "opt")

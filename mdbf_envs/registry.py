@@ -6,7 +6,7 @@
 
 A mechanism is any object with ``reset()``, ``propose() -> Round`` and ``observe(reports)``
 over ``replications`` = R copies (the envs use R = 1), as :class:`VCGLearn` has; see
-:class:`mdbf_envs.mechanisms.protocol.Mechanism`.
+:class:`mdbf_envs.protocol.Mechanism`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mdbf_envs.mechanisms.protocol import Mechanism
-from mdbf_envs.mechanisms.toy import PayYourEstimate
-from mdbf_envs.mechanisms.vcg_learn import VCGLearn
-from mdbf_envs.scenario import Scenario
-from mdbf_envs.scenarios import lower_bound, online_ads, paas, single_item
+from mdbf_envs.protocol import Mechanism
+from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
+from mdbf_envs.vcg_learn.mechanism import VCGLearn
+from mdbf_envs.vcg_learn.scenario import Scenario
+from mdbf_envs.vcg_learn.scenarios import lower_bound, online_ads, paas, single_item
 
 ScenarioBuilder = Callable[..., Scenario]
 MechanismFactory = Callable[..., Mechanism]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
-from mdbf_envs.mechanisms.protocol import Mechanism
-from mdbf_envs.regret import RegretAccount
+from mdbf_envs.protocol import HoldsReports, Mechanism, bidders, optimizer_of
+from mdbf_envs.vcg_learn.regret import RegretAccount
 
 BatchStrategy = Callable[[dict[str, np.ndarray], np.random.Generator], np.ndarray]
 """Decoded observation fields ``{name: (R, width)}`` of one agent -> its reports ``(R,)``."""
@@ -56,15 +56,14 @@ def rollout(
     sc = mechanism.scenario
     R = mechanism.replications
     strategies = dict(strategies or {})
-    bidder = getattr(mechanism, "bidder", np.zeros(sc.n_agents, bool))
+    bidder = bidders(mechanism)
     for i in strategies:
         if not 0 <= i < sc.n_agents or bidder[i]:
             raise ValueError(f"agent {i} cannot report: agents are 0..{sc.n_agents - 1}, bidders {np.flatnonzero(bidder)}")
     rng, policy_rng = np.random.default_rng(seed), np.random.default_rng(policy_seed)
     mechanism.reset()
-    account = RegretAccount(sc, R, getattr(mechanism, "optimizer", None))
-    holds = hasattr(mechanism, "counts") and hasattr(mechanism, "sums")
-    observer = ObservationBuilder(sc, horizon, publish, holds)
+    account = RegretAccount(sc, R, optimizer_of(mechanism))
+    observer = ObservationBuilder(sc, horizon, publish, isinstance(mechanism, HoldsReports))
     tallies = AgentTallies(R, sc)
     utility = np.zeros((R, sc.n_agents))
     curve = np.empty((horizon, R)) if track is not None else None

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdbf_envs.assignment import AssignmentOutcomes
-from mdbf_envs.mechanisms import VCGLearn
-from mdbf_envs.scenarios import online_ads
-from mdbf_envs.vcg import EnumeratedOutcomes, vcg
+from mdbf_envs.vcg_learn.assignment import AssignmentOutcomes
+from mdbf_envs.vcg_learn import VCGLearn
+from mdbf_envs.vcg_learn.scenarios import online_ads
+from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, vcg
 
 
 @settings(max_examples=150, deadline=None)

@@ -6,10 +6,10 @@ import pytest
 from agents.audit import AuditConfig, PolicyStrategy, paired_gain, run
 from baselines.strategies import PhaseShade, Scale, Shade, Truthful, as_policy, random_search
 from mdbf_envs import vcg_learn_v0
-from mdbf_envs.mechanisms import VCGLearn
-from mdbf_envs.mechanisms.toy import PayYourEstimate
+from mdbf_envs.vcg_learn import VCGLearn
+from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
 from mdbf_envs.rollout import rollout
-from mdbf_envs.scenarios import single_item
+from mdbf_envs.vcg_learn.scenarios import single_item
 
 
 def test_truthful_against_itself_gives_exactly_zero_gain():

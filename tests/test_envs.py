@@ -12,10 +12,10 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import mdbf_envs
 from mdbf_envs import joint_ads_v0, vcg_learn_v0
-from mdbf_envs.mechanisms import VCGLearn
+from mdbf_envs.vcg_learn import VCGLearn
 from mdbf_envs.registration import GYM_ENVS
-from mdbf_envs.scenarios import paas, single_item
-from mdbf_envs.simulate import simulate
+from mdbf_envs.vcg_learn.scenarios import paas, single_item
+from mdbf_envs.vcg_learn.simulate import simulate
 
 VCG_KWARGS = [
     dict(horizon=150),
@@ -228,7 +228,7 @@ def test_joint_ads_truthful_bidding_is_ir_and_fresh_mode_carries_the_learner():
 
 
 def test_user_registered_scenario_and_mechanism_work_everywhere():
-    from mdbf_envs.mechanisms.toy import PayYourEstimate
+    from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
 
     mdbf_envs.register_scenario("two_bidders", lambda: single_item(2, means=[0.7, 0.4]), overwrite=True)
 

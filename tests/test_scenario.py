@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mdbf_envs.scenario import Scenario, ScenarioError
-from mdbf_envs.scenarios import lower_bound, online_ads, paas, single_item
+from mdbf_envs.vcg_learn.scenario import Scenario, ScenarioError
+from mdbf_envs.vcg_learn.scenarios import lower_bound, online_ads, paas, single_item
 
 
 def _kwargs(**over):

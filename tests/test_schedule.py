@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdbf_envs.mechanisms import BracketClock, covering_schedule, exploit_length
-from mdbf_envs.mechanisms.vcg_learn import VCGLearn
-from mdbf_envs.scenarios import online_ads, paas, single_item
+from mdbf_envs.vcg_learn import BracketClock, covering_schedule, exploit_length
+from mdbf_envs.vcg_learn.mechanism import VCGLearn
+from mdbf_envs.vcg_learn.scenarios import online_ads, paas, single_item
 
 
 def test_exploit_lengths_and_bracket_starts_for_K10():

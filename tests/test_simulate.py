@@ -3,10 +3,10 @@ import pytest
 from scipy.stats import ks_2samp
 
 from mdbf_envs import vcg_learn_v0
-from mdbf_envs.mechanisms import VCGLearn
-from mdbf_envs.scenario import Scenario
-from mdbf_envs.scenarios import paas, single_item
-from mdbf_envs.simulate import simulate
+from mdbf_envs.vcg_learn import VCGLearn
+from mdbf_envs.vcg_learn.scenario import Scenario
+from mdbf_envs.vcg_learn.scenarios import paas, single_item
+from mdbf_envs.vcg_learn.simulate import simulate
 
 
 @pytest.mark.parametrize("zeta", ["etc", "opt"])
@@ -85,7 +85,7 @@ def test_numba_backend_gives_the_numpy_loops_results(make_scenario, kwargs):
 
 def test_numba_backend_refuses_what_it_does_not_compile():
     pytest.importorskip("numba")
-    from mdbf_envs.scenarios import online_ads
+    from mdbf_envs.vcg_learn.scenarios import online_ads
 
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="truthful agents only"):

@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdbf_envs.vcg import EnumeratedOutcomes, vcg
+from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, vcg
 
 
 @st.composite

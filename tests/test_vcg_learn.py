@@ -4,11 +4,11 @@ import itertools
 import numpy as np
 import pytest
 
-from mdbf_envs.mechanisms import VCGLearn, confidence_width
-from mdbf_envs.mechanisms.vcg_learn import BOUNDS
-from mdbf_envs.scenarios import lower_bound, paas, single_item
-from mdbf_envs.simulate import simulate
-from mdbf_envs.vcg import vcg
+from mdbf_envs.vcg_learn import VCGLearn, confidence_width
+from mdbf_envs.vcg_learn.mechanism import BOUNDS
+from mdbf_envs.vcg_learn.scenarios import lower_bound, paas, single_item
+from mdbf_envs.vcg_learn.simulate import simulate
+from mdbf_envs.vcg_learn.vcg import vcg
 
 PAIRS = list(itertools.product(BOUNDS, BOUNDS))
 

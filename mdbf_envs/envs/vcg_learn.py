@@ -45,10 +45,10 @@ from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
-from mdbf_envs.mechanisms.vcg_learn import Round
-from mdbf_envs.regret import RegretAccount
+from mdbf_envs.protocol import HasEstimates, HoldsReports, Mechanism, Round, optimizer_of
+from mdbf_envs.vcg_learn.regret import RegretAccount
 from mdbf_envs.registry import make_mechanism, make_scenario
-from mdbf_envs.scenario import Scenario
+from mdbf_envs.vcg_learn.scenario import Scenario
 from mdbf_envs.streams import ReplicationStreams
 
 REWARD_MODES = ("expected", "realised")
@@ -123,7 +123,10 @@ class VCGLearnParallelEnv(ParallelEnv):
             mechanism, sc, zeta=zeta, f=f, g=g,
             bids={sc.agent_names.index(a): b for a, b in bids.items()}, **mechanism_kwargs,
         )
-        if getattr(self.mechanism, "replications", 1) != self.replications:
+        if not isinstance(self.mechanism, Mechanism):
+            raise TypeError(f"mechanism {mechanism!r} built {self.mechanism!r}, which lacks the Mechanism protocol "
+                            "(scenario, replications, reset, propose, observe)")
+        if self.mechanism.replications != self.replications:
             raise ValueError(f"mechanism {mechanism!r} runs {self.mechanism.replications} replications, not {replications}")
         self.reward_mode, self.designer_info = reward_mode, designer_info
         self.render_mode = render_mode
@@ -132,8 +135,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         self.possible_agents = list(self.agent_index)
         if not self.possible_agents:
             raise ValueError("every agent bids: there is no agent left to act")
-        holds = hasattr(self.mechanism, "counts") and hasattr(self.mechanism, "sums")
-        self.observer = ObservationBuilder(sc, self.horizon, publish, holds)
+        self.observer = ObservationBuilder(sc, self.horizon, publish, isinstance(self.mechanism, HoldsReports))
         self.observation_spaces = {
             a: spaces.Box(-np.inf, np.inf, (self.observer.size,), np.float32) for a in self.possible_agents
         }
@@ -169,7 +171,7 @@ class VCGLearnParallelEnv(ParallelEnv):
             generators = [seeding.np_random(s)[0] for s in seeds]
             self._rng = generators[0] if R == 1 else ReplicationStreams(generators, self.scenario.draws)
         self.mechanism.reset()
-        self.account = RegretAccount(self.scenario, R, getattr(self.mechanism, "optimizer", None))
+        self.account = RegretAccount(self.scenario, R, optimizer_of(self.mechanism))
         self.tallies = AgentTallies(R, self.scenario)
         self._history: list[tuple[float, float]] = []
         self.agents = list(self.possible_agents)
@@ -315,7 +317,7 @@ class VCGLearnParallelEnv(ParallelEnv):
     def render(self):
         if self.render_mode is None:
             return None
-        est = self.mechanism.estimates() if hasattr(self.mechanism, "estimates") else None
+        est = self.mechanism.estimates() if isinstance(self.mechanism, HasEstimates) else None
         fig = new_figure(self.render_mode, (9, 3.6))
         ax1, ax2 = fig.subplots(1, 2)
         if self._history:

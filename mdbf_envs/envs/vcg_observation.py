@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mdbf_envs.mechanisms.vcg_learn import Round
-from mdbf_envs.scenario import Scenario
+from mdbf_envs.protocol import HasClock, Round
+from mdbf_envs.vcg_learn.scenario import Scenario
 
 PUBLISHABLE = ("prices", "outcome")
 
@@ -96,7 +96,7 @@ class ObservationBuilder:
         R, n = realised.shape
         out = np.empty((R, n, self.size))
         s = sc.allocation_of(rnd.outcome)  # (R, n)
-        clock = getattr(mechanism, "clock", None)
+        clock = mechanism.clock if isinstance(mechanism, HasClock) else None
         out[..., 0] = realised
         out[..., 1] = rnd.prices
         out[..., 2:6] = (float(rnd.explore), float(rnd.bracket), clock.position / clock.length if clock else 0.0, rnd.t / T)

@@ -2,7 +2,7 @@
 
 One compiled function plays whole chunks of rounds of :class:`VCGLearn` (all R replications,
 each with its own configuration) with truthful agents, on an enumerated outcome space, and
-keeps the regret account of :func:`mdbf_envs.simulate.simulate`. It follows the numpy
+keeps the regret account of :func:`mdbf_envs.vcg_learn.simulate.simulate`. It follows the numpy
 implementation step for step and draws the same random numbers in the same order (one
 standard normal per replication and agent and round), so both backends give the same
 results up to floating-point summation order (tested on ETC and OPT, f and g in every role,
@@ -27,10 +27,10 @@ try:
 except ImportError as err:  # pragma: no cover (depends on the install)
     raise ImportError("the compiled simulator needs numba: pip install 'mdbf-envs[fast]'") from err
 
-from mdbf_envs.mechanisms.schedule import exploit_length
-from mdbf_envs.mechanisms.vcg_learn import BOUNDS, VCGLearn, beta_squared
-from mdbf_envs.regret import RegretAccount
-from mdbf_envs.vcg import TIE_TOLERANCE, EnumeratedOutcomes
+from mdbf_envs.vcg_learn.schedule import exploit_length
+from mdbf_envs.vcg_learn.mechanism import BOUNDS, VCGLearn, beta_squared
+from mdbf_envs.vcg_learn.regret import RegretAccount
+from mdbf_envs.vcg_learn.vcg import TIE_TOLERANCE, EnumeratedOutcomes
 
 CHUNK = 4096
 """Rounds per compiled call (their standard normals are drawn in one batch beforehand)."""
@@ -62,7 +62,7 @@ def bracket_lengths(K: int, horizon: int) -> np.ndarray:
 
 def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.ndarray) -> dict[str, np.ndarray]:
     """Play ``horizon`` rounds of ``mechanism`` (reset first) with truthful agents; returns the
-    regrets and utilities at ``points`` as :class:`~mdbf_envs.simulate.SimulationResult`'s fields.
+    regrets and utilities at ``points`` as :class:`~mdbf_envs.vcg_learn.simulate.SimulationResult`'s fields.
     The mechanism's data and clock end where the numpy loop would leave them."""
     reason = unsupported(mechanism)
     if reason is not None:

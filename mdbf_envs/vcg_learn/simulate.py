@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.mechanisms.vcg_learn import Round, VCGLearn
-from mdbf_envs.regret import RegretAccount
+from mdbf_envs.protocol import Round
+from mdbf_envs.vcg_learn.mechanism import VCGLearn
+from mdbf_envs.vcg_learn.regret import RegretAccount
 
 ReportStrategy = Callable[[Round, np.ndarray], np.ndarray]
 """Maps a round and the realised values ``(R, n)`` to the reports ``(R, n)``."""
@@ -58,7 +59,7 @@ def simulate(
             (:meth:`VCGLearn.skip_exploit`): exact, since ETC ignores exploit reports and plays
             one outcome at fixed prices there, but the skipped rounds draw no realisations, so
             the random stream (not the law of the results) differs from the round-by-round run.
-        backend: "numpy", or "numba": the compiled loop of :mod:`mdbf_envs.compiled` (truthful
+        backend: "numpy", or "numba": the compiled loop of :mod:`mdbf_envs.vcg_learn.compiled` (truthful
             agents, enumerated outcomes, Gaussian noise; every round is played, so ``fast_etc``
             is not needed), which gives the numpy loop's results up to summation order.
     """
@@ -72,7 +73,7 @@ def simulate(
     if backend == "numba":
         if strategy is not truthful:
             raise ValueError("the numba backend plays truthful agents only; use backend='numpy'")
-        from mdbf_envs import compiled  # numba is an optional dependency
+        from mdbf_envs.vcg_learn import compiled  # numba is an optional dependency
 
         return SimulationResult(rounds=points, **compiled.run(mechanism, horizon, rng, points))
     skip = fast_etc and mechanism.zeta == "etc" and mechanism.f == mechanism.g and not mechanism.learn_seller_value

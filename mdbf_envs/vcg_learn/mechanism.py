@@ -1,4 +1,7 @@
-"""VCG-Learn (paper 1, Algorithm 1), batched over R independent replications.
+"""VCG-Learn, batched over R independent replications.
+
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1
+(Sec. 2 for ETC, Sec. 3 for OPT), eqs. (4)-(7).
 
 All state is arrays of shape ``(R, n, |S|)`` (report counts and sums) plus a few integers:
 memory does not depend on the horizon T. The explore schedule and bracket clock do not depend
@@ -15,9 +18,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.mechanisms.schedule import BracketClock
-from mdbf_envs.scenario import Scenario
-from mdbf_envs.vcg import EnumeratedOutcomes, OutcomeOptimizer, seller_value_at
+from mdbf_envs.protocol import Round
+from mdbf_envs.vcg_learn.schedule import BracketClock
+from mdbf_envs.vcg_learn.scenario import Scenario
+from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, OutcomeOptimizer, seller_value_at
 
 Zeta = Literal["etc", "opt"]
 Bound = Literal["upper", "mean", "lower"]
@@ -90,17 +94,6 @@ class Estimates:
         return getattr(self, f"seller_{bound}")
 
 
-@dataclass(frozen=True)
-class Round:
-    """What the mechanism does in round t: outcome omega_t and prices p_it (eqs. 6-7)."""
-
-    t: int
-    bracket: int
-    explore: bool
-    outcome: np.ndarray  # (R,)
-    prices: np.ndarray  # (R, n)
-
-
 class VCGLearn:
     """VCG-Learn, paper 1 Algorithm 1.
 
@@ -113,7 +106,7 @@ class VCGLearn:
 
     * Explore data: of a realisation agent's reports in one explore phase, only the first per
       allocation is kept (so under ETC N_it(s) = q exactly). OPT adds every exploit report.
-    * Tie-breaking: the lowest outcome index (see :mod:`mdbf_envs.vcg`).
+    * Tie-breaking: the lowest outcome index (see :mod:`mdbf_envs.vcg_learn.vcg`).
     * Explore schedule: a minimum set cover of the (agent, allocation) pairs not ``known``
       (the outcome space's ``covering_schedule``), played in increasing outcome id; or the caller's.
     * ``sigma``: one sub-Gaussian constant for all agents, by default the scenario's largest
@@ -311,6 +304,23 @@ class VCGLearn:
             seller = np.stack([est.seller(b) for b in BOUNDS])[pick, self._rows]
         return agent, seller
 
+    def influential_reports(self) -> np.ndarray:
+        """``(R, n)`` bool for the round just proposed: the reports :meth:`observe` will keep for
+        an estimated pair (:class:`mdbf_envs.protocol.KeepsReports`). Explore rounds keep a
+        realisation agent's first report per allocation in the phase; exploit rounds keep every
+        report under OPT and none under ETC. Reports on known pairs and bidders' entries never
+        matter."""
+        rnd = self._round
+        if rnd is None:
+            raise RuntimeError("influential_reports() describes a proposed round; call propose() first")
+        n = self.scenario.n_agents
+        agents = np.arange(n)
+        s = self.scenario.allocation_of(rnd.outcome)  # (R, n)
+        estimated = self._estimated[agents, s]
+        if rnd.explore:
+            return estimated & ~self._kept[agents, s]
+        return estimated & ~self._etc[:, None]
+
     def skip_exploit(self, limit: int) -> int:
         """ETC only: jump over the rest of the current exploit phase, at most ``limit`` rounds;
         returns the rounds skipped.
@@ -318,7 +328,7 @@ class VCGLearn:
         ETC ignores exploit-phase reports, so after the phase's first round (proposed and
         observed) the remaining rounds change nothing but the clock. With f = g they all play
         the same outcome at the same prices (the widths shift F and G alike), so a simulator can
-        account for them in one step (:func:`mdbf_envs.simulate.simulate`, ``fast_etc``).
+        account for them in one step (:func:`mdbf_envs.vcg_learn.simulate.simulate`, ``fast_etc``).
         """
         if not self._etc.all() or self._round is not None or self.clock.explore:
             raise RuntimeError("skip_exploit() needs ETC, after an observed exploit round")

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from mdbf_envs.vcg import values_at
+from mdbf_envs.vcg_learn.vcg import values_at
 
 
 class AssignmentOutcomes:

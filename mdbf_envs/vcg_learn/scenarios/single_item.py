@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.scenario import Scenario
+from mdbf_envs.vcg_learn.scenario import Scenario
 
 
 def single_item(

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mdbf_envs.scenario import Scenario
-from mdbf_envs.vcg import OutcomeOptimizer, VCGResult, seller_value_at, vcg
+from mdbf_envs.vcg_learn.scenario import Scenario
+from mdbf_envs.vcg_learn.vcg import OutcomeOptimizer, VCGResult, seller_value_at, vcg
 
 
 @dataclass(frozen=True)

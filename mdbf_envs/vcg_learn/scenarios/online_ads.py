@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.assignment import AssignmentOutcomes
-from mdbf_envs.scenario import Scenario
+from mdbf_envs.vcg_learn.assignment import AssignmentOutcomes
+from mdbf_envs.vcg_learn.scenario import Scenario
 
 
 def online_ads(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdbf_envs.scenario import Scenario
+from mdbf_envs.vcg_learn.scenario import Scenario
 
 
 def lower_bound(n_agents: int = 3, n_outcomes: int | None = None, horizon: int = 1000, theta: int = 0) -> Scenario:

@@ -95,7 +95,7 @@ class EnumeratedOutcomes:
 
     def covering_schedule(self, required: np.ndarray) -> np.ndarray:
         """A minimum set cover of the required pairs (:func:`mechanisms.schedule.covering_schedule`)."""
-        from mdbf_envs.mechanisms.schedule import covering_schedule  # the mechanisms package imports this module
+        from mdbf_envs.vcg_learn.schedule import covering_schedule  # the mechanisms package imports this module
 
         return covering_schedule(self.outcomes, required)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdbf_envs.mechanisms.vcg_learn import Estimates, VCGLearn
+from mdbf_envs.vcg_learn.mechanism import Estimates, VCGLearn
 
 
 class PayYourEstimate(VCGLearn):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.vcg import EnumeratedOutcomes
+from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes
 
 if TYPE_CHECKING:
     from mdbf_envs.streams import ReplicationStreams
@@ -47,7 +47,7 @@ class Scenario:
         name: identifier, used by the registry and in result files.
         allocations: labels of the allocation set S.
         outcomes: ``(|Omega|, n)`` ints, ``outcomes[o, i] = s_i(omega_o)``; or an outcome space
-            object (e.g. :class:`mdbf_envs.assignment.AssignmentOutcomes`) for spaces too large
+            object (e.g. :class:`mdbf_envs.vcg_learn.assignment.AssignmentOutcomes`) for spaces too large
             to enumerate. :attr:`space` is the outcome space either way.
         seller_value: ``(|Omega|,)`` the seller's value v_0(omega) (negative = cost); a scalar
             (constant v_0) with an outcome space object.

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.scenario import Scenario
+from mdbf_envs.vcg_learn.scenario import Scenario
 
 
 def paas(

@@ -1,0 +1,125 @@
+"""The repeated-mechanism protocol: what the envs, the rollout and the audit need from a mechanism.
+
+A mechanism runs R independent replications of a repeated game. Each round ``propose()``
+returns the :class:`Round` (outcome and prices), the agents experience it, and
+``observe(reports)`` takes their reports. That is all a mechanism must do (:class:`Mechanism`).
+
+What else a mechanism offers is declared by small protocols, tested with ``isinstance``
+(never probed attribute by attribute):
+
+* :class:`HoldsReports`: ``counts`` / ``sums`` ``(R, n, |S|)`` of the reports it keeps; envs
+  show each agent its own row.
+* :class:`HasClock`: a ``clock`` with ``position`` and ``length`` of the current bracket.
+* :class:`HasOptimizer`: ``optimizer``, the welfare oracle its regrets are measured with.
+* :class:`HasBidders`: ``bidder`` ``(n,)``, agents that take part by fixed bids (they do not act).
+* :class:`HasEstimates`: ``estimates()``, for rendering.
+* :class:`KeepsReports`: ``influential_reports()``, which reports of the proposed round it will
+  keep and use (the manipulator's decision points). Without it every report counts
+  (:func:`influential_reports`), so a user's mechanism still works, only more slowly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from mdbf_envs.vcg_learn.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Round:
+    """What the mechanism does in round t: outcome omega_t ``(R,)`` and prices p_it ``(R, n)``;
+    ``bracket`` and ``explore`` place the round in the mechanism's schedule (0 and False for a
+    mechanism without one)."""
+
+    t: int
+    bracket: int
+    explore: bool
+    outcome: np.ndarray  # (R,)
+    prices: np.ndarray  # (R, n)
+
+
+@runtime_checkable
+class Mechanism(Protocol):
+    """A repeated mechanism over R independent replications (the PettingZoo env uses R = 1, the
+    vector env R = num_envs; factories take ``replications``)."""
+
+    scenario: Scenario
+    replications: int
+
+    def reset(self) -> None:
+        """Forget everything; the next ``propose()`` is round 1."""
+
+    def propose(self) -> Round:
+        """Choose the next round's outcome and prices."""
+
+    def observe(self, reports: np.ndarray) -> None:
+        """Take the round's reports ``(R, n)``."""
+
+
+@runtime_checkable
+class HoldsReports(Protocol):
+    """Exposes the report counts and sums it holds, ``(R, n, |S|)``."""
+
+    counts: np.ndarray
+    sums: np.ndarray
+
+
+@runtime_checkable
+class HasClock(Protocol):
+    """Has a bracket clock (``position`` in and ``length`` of the current bracket)."""
+
+    clock: Any
+
+
+@runtime_checkable
+class HasOptimizer(Protocol):
+    """Measures welfare with this outcome optimizer (default: the scenario's outcome space)."""
+
+    optimizer: Any
+
+
+@runtime_checkable
+class HasBidders(Protocol):
+    """``bidder`` ``(n,)`` bool: agents that take part by fixed bids, not by reports."""
+
+    bidder: np.ndarray
+
+
+@runtime_checkable
+class HasEstimates(Protocol):
+    """``estimates()``: lower, mean and upper value estimates (for rendering)."""
+
+    def estimates(self) -> Any: ...
+
+
+@runtime_checkable
+class KeepsReports(Protocol):
+    """Says which reports of the proposed round it will keep and use."""
+
+    def influential_reports(self) -> np.ndarray:
+        """``(R, n)`` bool, for the round just proposed: True where agent i's report can change
+        what the mechanism does later (it is kept and used by an estimate)."""
+
+
+def bidders(mechanism: Mechanism) -> np.ndarray:
+    """``(n,)`` bool: the mechanism's bidders (none unless it is :class:`HasBidders`)."""
+    if isinstance(mechanism, HasBidders):
+        return np.asarray(mechanism.bidder, bool)
+    return np.zeros(mechanism.scenario.n_agents, bool)
+
+
+def optimizer_of(mechanism: Mechanism) -> Any:
+    """The mechanism's welfare oracle, or None (the scenario's outcome space) if it has none."""
+    return mechanism.optimizer if isinstance(mechanism, HasOptimizer) else None
+
+
+def influential_reports(mechanism: Mechanism) -> np.ndarray:
+    """``(R, n)`` bool: which reports of the proposed round can matter later; every reporting
+    agent's when the mechanism does not say (:class:`KeepsReports`)."""
+    if isinstance(mechanism, KeepsReports):
+        return np.asarray(mechanism.influential_reports(), bool)
+    return np.broadcast_to(~bidders(mechanism), (mechanism.replications, mechanism.scenario.n_agents))
