@@ -8,7 +8,6 @@ view, so every strategy runs in every env and in the audit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,20 +84,6 @@ class OwnMean:
         return (fields["own_mean"] * fields["allocation"]).sum(-1).astype(np.float64)
 
 
-@dataclass(frozen=True)
-class Parametric:
-    """Y = (1 + theta_0) X + theta_1 + explore (theta_2 + theta_3 X): a family that contains
-    truthful play (theta = 0), scaling, shading and phase-timed lies. :func:`random_search`
-    tunes it as the non-RL reference the RL manipulator should beat."""
-
-    theta: tuple[float, float, float, float]
-
-    def __call__(self, fields, rng):
-        x, e = _x(fields), fields["explore"][:, 0]
-        t0, t1, t2, t3 = self.theta
-        return (1 + t0) * x + t1 + e * (t2 + t3 * x)
-
-
 def scripted() -> dict[str, object]:
     """The default scripted strategies of the audit, by name (scales act on allocation 0,
     e.g. the item in the single-item scenario)."""
@@ -112,15 +97,6 @@ def scripted() -> dict[str, object]:
         "exploit_shade_0.3": PhaseShade(0.3, "exploit"),
         "own_mean": OwnMean(),
     }
-
-
-def random_search(objective, n_candidates: int, rng: np.random.Generator, scale: Sequence[float] = (0.3, 0.2, 0.3, 0.3)):
-    """Best :class:`Parametric` strategy among ``n_candidates`` Gaussian draws (and theta = 0)
-    under ``objective(strategy) -> float`` (higher is better). Returns (strategy, value)."""
-    candidates = [np.zeros(4)] + [rng.standard_normal(4) * np.asarray(scale) for _ in range(n_candidates)]
-    scored = [(objective(Parametric(tuple(map(float, th)))), k) for k, th in enumerate(candidates)]
-    value, k = max(scored)
-    return Parametric(tuple(map(float, candidates[k]))), value
 
 
 def as_policy(strategy):

@@ -15,7 +15,8 @@ import pettingzoo
 NAMESPACE = "mdbf_envs"
 APPENDIX_F = {"scenario": "single_item", "f": "mean", "g": "mean", "horizon": 2000}
 
-VCG_VIEW, VCG_VECTOR = "mdbf_envs.envs.single_agent:VCGLearnSingleAgentEnv", "mdbf_envs.envs.vcg_learn_vector:VCGLearnVectorEnv"
+# the plain view, or the paired one for reward_mode="gain" / decisions="influential"
+VCG_VIEW, VCG_VECTOR = "mdbf_envs.envs.paired:view", "mdbf_envs.envs.paired:vector"
 GYM_ENVS: dict[str, tuple[str, str | None, dict]] = {  # id: entry point, vector entry point, kwargs
     "VCGLearn-v0": (VCG_VIEW, VCG_VECTOR, {}),
     "VCGLearnETC-v0": (VCG_VIEW, VCG_VECTOR, {**APPENDIX_F, "zeta": "etc"}),

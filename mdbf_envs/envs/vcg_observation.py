@@ -30,18 +30,20 @@ class AgentTallies:
     report_count = property(lambda self: self.table[2])
     report_sum = property(lambda self: self.table[3])
 
-    def experience(self, allocation: np.ndarray, realised: np.ndarray) -> None:
-        """Agents experienced ``allocation`` ``(R, n)`` and realised ``realised`` ``(R, n)``."""
+    def experience(self, allocation: np.ndarray, realised: np.ndarray, rounds: int = 1) -> None:
+        """Agents experienced ``allocation`` ``(R, n)`` for ``rounds`` rounds and realised
+        ``realised`` ``(R, n)`` in all (the sum over those rounds)."""
         flat = self.table.reshape(4, -1)  # a view (no stored aliases: copies stay independent)
         cells = self._cell + allocation
-        flat[0, cells] += 1
+        flat[0, cells] += rounds
         flat[1, cells] += realised
 
-    def report(self, allocation: np.ndarray, reports: np.ndarray, reporting: np.ndarray) -> None:
-        """Agents with ``reporting`` ``(n,)`` True reported ``reports`` ``(R, n)``."""
+    def report(self, allocation: np.ndarray, reports: np.ndarray, reporting: np.ndarray, rounds: int = 1) -> None:
+        """Agents with ``reporting`` ``(n,)`` True reported ``reports`` ``(R, n)`` (summed over
+        ``rounds`` rounds of the same allocation)."""
         flat = self.table.reshape(4, -1)
         cells = self._cell + allocation
-        flat[2, cells] += reporting
+        flat[2, cells] += rounds * reporting
         flat[3, cells] += np.where(reporting, reports, 0.0)
 
 
@@ -85,27 +87,30 @@ class ObservationBuilder:
         """Named fields of observations ``(..., size)``."""
         return {k: observations[..., a:b] for k, (a, b) in self._layout.items()}
 
-    def build(self, rnd: Round, realised: np.ndarray, tallies: AgentTallies, mechanism) -> np.ndarray:
+    def build(self, rnd: Round, realised: np.ndarray, tallies: AgentTallies, mechanism,
+              rows: slice = slice(None), agents: slice = slice(None)) -> np.ndarray:
         """``(R, n, size)`` float64 observations of every agent for round ``rnd`` (the env casts
-        them to its float32 space; scripted strategies see full precision).
+        them to its float32 space; scripted strategies see full precision); ``rows`` and
+        ``agents`` restrict them to some replications and agents.
 
-        The bracket position comes from the mechanism's ``clock`` (a :class:`BracketClock`)
-        when it has one, and is 0 otherwise.
+        The bracket position comes from the mechanism's clock (:class:`HasClock`) when it has
+        one, and is 0 otherwise.
         """
         sc, T, at = self.scenario, self.horizon, self._layout
-        R, n = realised.shape
+        s_all = sc.allocation_of(rnd.outcome[rows])  # (R, n) of every agent, for publishing
+        x, s = realised[rows, agents], s_all[:, agents]
+        R, n = x.shape
         out = np.empty((R, n, self.size))
-        s = sc.allocation_of(rnd.outcome)  # (R, n)
         clock = mechanism.clock if isinstance(mechanism, HasClock) else None
-        out[..., 0] = realised
-        out[..., 1] = rnd.prices
+        out[..., 0] = x
+        out[..., 1] = rnd.prices[rows, agents]
         out[..., 2:6] = (float(rnd.explore), float(rnd.bracket), clock.position / clock.length if clock else 0.0, rnd.t / T)
         out[..., slice(*at["allocation"])] = self._one_hot[s]
         # per allocation: count / T and mean of own realised values, of reports, and of what
         # the mechanism holds; as (source, count or mean, R, n, |S|), laid out source by source
-        table = tallies.table
+        table = tallies.table[:, rows, agents]
         if self.holds:
-            table = np.concatenate([table, mechanism.counts[None], mechanism.sums[None]])
+            table = np.concatenate([table, mechanism.counts[None, rows, agents], mechanism.sums[None, rows, agents]])
         table = table.reshape(-1, 2, *table.shape[1:])  # (source, count or sum, R, n, |S|)
         stats = np.empty_like(table)
         np.divide(table[:, 0], T, out=stats[:, 0])
@@ -113,7 +118,7 @@ class ObservationBuilder:
         start = at["own_count"][0]
         out[..., start:start + stats[:, :, 0, 0].size] = stats.transpose(2, 3, 0, 1, 4).reshape(R, n, -1)
         if "prices" in self.publish:
-            out[..., slice(*at["all_prices"])] = rnd.prices[:, None, :]
+            out[..., slice(*at["all_prices"])] = rnd.prices[rows, None, :]
         if "outcome" in self.publish:
-            out[..., slice(*at["all_allocations"])] = self._one_hot[s].reshape(R, 1, -1)
+            out[..., slice(*at["all_allocations"])] = self._one_hot[s_all].reshape(R, 1, -1)
         return out

@@ -1,0 +1,117 @@
+"""Policy search for a manipulator: CMA-ES over a linear reporting policy on common random numbers.
+
+    python -m agents.search --zeta etc --agent 0 --out runs/search      # Appendix F, ETC, agent 0
+
+The policy is a = clip(w . phi + b, -1, 1) on the paired market's scaled features phi
+(:meth:`mdbf_envs.paired.PairedMarket.features`), so the agent reports X + scale a at each of
+its decision points. Every CMA-ES generation scores all its candidates in *one* batched paired
+market: candidate c plays replications c M .. c M + M - 1, and pair m of every candidate draws
+from the same generator (common random numbers), which is also fixed across generations (the
+PEGASUS idea: fixed draws turn the noisy objective into a deterministic one). The objective is
+the mean paired gain, exactly 0 for the truthful policy theta = 0, where the search starts.
+CMA-ES is the ``cma`` library's (Hansen).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mdbf_envs.paired import PairedMarket
+from mdbf_envs.streams import ReplicationStreams
+
+
+@dataclass(frozen=True)
+class LinearPolicy:
+    """a = clip(w . phi + b, -1, 1); ``theta`` = (w, b). A :data:`mdbf_envs.paired.BatchPolicy`."""
+
+    theta: tuple[float, ...]
+
+    def __call__(self, features: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        th = np.asarray(self.theta)
+        if th.shape != (features.shape[-1] + 1,):
+            raise ValueError(f"theta has {th.size} numbers; {features.shape[-1]} features need {features.shape[-1] + 1}")
+        return np.clip(features @ th[:-1] + th[-1], -1.0, 1.0)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"kind": "linear", "theta": list(self.theta)}))
+
+    @classmethod
+    def load(cls, path: Path) -> LinearPolicy:
+        return cls(tuple(json.loads(path.read_text())["theta"]))
+
+
+class CandidatePolicies:
+    """C linear policies in one batch: replication r follows candidate r // M."""
+
+    def __init__(self, thetas: np.ndarray, pairs_per_candidate: int):
+        self.thetas, self.M = np.asarray(thetas, dtype=np.float64), pairs_per_candidate
+
+    def __call__(self, features: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        th = self.thetas[rows // self.M]
+        return np.clip(np.einsum("kd,kd->k", features, th[:, :-1]) + th[:, -1], -1.0, 1.0)
+
+
+def pair_streams(seed: int, pairs: int, copies: int, draws: tuple[str, ...]) -> ReplicationStreams:
+    """Streams for ``copies`` x ``pairs`` replications where pair m of every copy draws from the
+    same generator, seeded (seed, m): common random numbers across copies and batch sizes."""
+    return ReplicationStreams([np.random.default_rng([seed, m]) for _ in range(copies) for m in range(pairs)], draws)
+
+
+@dataclass
+class SearchConfig:
+    """CMA-ES budget and settings."""
+
+    episodes: int = 12_000
+    """total paired episodes over all generations (candidates x pairs per candidate)"""
+    pairs: int = 32
+    """paired episodes per candidate (the same draws for every candidate and generation)"""
+    popsize: int | None = None
+    """CMA-ES population (default: the library's 4 + 3 ln d)"""
+    sigma0: float = 0.1
+    """initial step size in parameter units (features lie in about [0, 1])"""
+    seed: int = 0
+
+
+@dataclass
+class SearchResult:
+    policy: LinearPolicy
+    objective: float  # mean paired gain of the final policy on the search draws
+    history: list = field(default_factory=list)  # (generation, best, mean) objective
+
+
+def cma_search(make_market: Callable[[int], PairedMarket], cfg: SearchConfig) -> SearchResult:
+    """CMA-ES over :class:`LinearPolicy`; ``make_market(R)`` builds a paired market of R pairs."""
+    import cma
+
+    probe = make_market(1)
+    dim = probe.feature_size + 1
+    popsize = cfg.popsize or 4 + int(3 * math.log(dim))
+    es = cma.CMAEvolutionStrategy(np.zeros(dim), cfg.sigma0,
+                                  {"popsize": popsize, "seed": cfg.seed + 1, "verbose": -9})
+    market = make_market(popsize * cfg.pairs)
+    draws = probe.scenario.draws
+
+    def score(thetas: np.ndarray) -> np.ndarray:
+        streams = pair_streams(cfg.seed, cfg.pairs, len(thetas), draws)
+        res = market.run(CandidatePolicies(thetas, cfg.pairs), streams, policy_seed=cfg.seed)
+        return res.gain.reshape(len(thetas), cfg.pairs).mean(axis=1)
+
+    history = []
+    generations = max(1, cfg.episodes // (popsize * cfg.pairs))
+    for g in range(generations):
+        xs = np.asarray(es.ask())
+        values = score(xs)
+        es.tell(list(xs), list(-values))
+        history.append((g, float(values.max()), float(values.mean())))
+    # the distribution's mean, or the best candidate seen, whichever scores higher
+    finals = np.stack([es.result.xfavorite, es.result.xbest])
+    final_values = np.concatenate([score(np.repeat(finals[:1], popsize, 0))[:1], score(np.repeat(finals[1:], popsize, 0))[:1]])
+    k = int(np.argmax(final_values))
+    return SearchResult(LinearPolicy(tuple(map(float, finals[k]))), float(final_values[k]), history)

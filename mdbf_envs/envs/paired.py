@@ -1,0 +1,242 @@
+"""Gymnasium envs of the paired market: one manipulator, paired rewards, decision-point steps.
+
+``gymnasium.make("mdbf_envs/VCGLearnETC-v0", reward_mode="gain", decisions="influential")``
+(and ``make_vec`` of the same) build these instead of the plain single-agent view: the
+manipulator plays :class:`mdbf_envs.paired.PairedMarket`, so
+
+* ``reward_mode="gain"``: each step's reward is its utility minus that of its truthful shadow on
+  the same draws over the rounds the step played; a = 0 gives exactly 0, and an episode's
+  rewards sum to the paired gain U^pi_iT - U_iT that the audit reports. ``"expected"`` gives
+  the own expected utility of those rounds instead.
+* ``decisions="influential"``: a step is one of the agent's decision points (rounds where the
+  mechanism keeps its report), with the rounds in between played truthfully; ``"every"``: a
+  step is a round.
+
+The episode ends (``terminated``) after ``horizon`` rounds: time is part of the observation and
+nothing follows, so no value is bootstrapped past it.
+
+## Action Space
+``Box(-1, 1, (1,))``: the report is X_it + ``deviation_scale`` a (default scale 3, so about four
+noise sd of Appendix F either way), clipped to ``report_bounds``; a = 0 is truthful.
+
+## Observation Space
+``Box(-inf, inf, (d,))``: the VCG-Learn env's observation fields (what the agent may know) with
+counts and the bracket scaled as log(1 + x) / log(1 + T), then ``since_decision``
+(log(1 + rounds since the last decision) / log(1 + T)) and ``deciding`` (1 if this step's action
+is used: always, except in a vector env whose other copies decide now).
+
+## Info
+``gain`` (cumulative paired gain), ``utility`` (cumulative own expected utility), ``decisions``.
+
+## Arguments
+``agent`` (name, default the first), ``others`` (a batch strategy of
+:mod:`baselines.strategies` for every other agent, or a mapping name -> strategy; default
+truthful), ``reward_mode``, ``decisions``, ``deviation_scale``, ``report_bounds``, ``publish``,
+and the market: ``scenario``, ``scenario_kwargs``, ``mechanism``, ``zeta``, ``f``, ``g``,
+``horizon``, ``mechanism_kwargs``.
+
+## Version History
+* v0: initial release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from mdbf_envs.paired import DECISIONS, BatchStrategy, PairedMarket
+from mdbf_envs.registry import make_mechanism, make_scenario
+from mdbf_envs.streams import ReplicationStreams
+
+REWARD_MODES = ("gain", "expected")
+
+
+def paired_market(
+    pairs: int,
+    agent: str | None = None,
+    others: BatchStrategy | Mapping[str, BatchStrategy] | None = None,
+    decisions: str = "influential",
+    deviation_scale: float = 3.0,
+    report_bounds: tuple[float, float] = (-5.0, 6.0),
+    publish: Sequence[str] = (),
+    scenario: Any = "single_item",
+    scenario_kwargs: Mapping[str, Any] | None = None,
+    mechanism: str = "vcg_learn",
+    zeta: str = "opt",
+    f: str = "mean",
+    g: str = "mean",
+    horizon: int = 2000,
+    mechanism_kwargs: Mapping[str, Any] | None = None,
+) -> PairedMarket:
+    """A :class:`PairedMarket` of ``pairs`` pairs from the envs' keyword arguments."""
+    sc = make_scenario(scenario, scenario_kwargs)
+    name = sc.agent_names[0] if agent is None else agent
+    if name not in sc.agent_names:
+        raise ValueError(f"unknown agent {name!r}; agents: {sc.agent_names}")
+    if others is None or callable(others):
+        strategies = {j: others for j in range(sc.n_agents) if sc.agent_names[j] != name} if others else {}
+    elif isinstance(others, Mapping):
+        unknown = set(others) - set(sc.agent_names) | ({name} & set(others))
+        if unknown:
+            raise ValueError(f"others name unknown agents or the manipulator: {sorted(unknown)}")
+        strategies = {sc.agent_names.index(a): s for a, s in others.items()}
+    else:
+        raise TypeError(f"others = {others!r}: give a batch strategy or a mapping agent -> strategy")
+    mech = make_mechanism(mechanism, sc, zeta=zeta, f=f, g=g, replications=2 * pairs, **dict(mechanism_kwargs or {}))
+    return PairedMarket(mech, horizon, sc.agent_names.index(name), strategies, decisions, deviation_scale,
+                        report_bounds, publish)
+
+
+class VCGLearnPairedVectorEnv(VectorEnv):
+    """N manipulators' episodes as the N pairs of one paired market (module docstring).
+
+    The copies share the mechanism's clock: a step plays up to the next round where *some*
+    copy decides, so under OPT a copy may get steps where its action is unused (``deciding``
+    = 0 in its observation, reward still its gain over the rounds played). Copy r is seeded
+    ``seed + r``. ``autoreset_mode``: ``NEXT_STEP`` (Gymnasium's default) or ``SAME_STEP``
+    (stable-baselines3's, :class:`agents.sb3_vec_env.SB3VecEnv`).
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
+
+    def __init__(self, num_envs: int = 1, reward_mode: str = "gain",
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, render_mode: str | None = None,
+                 **market_kwargs: Any):
+        if int(num_envs) < 1:
+            raise ValueError(f"num_envs = {num_envs} must be >= 1")
+        if reward_mode not in REWARD_MODES:
+            raise ValueError(f"reward_mode = {reward_mode!r}; use one of {REWARD_MODES}")
+        if render_mode is not None:
+            raise ValueError(f"render_mode = {render_mode!r}: the paired envs do not render")
+        self.autoreset_mode = AutoresetMode(autoreset_mode)
+        if self.autoreset_mode not in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP):
+            raise ValueError(f"autoreset_mode = {self.autoreset_mode}; use NEXT_STEP or SAME_STEP")
+        self.metadata = {"autoreset_mode": self.autoreset_mode}
+        self.num_envs, self.reward_mode = int(num_envs), reward_mode
+        self.market = paired_market(self.num_envs, **market_kwargs)
+        self.single_observation_space = spaces.Box(-np.inf, np.inf, (self.market.feature_size,), np.float32)
+        self.single_action_space = spaces.Box(-1.0, 1.0, (1,), np.float32)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self._seeds: list[np.random.Generator] = []
+        self._autoreset = False
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None):
+        if isinstance(seed, (int, np.integer)):
+            seed = [int(seed) + r for r in range(self.num_envs)]
+        if seed is not None:
+            if len(seed) != self.num_envs:
+                raise ValueError(f"{len(seed)} seeds for {self.num_envs} envs")
+            self._seeds = [seeding.np_random(s)[0] for s in seed]
+        elif not self._seeds:
+            self._seeds = [seeding.np_random(None)[0] for _ in range(self.num_envs)]
+        return self._start(), {}
+
+    def _start(self) -> np.ndarray:
+        inner = [seeding.np_random(int(rng.integers(2**31 - 1)))[0] for rng in self._seeds]
+        policy_seed = int(self._seeds[0].integers(2**31 - 1))
+        self.market.reset(ReplicationStreams(inner, self.market.scenario.draws), policy_seed)
+        self._autoreset = False
+        return self.market.features().astype(np.float32)
+
+    def step(self, actions: np.ndarray):
+        if not self._seeds:
+            raise RuntimeError("call reset() before step()")
+        a = np.asarray(actions, dtype=np.float64)
+        if a.shape != (self.num_envs, 1):
+            raise ValueError(f"actions have shape {a.shape}, expected ({self.num_envs}, 1)")
+        if self._autoreset:  # NEXT_STEP: this step only starts the new episodes
+            zeros = np.zeros(self.num_envs, bool)
+            return self._start(), np.zeros(self.num_envs), zeros, zeros.copy(), {}
+        market, own = self.market, self.market.agent
+        before = market.utility[: self.num_envs, own].copy()
+        gain = market.step(a[:, 0])
+        reward = gain if self.reward_mode == "gain" else market.utility[: self.num_envs, own] - before
+        done = market.done
+        # the episode's end has no decision to observe: a zero observation (never bootstrapped)
+        obs = np.zeros((self.num_envs, market.feature_size), np.float32) if done else market.features().astype(np.float32)
+        every = np.ones(self.num_envs, bool)
+        infos = {"gain": market.gain, "_gain": every, "utility": market.utility[: self.num_envs, own].copy(),
+                 "_utility": every, "decisions": np.full(self.num_envs, market.decisions_taken), "_decisions": every}
+        terminated = np.full(self.num_envs, done)
+        if done and self.autoreset_mode == AutoresetMode.SAME_STEP:
+            final_obs = np.empty(self.num_envs, dtype=object)
+            final_obs[:] = list(obs)
+            infos = {"final_obs": final_obs, "_final_obs": every, "final_info": infos, "_final_info": every.copy()}
+            obs = self._start()
+        elif done:
+            self._autoreset = True
+        return obs, reward.astype(np.float64), terminated, np.zeros(self.num_envs, bool), infos
+
+
+class VCGLearnPairedEnv(gym.Env):
+    """One manipulator's paired, decision-point episodes (module docstring): the vector env's
+    single copy, seeded as Gymnasium envs are (``reset(seed=...)``)."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, reward_mode: str = "gain", render_mode: str | None = None, **market_kwargs: Any):
+        self._vec = VCGLearnPairedVectorEnv(1, reward_mode, render_mode=render_mode, **market_kwargs)
+        self.observation_space = self._vec.single_observation_space
+        self.action_space = self._vec.single_action_space
+        self.render_mode = None
+        self._over = True
+
+    @property
+    def market(self) -> PairedMarket:
+        return self._vec.market
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        """As copy 0 of the vector env reset with ``seed``."""
+        super().reset(seed=seed)
+        obs, _ = self._vec.reset(seed=seed) if seed is not None or not self._vec._seeds else (self._vec._start(), {})
+        self._over = False
+        return obs[0], {}
+
+    def step(self, action: Any):
+        if self._over:
+            raise RuntimeError("the episode is over: call reset() before step()")
+        a = np.asarray(action, dtype=np.float64).reshape(-1)
+        if a.shape != (1,) or not np.isfinite(a[0]) or not -1 <= a[0] <= 1:
+            raise ValueError(f"action = {a.tolist()} must be one number in [-1, 1]")
+        obs, reward, terminated, truncated, infos = self._vec.step(a[None, :])
+        self._over = bool(terminated[0])
+        self._vec._autoreset = False
+        info = {k: v[0].item() for k, v in infos.items() if not k.startswith("_")}
+        return obs[0], float(reward[0]), self._over, False, info
+
+
+def uses_paired_market(kwargs: Mapping[str, Any]) -> bool:
+    """Whether a VCG-Learn id's keyword arguments ask for the paired envs."""
+    return kwargs.get("reward_mode") == "gain" or kwargs.get("decisions", "every") != "every"
+
+
+def view(**kwargs: Any) -> gym.Env:
+    """Entry point of the VCG-Learn ids: the paired env for ``reward_mode="gain"`` or
+    ``decisions="influential"``, else the plain single-agent view."""
+    if uses_paired_market(kwargs):
+        kwargs.setdefault("deviation_scale", 3.0)
+        return VCGLearnPairedEnv(**kwargs)
+    from mdbf_envs.envs.single_agent import VCGLearnSingleAgentEnv
+
+    if kwargs.pop("decisions", "every") not in DECISIONS:
+        raise ValueError(f"decisions must be one of {DECISIONS}")
+    return VCGLearnSingleAgentEnv(**kwargs)
+
+
+def vector(num_envs: int = 1, **kwargs: Any) -> VectorEnv:
+    """Vector entry point of the VCG-Learn ids (as :func:`view`)."""
+    if uses_paired_market(kwargs):
+        kwargs.setdefault("deviation_scale", 3.0)
+        return VCGLearnPairedVectorEnv(num_envs, **kwargs)
+    from mdbf_envs.envs.vcg_learn_vector import VCGLearnVectorEnv
+
+    kwargs.pop("decisions", None)
+    return VCGLearnVectorEnv(num_envs, **kwargs)

@@ -1,0 +1,302 @@
+"""The paired market: each replication beside its truthful shadow, on the same random draws.
+
+The manipulator's question is a paired one: how much more does agent i get by following a
+policy than by reporting truthfully, *in the same world* (the same realisation noise, the same
+randomness of the other agents' strategies)? :class:`PairedMarket` answers it in one batched
+mechanism of 2R replications: replication r is the world where agent i follows its policy,
+replication R + r its shadow, where agent i reports truthfully. Both halves draw the same
+standard normals and uniforms each round (:class:`PairedDraws`), and the other agents'
+strategies get identically seeded generators in the two halves. The paired gain
+``gain[r] = U_iT(r) - U_iT(R + r)`` is then exact per replication: an action of 0 (truthful)
+gives a gain of exactly 0 at every round.
+
+Decision points (``decisions="influential"``): a report matters only if the mechanism keeps it
+(:func:`mdbf_envs.protocol.influential_reports`): under ETC about 43 of 2 000 rounds for the
+efficient winner of Appendix F. The market then asks for the agent's action only in rounds
+where its report is kept in some replication (elsewhere it reports truthfully, which changes no
+utility: a discarded report cannot), and plays the rounds in between at once. Under ETC with
+truthful others it also fast-forwards each exploit phase (:meth:`VCGLearn.skip_exploit`),
+still drawing every round's realisations so the random stream and the agents' tallies are those
+of the round-by-round run.
+
+The agent sees :meth:`PairedMarket.features`: the env's observation fields (what the agent may
+know, nothing private to others) scaled by construction into about [0, 1] (counts and the
+bracket as log(1 + x) / log(1 + T)), plus the rounds since its last decision and whether this
+round is a decision. :meth:`PairedMarket.run` plays whole episodes with a batch policy; the
+Gymnasium envs of :mod:`mdbf_envs.envs.paired` step it one decision at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
+from mdbf_envs.protocol import HoldsReports, Mechanism, Round, bidders, influential_reports, optimizer_of
+from mdbf_envs.streams import ReplicationStreams
+from mdbf_envs.vcg_learn.mechanism import VCGLearn
+from mdbf_envs.vcg_learn.regret import RegretAccount
+
+BatchStrategy = Callable[[dict[str, np.ndarray], np.random.Generator], np.ndarray]
+"""Decoded observation fields ``{name: (R, width)}`` of one agent -> its reports ``(R,)``."""
+BatchPolicy = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""Features ``(k, d)`` of the deciding replications and their indices ``(k,)`` -> actions
+``(k,)`` in [-1, 1] (the indices let one batch hold several policies, e.g. CMA-ES candidates)."""
+DECISIONS = ("every", "influential")
+
+
+class PairedDraws:
+    """The random source of a paired market: each call draws ``(R, n)`` from ``base`` and hands
+    the same numbers to both halves, ``(2R, n)``."""
+
+    def __init__(self, base: np.random.Generator | ReplicationStreams, pairs: int):
+        self.base, self.pairs = base, pairs
+
+    def _pair(self, method: str, shape: tuple[int, int]) -> np.ndarray:
+        if shape[0] != 2 * self.pairs:
+            raise ValueError(f"a paired draw of {shape[0]} rows; expected 2 x {self.pairs}")
+        z = getattr(self.base, method)((self.pairs, shape[1]))
+        return np.concatenate([z, z])
+
+    def standard_normal(self, shape: tuple[int, int]) -> np.ndarray:
+        return self._pair("standard_normal", shape)
+
+    def random(self, shape: tuple[int, int]) -> np.ndarray:
+        return self._pair("random", shape)
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """An episode of R pairs: the agent's utility with the policy and truthful ``(R,)``, their
+    difference (the paired gain), its per-round mean curve ``(T,)`` if tracked, and how many
+    decisions were taken and how many of them sat at the action bound."""
+
+    utility: np.ndarray
+    truthful_utility: np.ndarray
+    gain: np.ndarray
+    curve: np.ndarray | None
+    decisions: int
+    at_bound: int
+
+
+class PairedMarket:
+    """R pairs of one market (module docstring): agent ``agent`` follows a policy in replication
+    r and reports truthfully in replication R + r; everything else is shared.
+
+    Args:
+        mechanism: built with 2R replications (``make_mechanism(..., replications=2 * R)``).
+        horizon: T rounds per episode.
+        agent: the manipulating agent's index (a realisation agent, not a bidder).
+        others: agent index -> batch strategy of the other agents (truthful if absent); each is
+            called on both halves with identically seeded generators.
+        decisions: "every" (the agent acts every round) or "influential" (only where its report
+            is kept, module docstring).
+        deviation_scale: the report is X + ``deviation_scale`` a for an action a in [-1, 1].
+        report_bounds: reports are clipped to these bounds (the env's report space).
+        publish: as the VCG-Learn env's ``publish``.
+    """
+
+    def __init__(
+        self,
+        mechanism: Mechanism,
+        horizon: int,
+        agent: int,
+        others: Mapping[int, BatchStrategy] | None = None,
+        decisions: str = "influential",
+        deviation_scale: float = 3.0,
+        report_bounds: tuple[float, float] = (-5.0, 6.0),
+        publish: Sequence[str] = (),
+    ):
+        if not isinstance(mechanism, Mechanism):
+            raise TypeError(f"{mechanism!r} lacks the Mechanism protocol (scenario, replications, reset, propose, observe)")
+        if mechanism.replications % 2:
+            raise ValueError(f"a paired market needs 2R replications, the mechanism has {mechanism.replications}")
+        if decisions not in DECISIONS:
+            raise ValueError(f"decisions = {decisions!r}; use one of {DECISIONS}")
+        if not np.isfinite(deviation_scale) or deviation_scale <= 0:
+            raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
+        sc = self.scenario = mechanism.scenario
+        self.mechanism, self.horizon, self.decisions = mechanism, int(horizon), decisions
+        if self.horizon < 1:
+            raise ValueError(f"horizon = {horizon} must be >= 1")
+        self.pairs = mechanism.replications // 2
+        self._reporting = ~bidders(mechanism)
+        if not (0 <= agent < sc.n_agents) or not self._reporting[agent]:
+            raise ValueError(f"agent {agent} cannot report: reporting agents are {np.flatnonzero(self._reporting).tolist()}")
+        self.others = dict(others or {})
+        for j in self.others:
+            if j == agent or not (0 <= j < sc.n_agents) or not self._reporting[j]:
+                raise ValueError(f"others name agent {j}, which is the manipulator, unknown or a bidder")
+        self.agent, self.scale = int(agent), float(deviation_scale)
+        self.low, self.high = map(float, report_bounds)
+        self.observer = ObservationBuilder(sc, self.horizon, publish, isinstance(mechanism, HoldsReports))
+        fields = self.observer.layout()
+        self._log_T = np.log1p(self.horizon)
+        self._log_scaled = [fields[k] for k in fields if k.endswith("_count")]
+        self.feature_size = self.observer.size + 2
+        self._fast_forward = (
+            decisions == "influential" and not self.others and type(mechanism) is VCGLearn
+            and mechanism.zeta == "etc" and mechanism.f == mechanism.g and not mechanism.learn_seller_value
+        )
+        self.done = True
+
+    # ---- episode ---------------------------------------------------------------------------
+    def reset(self, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0, track: bool = False) -> None:
+        """Start an episode: realisations from ``rng`` (R streams' worth: each draw is shared by
+        the two halves), the others' strategy randomness from ``policy_seed``."""
+        R2, n = self.mechanism.replications, self.scenario.n_agents
+        self._draws = PairedDraws(rng, self.pairs)
+        self._policy_rngs = (np.random.default_rng(policy_seed), np.random.default_rng(policy_seed))
+        self.mechanism.reset()
+        self.account = RegretAccount(self.scenario, R2, optimizer_of(self.mechanism))
+        self.tallies = AgentTallies(R2, self.scenario)
+        self.utility = np.zeros((R2, n))
+        self.curve = np.zeros(self.horizon) if track else None
+        self._since = np.zeros(self.pairs)  # rounds since the agent's last decision
+        self.decisions_taken, self.at_bound, self._played = 0, 0, 0
+        self.done = False
+        self._begin_round()
+        self._advance()
+
+    @property
+    def gain(self) -> np.ndarray:
+        """``(R,)`` the agent's cumulative paired gain so far."""
+        i, R = self.agent, self.pairs
+        return self.utility[:R, i] - self.utility[R:, i]
+
+    @property
+    def deciding(self) -> np.ndarray:
+        """``(R,)`` bool: the replications whose current round awaits the agent's action."""
+        return self._deciding
+
+    def features(self) -> np.ndarray:
+        """``(R, d)`` the agent's scaled observation in the current round (module docstring)."""
+        obs = self._agent_obs.copy()
+        for a, b in self._log_scaled:  # count / T -> log(1 + count) / log(1 + T)
+            obs[:, a:b] = np.log1p(obs[:, a:b] * self.horizon) / self._log_T
+        at = self.observer.layout()["bracket"][0]
+        obs[:, at] = np.log1p(obs[:, at]) / self._log_T
+        extra = np.stack([np.log1p(self._since) / self._log_T, self._deciding.astype(np.float64)], axis=1)
+        return np.concatenate([obs, extra], axis=1)
+
+    def step(self, actions: np.ndarray) -> np.ndarray:
+        """Play the current round with ``actions`` ``(R,)`` in [-1, 1] (used where
+        :attr:`deciding`; ignored elsewhere) and the rounds up to the next decision; returns
+        each pair's gain over them ``(R,)``."""
+        if self.done:
+            raise RuntimeError("the episode is over: call reset() before step()")
+        a = np.asarray(actions, dtype=np.float64).reshape(-1)
+        if a.shape != (self.pairs,) or not np.all((a >= -1) & (a <= 1)):  # NaN fails too
+            bad = a.tolist() if a.size != self.pairs else a[~((a >= -1) & (a <= 1))].tolist()
+            raise ValueError(f"actions {bad} must be {self.pairs} numbers in [-1, 1]")
+        before = self.gain
+        self._finish_round(a)
+        self._advance()
+        return self.gain - before
+
+    def run(self, policy: BatchPolicy | None, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0,
+            track: bool = False, strategy: BatchStrategy | None = None) -> PairedResult:
+        """A whole episode where the agent follows ``policy`` (called on the deciding
+        replications' features and indices) or a scripted ``strategy`` (called on their decoded
+        observation fields, reports as it returns them); ``track`` records the mean gain curve."""
+        if (policy is None) == (strategy is None):
+            raise ValueError("give a policy or a strategy")
+        self.reset(rng, policy_seed, track)
+        own_rng = np.random.default_rng([policy_seed, self.agent])
+        actions = np.zeros(self.pairs)
+        while not self.done:
+            rows = self._deciding
+            if strategy is not None:
+                reports = strategy(self.observer.decode(self._agent_obs[rows]), own_rng)
+                self._finish_round(None, np.asarray(reports, dtype=np.float64))
+                self._advance()
+                continue
+            actions[:] = 0.0
+            actions[rows] = policy(self.features()[rows], np.flatnonzero(rows))
+            self.step(actions)
+        i, R = self.agent, self.pairs
+        return PairedResult(self.utility[:R, i].copy(), self.utility[R:, i].copy(), self.gain,
+                            self.curve, self.decisions_taken, self.at_bound)
+
+    # ---- rounds ----------------------------------------------------------------------------
+    def _begin_round(self) -> None:
+        """Propose the next round; everyone experiences it; the others choose their reports."""
+        sc, R = self.scenario, self.pairs
+        self._round: Round = self.mechanism.propose()
+        self._realised = sc.realise(self._round.outcome, self._draws)  # (2R, n)
+        self._allocation = sc.allocation_of(self._round.outcome)
+        self.tallies.experience(self._allocation, self._realised)
+        self._reports = self._realised.copy()
+        self._deciding = np.ones(R, bool)
+        if self.decisions == "influential":
+            self._deciding = influential_reports(self.mechanism)[:R, self.agent].copy()
+        build = self.observer.build
+        if self.others:
+            obs = build(self._round, self._realised, self.tallies, self.mechanism)
+            for j, strategy in self.others.items():
+                for half, rng in zip((slice(0, R), slice(R, 2 * R)), self._policy_rngs, strict=True):
+                    self._reports[half, j] = strategy(self.observer.decode(obs[half, j]), rng)
+            self._agent_obs = obs[:R, self.agent]
+        elif self._deciding.any():  # only the agent's own rows are needed
+            i = self.agent
+            self._agent_obs = build(self._round, self._realised, self.tallies, self.mechanism,
+                                    slice(0, R), slice(i, i + 1))[:, 0]
+        if not np.all(np.isfinite(self._reports)):
+            raise ValueError(f"a strategy reported a non-finite value in round {self._round.t}")
+
+    def _finish_round(self, actions: np.ndarray | None, reports: np.ndarray | None = None) -> None:
+        """Play the current round: where deciding, the agent reports X + scale a for ``actions``
+        ``(R,)``, or ``reports`` (one per deciding replication)."""
+        i, R, rnd = self.agent, self.pairs, self._round
+        rows = self._deciding
+        if (actions is not None or reports is not None) and rows.any():
+            if reports is None:
+                reports = self._realised[:R, i][rows] + self.scale * actions[rows]
+                self.at_bound += int((np.abs(actions[rows]) >= 1).sum())
+            clipped = np.clip(reports, self.low, self.high)
+            if actions is None:
+                self.at_bound += int((clipped != reports).sum())
+            own = self._reports[:R, i]
+            own[rows] = clipped
+            self.decisions_taken += int(rows.sum())
+            self._since[rows] = 0
+        self._since += 1
+        self.tallies.report(self._allocation, self._reports, self._reporting)
+        self.mechanism.observe(self._reports)
+        self.utility += self.account.record(rnd.outcome, rnd.prices).agents
+        if self.curve is not None:
+            self.curve[rnd.t - 1] = self.gain.mean()
+        self._played = rnd.t
+        if self._fast_forward and not rnd.explore:
+            self._skip_exploit_phase()
+        if self._played >= self.horizon:
+            self.done = True
+        else:
+            self._begin_round()
+
+    def _advance(self) -> None:
+        """Play truthful rounds until some replication decides or the episode ends."""
+        while not self.done and not self._deciding.any():
+            self._finish_round(None)
+
+    def _skip_exploit_phase(self) -> None:
+        """ETC, truthful others: the rest of the exploit phase changes nothing but utilities and
+        the agents' own tallies (module docstring); account for it at once."""
+        rnd = self._round
+        left = self.mechanism.skip_exploit(self.horizon - rnd.t)
+        if left == 0:
+            return
+        realised_sum = np.zeros_like(self._realised)
+        for _ in range(left):  # the same draws, in the same order, as round by round
+            realised_sum += self.scenario.realise(rnd.outcome, self._draws)
+        self.tallies.experience(self._allocation, realised_sum, rounds=left)
+        self.tallies.report(self._allocation, realised_sum, self._reporting, rounds=left)
+        u = self.account.record(rnd.outcome, rnd.prices, left)
+        if self.curve is not None:
+            g0, dg = self.gain.mean(), (u.agents[: self.pairs, self.agent] - u.agents[self.pairs:, self.agent]).mean()
+            self.curve[rnd.t: rnd.t + left] = g0 + dg * np.arange(1, left + 1)
+        self.utility += left * u.agents
+        self._since += left
+        self._played += left
