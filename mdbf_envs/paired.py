@@ -90,7 +90,8 @@ class PairedMarket:
         horizon: T rounds per episode.
         agent: the manipulating agent's index (a realisation agent, not a bidder).
         others: agent index -> batch strategy of the other agents (truthful if absent); each is
-            called on both halves with identically seeded generators.
+            called on both halves with identically seeded generators, once per round for all
+            the agents that share it (their rows stacked: strategies act row by row).
         decisions: "every" (the agent acts every round) or "influential" (only where its report
             is kept, module docstring).
         deviation_scale: the report is X + ``deviation_scale`` a for an action a in [-1, 1].
@@ -130,6 +131,10 @@ class PairedMarket:
             if j == agent or not (0 <= j < sc.n_agents) or not self._reporting[j]:
                 raise ValueError(f"others name agent {j}, which is the manipulator, unknown or a bidder")
         self.agent, self.scale = int(agent), float(deviation_scale)
+        groups: dict[int, tuple[BatchStrategy, list[int]]] = {}
+        for j, strategy in sorted(self.others.items()):
+            groups.setdefault(id(strategy), (strategy, []))[1].append(j)
+        self._groups = [(strategy, np.array(agents)) for strategy, agents in groups.values()]
         self.low, self.high = map(float, report_bounds)
         self.observer = ObservationBuilder(sc, self.horizon, publish, isinstance(mechanism, HoldsReports))
         fields = self.observer.layout()
@@ -235,9 +240,10 @@ class PairedMarket:
         build = self.observer.build
         if self.others:
             obs = build(self._round, self._realised, self.tallies, self.mechanism)
-            for j, strategy in self.others.items():
+            for strategy, agents in self._groups:  # agents sharing a strategy report in one call
                 for half, rng in zip((slice(0, R), slice(R, 2 * R)), self._policy_rngs, strict=True):
-                    self._reports[half, j] = strategy(self.observer.decode(obs[half, j]), rng)
+                    rows = obs[half][:, agents].reshape(-1, self.observer.size)
+                    self._reports[half, agents] = np.reshape(strategy(self.observer.decode(rows), rng), (R, len(agents)))
             self._agent_obs = obs[:R, self.agent]
         elif self._deciding.any():  # only the agent's own rows are needed
             i = self.agent
