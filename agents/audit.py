@@ -39,21 +39,30 @@ import numpy as np
 from scipy import stats
 
 from agents.search import SearchConfig, cma_search, pair_streams
-from baselines.strategies import Truthful, scripted
+from baselines.strategies import BidScale, Truthful, scripted, scripted_bids
 from mdbf_envs.envs.paired import paired_market
+from mdbf_envs.joint_ads.paired import JointAdsPairedGame
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.parallel import BACKENDS, run_trials
-from mdbf_envs.registry import make_mechanism, make_scenario
+from mdbf_envs.joint_ads.valuations import SEQUENCES
+from mdbf_envs.registry import LEARNERS, make_mechanism, make_scenario
 
 REPORT_BOUNDS = (-5.0, 6.0)  # the env's default report space
 SEARCH_SEED_OFFSET, EVAL_SEED_OFFSET = 1_000, 2_000  # search and evaluation draw apart from training
 LEARNED = ("cma_es", "ppo")
 
 
+PAPERS = ("vcg_learn", "joint_ads")
+ADS_LEARNER_KWARGS = {"follow_the_leader": {"refit_growth": 1.1}, "posted_price_leader": {"refit_growth": 1.1}}
+"""Joint-ads learners that refit on every round get Augment-the-Best's geometric refit schedule in
+the audit (docs/decisions.md#augment-schedule), so that hundreds of episodes stay affordable."""
+
+
 @dataclass
 class AuditConfig:
-    """What the audit audits and with what budget."""
+    """What the audit audits and with what budget (``ads_*``: the joint-ads part)."""
 
+    papers: tuple[str, ...] = PAPERS
     scenario: str = "single_item"
     scenario_kwargs: dict | None = None
     mechanism: str = "vcg_learn"
@@ -68,12 +77,24 @@ class AuditConfig:
     search_pairs: int = 32
     train_steps: int = 120_000
     deviation_scale: float = 3.0
+    ads_learners: tuple[str, ...] = ("augment_the_best", "path_learning", "follow_the_leader", "posted_price_leader",
+                                     "epoch_augment_the_best")
+    ads_sequences: tuple[str, ...] = ("stochastic", "smooth")
+    ads_others: tuple[str, ...] = ("truthful", "bid_0.8v")
+    ads_agent: str = "merchant"
+    ads_horizon: int = 200
+    ads_n_pairs: int = 32
+    ads_search_episodes: int = 288
+    ads_search_pairs: int = 8
+    ads_train_steps: int = 16_000
     seed: int = 0
     rl: bool = True
 
 
 QUICK = {"horizon": 500, "agents": (0, 4), "n_pairs": 96, "search_episodes": 2_000, "search_pairs": 16,
-         "train_steps": 20_000}
+         "train_steps": 20_000, "ads_learners": ("augment_the_best", "path_learning"), "ads_sequences": ("stochastic",),
+         "ads_others": ("truthful",), "ads_horizon": 100, "ads_n_pairs": 16, "ads_search_episodes": 96,
+         "ads_search_pairs": 4, "ads_train_steps": 4_000}
 
 
 def default_agents(n: int) -> tuple[int, ...]:
@@ -166,55 +187,85 @@ def learned_others(cfg: AuditConfig, zeta: str) -> PolicyStrategy:
     return PolicyStrategy(model, 0.5)
 
 
-def audit_setting(cfg: AuditConfig, zeta: str, others: str, agent: int, torch_threads: int | None = None) -> tuple[list, dict]:
-    """One (mechanism, others, agent) setting: search, train, evaluate. Returns (rows, curves)."""
+def vcg_setting(cfg: AuditConfig, zeta: str, others: str, agent: int) -> dict:
+    """A paper-1 setting: its paired market, strategies, PPO env and theory."""
+    scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
+    name = scenario.agent_names[agent]
+    other = None if others == "truthful" else learned_others(cfg, zeta) if others == "learning" else scripted()[others]
+    kwargs = {"scenario": cfg.scenario, "scenario_kwargs": cfg.scenario_kwargs, "mechanism": cfg.mechanism,
+              "zeta": zeta, "f": cfg.f, "g": cfg.g, "horizon": cfg.horizon, "agent": name,
+              "deviation_scale": cfg.deviation_scale}
+    bound, basis = theory_bound(cfg, zeta, others == "truthful",
+                                make_mechanism(cfg.mechanism, scenario, zeta=zeta, f=cfg.f, g=cfg.g))
+    return {"labels": {"mechanism": f"{cfg.mechanism}:{zeta}", "others": others, "agent": name},
+            "game": lambda pairs: paired_market(pairs, others=other, **kwargs), "others": other,
+            "strategies": {"truthful": Truthful(), **scripted()}, "env_id": "mdbf_envs/VCGLearn-v0", "env_kwargs": kwargs,
+            "ppo": PPOSettings(cfg.train_steps), "search": SearchConfig(cfg.search_episodes, cfg.search_pairs),
+            "n_pairs": cfg.n_pairs, "theory_bound": bound, "theory_basis": basis}
+
+
+def ads_setting(cfg: AuditConfig, learner: str, sequence: str, others: str) -> dict:
+    """A paper-2 setting: a buyer who stays against a learner, the other buyer truthful or not."""
+    other = None if others == "truthful" else scripted_bids()[others]
+    kwargs = {"learner": learner, "sequence": sequence, "horizon": cfg.ads_horizon, "agent": cfg.ads_agent,
+              "learner_kwargs": ADS_LEARNER_KWARGS.get(learner, {})}
+    return {"labels": {"mechanism": f"joint_ads:{learner}/{sequence}", "others": others, "agent": cfg.ads_agent},
+            "game": lambda pairs: JointAdsPairedGame(pairs, others=other, **kwargs), "others": other,
+            "strategies": {"truthful": BidScale(1.0), **scripted_bids()}, "env_id": "mdbf_envs/JointAds-v0",
+            "env_kwargs": kwargs, "ppo": PPOSettings(cfg.ads_train_steps, n_envs=8, n_steps=cfg.ads_horizon),
+            "search": SearchConfig(cfg.ads_search_episodes, cfg.ads_search_pairs, sigma0=0.2),
+            "n_pairs": cfg.ads_n_pairs, "theory_bound": None,
+            "theory_basis": "DSIC each round (paper 2, Sec. 2); no claim for a buyer who stays"}
+
+
+@dataclass(frozen=True)
+class PPOSettings:
+    timesteps: int
+    n_envs: int = 32
+    n_steps: int = 128
+
+
+def audit_setting(cfg: AuditConfig, paper: str, setting: dict, torch_threads: int | None = None) -> tuple[list, dict]:
+    """One setting of either paper: scripted strategies, CMA-ES and PPO, all evaluated on the
+    same paired episodes. Returns (rows, gain curves)."""
     if torch_threads is not None:
         import torch
 
         torch.set_num_threads(torch_threads)
-    scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
-    name = scenario.agent_names[agent]
-    other = None if others == "truthful" else learned_others(cfg, zeta) if others == "learning" else scripted()[others]
-    market_kwargs = {"scenario": cfg.scenario, "scenario_kwargs": cfg.scenario_kwargs, "mechanism": cfg.mechanism,
-                     "zeta": zeta, "f": cfg.f, "g": cfg.g, "horizon": cfg.horizon, "agent": name,
-                     "others": other, "deviation_scale": cfg.deviation_scale}
+    spec = vcg_setting(cfg, **setting) if paper == "vcg_learn" else ads_setting(cfg, **setting)
+    n_pairs, labels = spec["n_pairs"], spec["labels"]
+    evaluator = spec["game"](n_pairs)
     eval_seed = cfg.seed + EVAL_SEED_OFFSET
 
-    def market(pairs: int):
-        return paired_market(pairs, **market_kwargs)
-
-    evaluator = market(cfg.n_pairs)
-
     def evaluate(policy=None, strategy=None):
-        return evaluator.run(policy, pair_streams(eval_seed, cfg.n_pairs, 1, scenario.draws), policy_seed=eval_seed,
+        return evaluator.run(policy, pair_streams(eval_seed, n_pairs, 1, evaluator.draws), policy_seed=eval_seed,
                              track=True, strategy=strategy)
 
-    candidates = {"truthful": ("strategy", Truthful()), **{k: ("strategy", s) for k, s in scripted().items()}}
-    search = cma_search(market, SearchConfig(cfg.search_episodes, cfg.search_pairs, seed=cfg.seed + SEARCH_SEED_OFFSET))
+    candidates = {k: ("strategy", s) for k, s in spec["strategies"].items()}
+    search = cma_search(spec["game"], replace(spec["search"], seed=cfg.seed + SEARCH_SEED_OFFSET))
     candidates["cma_es"] = ("policy", search.policy)
     if cfg.rl:
         from agents.ppo_paired import PPOConfig, PPOPolicy, train_ppo
 
-        model = train_ppo("mdbf_envs/VCGLearn-v0", {k: v for k, v in market_kwargs.items() if k != "others"},
-                          PPOConfig(timesteps=cfg.train_steps, seed=cfg.seed), others=other)
+        ppo = spec["ppo"]
+        model = train_ppo(spec["env_id"], spec["env_kwargs"], PPOConfig(timesteps=ppo.timesteps, n_envs=ppo.n_envs,
+                          n_steps=ppo.n_steps, seed=cfg.seed), others=spec["others"])
         candidates["ppo"] = ("policy", PPOPolicy(model))
-    bound, basis = theory_bound(cfg, zeta, others == "truthful",
-                                make_mechanism(cfg.mechanism, scenario, zeta=zeta, f=cfg.f, g=cfg.g))
-    setting = {"mechanism": f"{cfg.mechanism}:{zeta}", "others": others, "agent": name}
     rows, curves = [], {}
     for label, (kind, strategy) in candidates.items():
         res = evaluate(**{kind: strategy})
-        row = {**setting, "strategy": label, "learned": label in LEARNED, **paired_gain(res.gain),
-               "truthful_utility": float(res.truthful_utility.mean()), "theory_bound": bound, "theory_basis": basis,
-               "decisions_per_episode": res.decisions / cfg.n_pairs,
+        row = {**labels, "paper": paper, "strategy": label, "learned": label in LEARNED, **paired_gain(res.gain),
+               "truthful_utility": float(res.truthful_utility.mean()), "seller_change": float(res.seller_change.mean()),
+               "theory_bound": spec["theory_bound"], "theory_basis": spec["theory_basis"],
+               "decisions_per_episode": res.decisions / n_pairs,
                "at_bound": res.at_bound / res.decisions if res.decisions else 0.0}
         if label == "cma_es":
             row["theta"] = list(strategy.theta)
         rows.append({**row, "_gains": res.gain.tolist()})  # dropped once the found ratios are computed
-        curves[(setting["mechanism"], others, name, label)] = res.curve
+        curves[(labels["mechanism"], labels["others"], labels["agent"], label)] = res.curve
         ci = row["gain_ci95"]
-        print(f"{setting['mechanism']:>14} | {others:>17} | {name:>8} | {label:>17} | gain {row['gain_mean']:+8.3f} "
-              f"[{ci[0]:+8.3f}, {ci[1]:+8.3f}] | {row['verdict']}", flush=True)
+        print(f"{labels['mechanism']:>34} | {labels['others']:>17} | {labels['agent']:>8} | {label:>23} | gain "
+              f"{row['gain_mean']:+8.3f} [{ci[0]:+8.3f}, {ci[1]:+8.3f}] | {row['verdict']}", flush=True)
     return rows, curves
 
 
@@ -244,8 +295,14 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
     started = time.time()
     scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
     agents = cfg.agents if cfg.agents is not None else default_agents(scenario.n_agents)
-    settings = [{"cfg": cfg, "zeta": z, "others": o, "agent": a, "torch_threads": 1 if backend != "serial" else None}
-                for z in cfg.zetas for o in cfg.others for a in agents]
+    threads = 1 if backend != "serial" else None
+    settings = []
+    if "vcg_learn" in cfg.papers:
+        settings += [{"cfg": cfg, "paper": "vcg_learn", "setting": {"zeta": z, "others": o, "agent": a},
+                      "torch_threads": threads} for z in cfg.zetas for o in cfg.others for a in agents]
+    if "joint_ads" in cfg.papers:
+        settings += [{"cfg": cfg, "paper": "joint_ads", "setting": {"learner": lr, "sequence": sq, "others": o},
+                      "torch_threads": threads} for lr in cfg.ads_learners for sq in cfg.ads_sequences for o in cfg.ads_others]
     rows, curves = [], {}
     for setting_rows, setting_curves in run_trials(audit_setting, settings, backend, workers):
         rows += setting_rows
@@ -281,10 +338,13 @@ def markdown(report: dict) -> str:
     lines = [
         "# Truthfulness audit",
         "",
-        f"{cfg['date']}; scenario `{cfg['scenario']}`, mechanism `{cfg['mechanism']}`, f = {cfg['f']}, "
-        f"g = {cfg['g']}, T = {cfg['horizon']}, agents {cfg['agents']}, {cfg['n_pairs']} paired episodes per row, "
-        f"CMA-ES {cfg['search_episodes']} episodes, PPO {cfg['train_steps'] if cfg['rl'] else 0} steps, seed "
-        f"{cfg['seed']} ({cfg['seconds']} s).",
+        f"{cfg['date']}, seed {cfg['seed']}, {cfg['seconds']} s. Paper 1: scenario `{cfg['scenario']}`, mechanism "
+        f"`{cfg['mechanism']}`, f = {cfg['f']}, g = {cfg['g']}, T = {cfg['horizon']}, agents {cfg['agents']}, "
+        f"{cfg['n_pairs']} paired episodes per row, CMA-ES {cfg['search_episodes']} episodes, PPO "
+        f"{cfg['train_steps'] if cfg['rl'] else 0} steps. Paper 2: the {cfg['ads_agent']} stays for T = "
+        f"{cfg['ads_horizon']} rounds, {cfg['ads_n_pairs']} paired episodes per row, CMA-ES "
+        f"{cfg['ads_search_episodes']} episodes, PPO {cfg['ads_train_steps'] if cfg['rl'] else 0} steps. "
+        f"Papers audited: {', '.join(cfg['papers'])}.",
         "",
         "## Found: the best learned gain over the best gain of any strategy",
         "",
@@ -302,12 +362,13 @@ def markdown(report: dict) -> str:
         "## Every strategy",
         "",
         "Gain = E[U^pi_iT - U_iT], the agent's expected utility under the strategy minus under truthful play, "
-        "on the same draws; 95% t-interval. 'Holm' marks rows whose gain or loss stays significant after "
+        "on the same draws; 95% t-interval. 'seller change': the seller's utility (revenue) with the strategy "
+        "minus with truthful play. 'Holm' marks rows whose gain or loss stays significant after "
         "Holm's correction over all rows (family-wise error 5%). 'at bound': share of decisions at the action "
         "or report bound.",
         "",
-        "| mechanism | others | agent | strategy | learned | gain | 95% CI | truthful U_iT | theory bound | at bound | Holm |",
-        "|---|---|---|---|---|---:|---|---:|---:|---:|---|",
+        "| mechanism | others | agent | strategy | learned | gain | 95% CI | truthful U_iT | seller change | theory bound | at bound | Holm |",
+        "|---|---|---|---|---|---:|---|---:|---:|---:|---:|---|",
     ]
     for r in report["rows"]:
         lo, hi = r["gain_ci95"]
@@ -316,6 +377,7 @@ def markdown(report: dict) -> str:
         lines.append(
             f"| {r['mechanism']} | {r['others']} | {r['agent']} | {r['strategy']} | {'yes' if r['learned'] else ''} | "
             f"{r['gain_mean']:+.3f} | {'-' if lo is None else f'[{lo:+.3f}, {hi:+.3f}]'} | {r['truthful_utility']:.2f} | "
+            f"{r['seller_change']:+.2f} | "
             f"{_fmt(r['theory_bound'], '.4g')} | {r['at_bound']:.2f} | {holm_mark} |")
     return "\n".join(lines) + "\n"
 
@@ -357,16 +419,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-rl", dest="rl", action="store_false", help="skip PPO (CMA-ES and scripted rows remain)")
     parser.add_argument("--backend", choices=BACKENDS, default="process", help="where the settings run (default: process)")
     parser.add_argument("--workers", type=int, default=2, help="parallel workers of the process/ray backends (default 2)")
-    parser.add_argument("--scenario", default=defaults.scenario, help="a registered scenario (default single_item)")
+    parser.add_argument("--scenario", default=None, help="a registered scenario (default single_item)")
     parser.add_argument("--scenario-kwargs", type=json.loads, default=None, help="JSON object of builder arguments")
-    parser.add_argument("--mechanism", default=defaults.mechanism, help="a registered mechanism (default vcg_learn)")
-    parser.add_argument("--zetas", nargs="+", choices=("etc", "opt"), default=list(defaults.zetas))
-    parser.add_argument("--f", choices=("upper", "mean", "lower"), default=defaults.f)
-    parser.add_argument("--g", choices=("upper", "mean", "lower"), default=defaults.g)
+    parser.add_argument("--mechanism", default=None, help="a registered mechanism (default vcg_learn)")
+    parser.add_argument("--zetas", nargs="+", choices=("etc", "opt"), default=None, help="default: etc opt")
+    parser.add_argument("--f", choices=("upper", "mean", "lower"), default=None, help="default mean")
+    parser.add_argument("--g", choices=("upper", "mean", "lower"), default=None, help="default mean")
     parser.add_argument("--agents", nargs="+", default=None,
                         help="agent indices to audit, or 'all' (default: the first, a middle and the last)")
     known = ["truthful", "learning", *scripted()]
-    parser.add_argument("--others", nargs="+", choices=known, default=list(defaults.others),
+    parser.add_argument("--others", nargs="+", choices=known, default=None,
                         help="behaviours of the other agents (default: truthful explore_shade_0.3)")
     for flag, help_ in (("horizon", "rounds T per episode"), ("n-pairs", "paired evaluation episodes per row"),
                         ("search-episodes", "CMA-ES budget in paired episodes"),
@@ -374,12 +436,29 @@ def main(argv: list[str] | None = None) -> dict:
                         ("seed", "base seed")):
         parser.add_argument(f"--{flag}", type=int, default=None, help=f"{help_} (default {getattr(defaults, flag.replace('-', '_'))})")
     parser.add_argument("--deviation-scale", type=float, default=None, help="report = X + scale a (default 3)")
+    parser.add_argument("--papers", nargs="+", choices=PAPERS, default=None,
+                        help="which papers' mechanisms to audit (default: both)")
+    ads = parser.add_argument_group("joint ads (paper 2)")
+    ads.add_argument("--ads-learners", nargs="+", choices=sorted(LEARNERS), default=None,
+                     help=f"learners to audit (default {' '.join(defaults.ads_learners)})")
+    ads.add_argument("--ads-sequences", nargs="+", choices=sorted(SEQUENCES), default=None,
+                     help="valuation sequences (default stochastic smooth)")
+    ads.add_argument("--ads-others", nargs="+", choices=["truthful", *scripted_bids()], default=None,
+                     help="the other buyer's behaviour (default truthful bid_0.8v)")
+    ads.add_argument("--ads-agent", choices=("merchant", "brand"), default=None, help="the audited buyer (default merchant)")
+    for flag, help_ in (("ads-horizon", "rounds per episode"), ("ads-n-pairs", "paired evaluation episodes per row"),
+                        ("ads-search-episodes", "CMA-ES budget in paired episodes"),
+                        ("ads-search-pairs", "paired episodes per CMA-ES candidate"), ("ads-train-steps", "PPO steps")):
+        ads.add_argument(f"--{flag}", type=int, default=None,
+                         help=f"{help_} (default {getattr(defaults, flag.replace('-', '_'))})")
     args = vars(parser.parse_args(argv))
     out, quick, backend, workers = args.pop("out"), args.pop("quick"), args.pop("backend"), args.pop("workers")
     agents = args.pop("agents")
     cfg = replace(defaults, **(QUICK if quick else {}))
     overrides = {k: v for k, v in args.items() if v is not None}
-    overrides["zetas"], overrides["others"] = tuple(overrides["zetas"]), tuple(overrides["others"])
+    for key in ("zetas", "others", "papers", "ads_learners", "ads_sequences", "ads_others"):
+        if key in overrides:
+            overrides[key] = tuple(overrides[key])
     cfg = replace(cfg, **overrides)
     try:
         scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
@@ -393,8 +472,9 @@ def main(argv: list[str] | None = None) -> dict:
             parser.error(f"--agents {' '.join(agents)}: give indices in 0..{scenario.n_agents - 1} or 'all'")
         else:
             cfg = replace(cfg, agents=tuple(int(a) for a in agents))
-    for name in ("horizon", "n_pairs", "search_episodes", "search_pairs", "train_steps"):
-        if getattr(cfg, name) < (2 if name == "n_pairs" else 1):
+    for name in ("horizon", "n_pairs", "search_episodes", "search_pairs", "train_steps", "ads_horizon", "ads_n_pairs",
+                 "ads_search_episodes", "ads_search_pairs", "ads_train_steps"):
+        if getattr(cfg, name) < (2 if name.endswith("n_pairs") else 1):
             parser.error(f"--{name.replace('_', '-')} = {getattr(cfg, name)} is too small")
     if cfg.seed < 0 or workers < 1 or not cfg.deviation_scale > 0:
         parser.error(f"--seed {cfg.seed}, --workers {workers}, --deviation-scale {cfg.deviation_scale}: "

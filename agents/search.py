@@ -96,7 +96,7 @@ def cma_search(make_market: Callable[[int], PairedMarket], cfg: SearchConfig) ->
     es = cma.CMAEvolutionStrategy(np.zeros(dim), cfg.sigma0,
                                   {"popsize": popsize, "seed": cfg.seed + 1, "verbose": -9})
     market = make_market(popsize * cfg.pairs)
-    draws = probe.scenario.draws
+    draws = probe.draws
 
     def score(thetas: np.ndarray) -> np.ndarray:
         streams = pair_streams(cfg.seed, cfg.pairs, len(thetas), draws)

@@ -1,8 +1,9 @@
-"""Scripted reporting strategies for VCG-Learn's realisation agents.
+"""Scripted reporting strategies: VCG-Learn's realisation agents and joint-ads buyers.
 
 Each strategy is a batch function of an agent's decoded observation fields
 (:meth:`ObservationBuilder.decode`), ``{name: (R, width)}``, and a Generator, returning reports
-``(R,)``. :func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
+``(R,)``. None reads its own past reports (``reads_own_reports = False``, see
+:class:`mdbf_envs.paired.ReportBlind`). :func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
 view, so every strategy runs in every env and in the audit.
 """
 
@@ -22,6 +23,8 @@ def _x(fields: dict[str, np.ndarray]) -> np.ndarray:
 class Truthful:
     """Y = X."""
 
+    reads_own_reports = False
+
     def __call__(self, fields, rng):
         return _x(fields)
 
@@ -30,6 +33,8 @@ class Truthful:
 class Scale:
     """Y = phi_s(X) = factor_s X for the allocation s just received (paper 1's own example of
     squashing or amplifying, Sec. 2). Allocations past the given factors keep factor 1."""
+
+    reads_own_reports = False
 
     factors: tuple[float, ...]
 
@@ -44,6 +49,8 @@ class Scale:
 class Shade:
     """Y = X - amount (a constant shade; negative amounts inflate)."""
 
+    reads_own_reports = False
+
     amount: float
 
     def __call__(self, fields, rng):
@@ -53,6 +60,8 @@ class Shade:
 @dataclass(frozen=True)
 class Noisy:
     """Y = X + N(0, sd^2)."""
+
+    reads_own_reports = False
 
     sd: float
 
@@ -65,6 +74,8 @@ class Noisy:
 class PhaseShade:
     """Non-stationary: shade by ``amount`` only in explore rounds (``phase="explore"``) or only
     in exploit rounds (``phase="exploit"``)."""
+
+    reads_own_reports = False
 
     amount: float
     phase: str = "explore"
@@ -79,6 +90,8 @@ class PhaseShade:
 class OwnMean:
     """Y = the agent's mean realised value for its current allocation over every round so far
     (this one included): a lower-variance report than X, using only the agent's own data."""
+
+    reads_own_reports = False
 
     def __call__(self, fields, rng):
         return (fields["own_mean"] * fields["allocation"]).sum(-1).astype(np.float64)
@@ -96,6 +109,48 @@ def scripted() -> dict[str, object]:
         "explore_shade_0.3": PhaseShade(0.3, "explore"),
         "exploit_shade_0.3": PhaseShade(0.3, "exploit"),
         "own_mean": OwnMean(),
+    }
+
+
+def _value(fields: dict[str, np.ndarray]) -> np.ndarray:
+    return fields["value"][:, 0].astype(np.float64)
+
+
+@dataclass(frozen=True)
+class BidScale:
+    """Joint ads: bid factor x v (factor < 1 shades), from ``start`` (a fraction of T) until
+    ``stop``, truthful outside."""
+
+    factor: float
+    start: float = 0.0
+    stop: float = 1.0
+
+    def __call__(self, fields, rng):
+        t = fields["time"][:, 0]
+        active = (t >= self.start) & (t < self.stop)
+        return np.where(active, self.factor, 1.0) * _value(fields)
+
+
+@dataclass(frozen=True)
+class LastPrice:
+    """Joint ads: bid the critical price paid the last time the ad was shown, if the value
+    covers it, else the value: the cheapest bid that won before (the buyer's running guess at
+    its best bid)."""
+
+    def __call__(self, fields, rng):
+        v, paid = _value(fields), fields["last_payment"][:, 0]
+        shown = fields["last_allocated"][:, 0] > 0
+        return np.where(shown & (paid <= v), paid, v)
+
+
+def scripted_bids() -> dict[str, object]:
+    """The default scripted strategies of the joint-ads audit, by name."""
+    return {
+        "bid_0.8v": BidScale(0.8),
+        "bid_0.5v": BidScale(0.5),
+        "zero_first_half": BidScale(0.0, 0.0, 0.5),
+        "shade_0.5_first_quarter": BidScale(0.5, 0.0, 0.25),
+        "last_price": LastPrice(),
     }
 
 

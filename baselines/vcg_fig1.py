@@ -4,7 +4,7 @@
 
 writes ``vcg_fig1.png`` (welfare, seller and four agents' cumulative regrets, bands of two
 standard errors) and ``vcg_fig1.json`` (configuration and final regrets with standard errors).
-Choices (spec Part C): noise variance 0.5 (sd ~ 0.707), sigma given to the mechanism = that sd
+Choices (docs/decisions.md): noise variance 0.5 (sd ~ 0.707), sigma given to the mechanism = that sd
 unless ``--sigma``; f = g = mean, so losers' prices come from the paper's eq. (7) as written.
 """
 

@@ -1,7 +1,7 @@
 """Performance benchmarks: each figure is a ratio or a median, measured in one run.
 
     python -m benchmarks.run                 # everything (several minutes)
-    python -m benchmarks.run --only sim ads  # a subset: ppo sim configs fig1 rate slots ads memory
+    python -m benchmarks.run --only sim ads  # a subset: ppo paired sim configs fig1 rate slots ads memory
 
 Prints one line per measurement with its target, and writes ``benchmarks/results.json`` when
 ``--out`` is given. Timings are wall-clock on this machine; compare ratios across machines.
@@ -241,7 +241,55 @@ def bench_ads() -> None:
     report("augment_the_best_1e4_rounds_s", seconds, "s", "< 60", seconds < 60)
 
 
-BENCHES = ("ppo", "sim", "configs", "fig1", "rate", "slots", "ads", "memory")
+def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000) -> None:
+    """Episodes per second of the paired evaluator (App. F, a linear policy for agent 0, the
+    rest truthful; one episode = one pair of a policy episode and its truthful shadow), against
+    the reference rollout that plays the two episodes apart; and PPO's episodes per second on
+    paired decision-point episodes against PPO on the plain view's native vector env."""
+    from agents.ppo_paired import PPOConfig, train_ppo
+    from agents.search import LinearPolicy, pair_streams
+    from baselines.strategies import Truthful
+    from mdbf_envs.envs.paired import paired_market
+    from mdbf_envs.registry import make_mechanism
+    from mdbf_envs.rollout import rollout
+
+    for zeta in ("etc", "opt"):
+        market = paired_market(pairs, zeta=zeta, horizon=horizon)
+        policy = LinearPolicy((-0.1,) + (0.0,) * (market.feature_size - 1) + (0.1,))
+        start = time.perf_counter()
+        market.run(policy, pair_streams(0, pairs, 1, market.scenario.draws))
+        paired_rate = pairs / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for strategies in ({0: Truthful()}, {}):
+            rollout(make_mechanism("vcg_learn", market.scenario, zeta=zeta, replications=pairs), horizon, 0, strategies)
+        rollout_rate = pairs / (time.perf_counter() - start)
+        report(f"paired evaluator, {zeta}, {pairs} pairs, T = {horizon} (episodes/s)", paired_rate, "ep/s", ">= 500",
+               paired_rate >= 500)
+        report(f"  / two separate rollouts, {zeta}", paired_rate / rollout_rate, "x", "(ratio)", True)
+    for zeta in ("etc", "opt"):
+        kwargs = {"zeta": zeta, "horizon": horizon}
+        start = time.perf_counter()
+        model = train_ppo("mdbf_envs/VCGLearn-v0", kwargs, PPOConfig(timesteps=ppo_steps))
+        episodes = model.num_timesteps / paired_market(1, **kwargs).run(
+            LinearPolicy((0.0,) * (paired_market(1, **kwargs).feature_size + 1)), np.random.default_rng(0)).decisions
+        paired_eps = episodes / (time.perf_counter() - start)
+        report(f"PPO on paired decision-point episodes, {zeta} (episodes/s)", paired_eps, "ep/s", "(rate)", True)
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    import gymnasium as gym
+    from gymnasium.vector import AutoresetMode
+
+    from agents.sb3_vec_env import SB3VecEnv
+
+    env = VecMonitor(SB3VecEnv(gym.make_vec("mdbf_envs/VCGLearnETC-v0", num_envs=32, autoreset_mode=AutoresetMode.SAME_STEP)))
+    start = time.perf_counter()
+    PPO("MlpPolicy", env, n_steps=128, batch_size=1024, seed=0, verbose=0, device="cpu").learn(ppo_steps)
+    plain = ppo_steps / horizon / (time.perf_counter() - start)
+    report("PPO on the plain view, etc, 32 native copies (episodes/s)", plain, "ep/s", "(rate)", True)
+
+
+BENCHES = ("ppo", "paired", "sim", "configs", "fig1", "rate", "slots", "ads", "memory")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -250,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rate-rounds", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    runs = {"ppo": bench_ppo, "sim": bench_sim, "configs": bench_configs, "fig1": bench_fig1, "rate": lambda: bench_rate(args.rate_rounds),
+    runs = {"ppo": bench_ppo, "paired": bench_paired, "sim": bench_sim, "configs": bench_configs, "fig1": bench_fig1, "rate": lambda: bench_rate(args.rate_rounds),
             "slots": bench_slots, "ads": bench_ads, "memory": lambda: bench_memory(args.rate_rounds)}
     for name in args.only:
         runs[name]()

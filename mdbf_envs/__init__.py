@@ -8,7 +8,14 @@ PettingZoo env modules.
 """
 
 from mdbf_envs.registration import register_envs
-from mdbf_envs.registry import make_mechanism, make_scenario, register_mechanism, register_scenario
+from mdbf_envs.registry import (
+    make_learner,
+    make_mechanism,
+    make_scenario,
+    register_learner,
+    register_mechanism,
+    register_scenario,
+)
 from mdbf_envs.vcg_learn.scenario import Scenario, ScenarioError
 
 __version__ = "0.1.0"
@@ -17,9 +24,11 @@ __all__ = [
     "joint_ads_v0",
     "vcg_learn_v0",
     "ScenarioError",
+    "make_learner",
     "make_mechanism",
     "make_scenario",
     "register_envs",
+    "register_learner",
     "register_mechanism",
     "register_scenario",
 ]

@@ -14,8 +14,9 @@ Decision points (``decisions="influential"``): a report matters only if the mech
 (:func:`mdbf_envs.protocol.influential_reports`): under ETC about 43 of 2 000 rounds for the
 efficient winner of Appendix F. The market then asks for the agent's action only in rounds
 where its report is kept in some replication (elsewhere it reports truthfully, which changes no
-utility: a discarded report cannot), and plays the rounds in between at once. Under ETC with
-truthful others it also fast-forwards each exploit phase (:meth:`VCGLearn.skip_exploit`),
+utility: a discarded report cannot), and plays the rounds in between at once. Under ETC, with
+others truthful or blind to their own reports (:class:`ReportBlind`), it also fast-forwards
+each exploit phase (:meth:`VCGLearn.skip_exploit`),
 still drawing every round's realisations so the random stream and the agents' tallies are those
 of the round-by-round run.
 
@@ -29,7 +30,9 @@ Gymnasium envs of :mod:`mdbf_envs.envs.paired` step it one decision at a time.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -45,6 +48,16 @@ BatchPolicy = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """Features ``(k, d)`` of the deciding replications and their indices ``(k,)`` -> actions
 ``(k,)`` in [-1, 1] (the indices let one batch hold several policies, e.g. CMA-ES candidates)."""
 DECISIONS = ("every", "influential")
+
+
+@runtime_checkable
+class ReportBlind(Protocol):
+    """A batch strategy that says whether it reads its own past reports (``report_count``,
+    ``report_mean``). Strategies with ``reads_own_reports = False`` lose nothing when a round
+    whose reports the mechanism discards is played truthfully for them, which lets the ETC
+    fast-forward run beside them."""
+
+    reads_own_reports: bool
 
 
 class PairedDraws:
@@ -76,12 +89,128 @@ class PairedResult:
     utility: np.ndarray
     truthful_utility: np.ndarray
     gain: np.ndarray
+    seller_change: np.ndarray  # (R,) the seller's utility (revenue) with the policy minus truthful
     curve: np.ndarray | None
     decisions: int
     at_bound: int
 
 
-class PairedMarket:
+class PairedGame(ABC):
+    """The engine every paired game shares: R pairs of replications (r with the agent's policy,
+    R + r with truthful reports), stepped from one decision of the agent to the next.
+
+    A game fills in how an episode starts (:meth:`_start`), how a round begins (the agents
+    experience it, the others choose; sets ``_deciding``) and ends (:meth:`_finish_round`, which
+    adds to ``utility`` and ``seller`` and sets ``done``), and what the agent sees
+    (:meth:`features` for policies, :meth:`strategy_fields` for scripted strategies).
+    """
+
+    pairs: int
+    horizon: int
+    agent: int
+    feature_size: int
+    draws: tuple[str, ...]  # the stream methods a round draws from (see ReplicationStreams)
+    n_agents: int
+
+    def reset(self, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0, track: bool = False) -> None:
+        """Start an episode: the world's randomness from ``rng`` (R streams' worth: each draw is
+        shared by the two halves), the others' strategy randomness from ``policy_seed``."""
+        self._policy_rngs = (np.random.default_rng(policy_seed), np.random.default_rng(policy_seed))
+        self.utility = np.zeros((2 * self.pairs, self.n_agents))
+        self.seller = np.zeros(2 * self.pairs)
+        self.curve = np.zeros(self.horizon) if track else None
+        self._since = np.zeros(self.pairs)  # rounds since the agent's last decision
+        self.decisions_taken, self.at_bound, self._played = 0, 0, 0
+        self.done = False
+        self._start(rng)
+        self._begin_round()
+        self._advance()
+
+    @property
+    def gain(self) -> np.ndarray:
+        """``(R,)`` the agent's cumulative paired gain so far."""
+        i, R = self.agent, self.pairs
+        return self.utility[:R, i] - self.utility[R:, i]
+
+    @property
+    def deciding(self) -> np.ndarray:
+        """``(R,)`` bool: the replications whose current round awaits the agent's action."""
+        return self._deciding
+
+    def step(self, actions: np.ndarray) -> np.ndarray:
+        """Play the current round with ``actions`` ``(R,)`` in [-1, 1] (used where
+        :attr:`deciding`; ignored elsewhere) and the rounds up to the next decision; returns
+        each pair's gain over them ``(R,)``."""
+        if self.done:
+            raise RuntimeError("the episode is over: call reset() before step()")
+        a = np.asarray(actions, dtype=np.float64).reshape(-1)
+        if a.shape != (self.pairs,) or not np.all((a >= -1) & (a <= 1)):  # NaN fails too
+            bad = a.tolist() if a.size != self.pairs else a[~((a >= -1) & (a <= 1))].tolist()
+            raise ValueError(f"actions {bad} must be {self.pairs} numbers in [-1, 1]")
+        before = self.gain
+        self._finish_round(a)
+        self._advance()
+        return self.gain - before
+
+    def run(self, policy: BatchPolicy | None, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0,
+            track: bool = False, strategy: BatchStrategy | None = None) -> PairedResult:
+        """A whole episode where the agent follows ``policy`` (called on the deciding
+        replications' features and indices) or a scripted ``strategy`` (called on their
+        :meth:`strategy_fields`, reports as it returns them); ``track`` records the mean gain
+        curve."""
+        if (policy is None) == (strategy is None):
+            raise ValueError("give a policy or a strategy")
+        self.reset(rng, policy_seed, track)
+        own_rng = np.random.default_rng([policy_seed, self.agent])
+        actions = np.zeros(self.pairs)
+        while not self.done:
+            rows = self._deciding
+            if strategy is not None:
+                self._finish_round(None, np.asarray(strategy(self.strategy_fields(), own_rng), dtype=np.float64))
+                self._advance()
+                continue
+            actions[:] = 0.0
+            actions[rows] = policy(self.features()[rows], np.flatnonzero(rows))
+            self.step(actions)
+        i, R = self.agent, self.pairs
+        return PairedResult(self.utility[:R, i].copy(), self.utility[R:, i].copy(), self.gain,
+                            self.seller[:R] - self.seller[R:], self.curve, self.decisions_taken, self.at_bound)
+
+    def _advance(self) -> None:
+        """Play truthful rounds until some replication decides or the episode ends."""
+        while not self.done and not self._deciding.any():
+            self._finish_round(None)
+
+    def _record_decisions(self, actions: np.ndarray | None, reports: np.ndarray, clipped: np.ndarray) -> None:
+        """Count the decisions of the round and those at the action (or report) bound."""
+        rows = self._deciding
+        self.at_bound += int((np.abs(actions[rows]) >= 1).sum()) if actions is not None else int((clipped != reports).sum())
+        self.decisions_taken += int(rows.sum())
+        self._since[rows] = 0
+
+    @abstractmethod
+    def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
+        """Reset the game's own state for a new episode."""
+
+    @abstractmethod
+    def _begin_round(self) -> None:
+        """Begin the next round: the agents experience it, the others choose; set ``_deciding``."""
+
+    @abstractmethod
+    def _finish_round(self, actions: np.ndarray | None, reports: np.ndarray | None = None) -> None:
+        """Play the current round (the agent's action or report where deciding, truthful
+        elsewhere), add to ``utility`` and ``seller``, and begin the next round or set ``done``."""
+
+    @abstractmethod
+    def features(self) -> np.ndarray:
+        """``(R, d)`` the agent's scaled observation in the current round."""
+
+    @abstractmethod
+    def strategy_fields(self) -> dict[str, np.ndarray]:
+        """The deciding replications' observation fields, as scripted strategies read them."""
+
+
+class PairedMarket(PairedGame):
     """R pairs of one market (module docstring): agent ``agent`` follows a policy in replication
     r and reports truthfully in replication R + r; everything else is shared.
 
@@ -141,40 +270,20 @@ class PairedMarket:
         self._log_T = np.log1p(self.horizon)
         self._log_scaled = [fields[k] for k in fields if k.endswith("_count")]
         self.feature_size = self.observer.size + 2
+        self.draws, self.n_agents = sc.draws, sc.n_agents
+        blind = all(isinstance(s, ReportBlind) and not s.reads_own_reports for s in self.others.values())
         self._fast_forward = (
-            decisions == "influential" and not self.others and type(mechanism) is VCGLearn
+            decisions == "influential" and blind and type(mechanism) is VCGLearn
             and mechanism.zeta == "etc" and mechanism.f == mechanism.g and not mechanism.learn_seller_value
         )
         self.done = True
 
     # ---- episode ---------------------------------------------------------------------------
-    def reset(self, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0, track: bool = False) -> None:
-        """Start an episode: realisations from ``rng`` (R streams' worth: each draw is shared by
-        the two halves), the others' strategy randomness from ``policy_seed``."""
-        R2, n = self.mechanism.replications, self.scenario.n_agents
+    def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
         self._draws = PairedDraws(rng, self.pairs)
-        self._policy_rngs = (np.random.default_rng(policy_seed), np.random.default_rng(policy_seed))
         self.mechanism.reset()
-        self.account = RegretAccount(self.scenario, R2, optimizer_of(self.mechanism))
-        self.tallies = AgentTallies(R2, self.scenario)
-        self.utility = np.zeros((R2, n))
-        self.curve = np.zeros(self.horizon) if track else None
-        self._since = np.zeros(self.pairs)  # rounds since the agent's last decision
-        self.decisions_taken, self.at_bound, self._played = 0, 0, 0
-        self.done = False
-        self._begin_round()
-        self._advance()
-
-    @property
-    def gain(self) -> np.ndarray:
-        """``(R,)`` the agent's cumulative paired gain so far."""
-        i, R = self.agent, self.pairs
-        return self.utility[:R, i] - self.utility[R:, i]
-
-    @property
-    def deciding(self) -> np.ndarray:
-        """``(R,)`` bool: the replications whose current round awaits the agent's action."""
-        return self._deciding
+        self.account = RegretAccount(self.scenario, 2 * self.pairs, optimizer_of(self.mechanism))
+        self.tallies = AgentTallies(2 * self.pairs, self.scenario)
 
     def features(self) -> np.ndarray:
         """``(R, d)`` the agent's scaled observation in the current round (module docstring)."""
@@ -186,44 +295,8 @@ class PairedMarket:
         extra = np.stack([np.log1p(self._since) / self._log_T, self._deciding.astype(np.float64)], axis=1)
         return np.concatenate([obs, extra], axis=1)
 
-    def step(self, actions: np.ndarray) -> np.ndarray:
-        """Play the current round with ``actions`` ``(R,)`` in [-1, 1] (used where
-        :attr:`deciding`; ignored elsewhere) and the rounds up to the next decision; returns
-        each pair's gain over them ``(R,)``."""
-        if self.done:
-            raise RuntimeError("the episode is over: call reset() before step()")
-        a = np.asarray(actions, dtype=np.float64).reshape(-1)
-        if a.shape != (self.pairs,) or not np.all((a >= -1) & (a <= 1)):  # NaN fails too
-            bad = a.tolist() if a.size != self.pairs else a[~((a >= -1) & (a <= 1))].tolist()
-            raise ValueError(f"actions {bad} must be {self.pairs} numbers in [-1, 1]")
-        before = self.gain
-        self._finish_round(a)
-        self._advance()
-        return self.gain - before
-
-    def run(self, policy: BatchPolicy | None, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0,
-            track: bool = False, strategy: BatchStrategy | None = None) -> PairedResult:
-        """A whole episode where the agent follows ``policy`` (called on the deciding
-        replications' features and indices) or a scripted ``strategy`` (called on their decoded
-        observation fields, reports as it returns them); ``track`` records the mean gain curve."""
-        if (policy is None) == (strategy is None):
-            raise ValueError("give a policy or a strategy")
-        self.reset(rng, policy_seed, track)
-        own_rng = np.random.default_rng([policy_seed, self.agent])
-        actions = np.zeros(self.pairs)
-        while not self.done:
-            rows = self._deciding
-            if strategy is not None:
-                reports = strategy(self.observer.decode(self._agent_obs[rows]), own_rng)
-                self._finish_round(None, np.asarray(reports, dtype=np.float64))
-                self._advance()
-                continue
-            actions[:] = 0.0
-            actions[rows] = policy(self.features()[rows], np.flatnonzero(rows))
-            self.step(actions)
-        i, R = self.agent, self.pairs
-        return PairedResult(self.utility[:R, i].copy(), self.utility[R:, i].copy(), self.gain,
-                            self.curve, self.decisions_taken, self.at_bound)
+    def strategy_fields(self) -> dict[str, np.ndarray]:
+        return self.observer.decode(self._agent_obs[self._deciding])
 
     # ---- rounds ----------------------------------------------------------------------------
     def _begin_round(self) -> None:
@@ -260,18 +333,16 @@ class PairedMarket:
         if (actions is not None or reports is not None) and rows.any():
             if reports is None:
                 reports = self._realised[:R, i][rows] + self.scale * actions[rows]
-                self.at_bound += int((np.abs(actions[rows]) >= 1).sum())
             clipped = np.clip(reports, self.low, self.high)
-            if actions is None:
-                self.at_bound += int((clipped != reports).sum())
             own = self._reports[:R, i]
             own[rows] = clipped
-            self.decisions_taken += int(rows.sum())
-            self._since[rows] = 0
+            self._record_decisions(actions, reports, clipped)
         self._since += 1
         self.tallies.report(self._allocation, self._reports, self._reporting)
         self.mechanism.observe(self._reports)
-        self.utility += self.account.record(rnd.outcome, rnd.prices).agents
+        u = self.account.record(rnd.outcome, rnd.prices)
+        self.utility += u.agents
+        self.seller += u.seller
         if self.curve is not None:
             self.curve[rnd.t - 1] = self.gain.mean()
         self._played = rnd.t
@@ -282,14 +353,10 @@ class PairedMarket:
         else:
             self._begin_round()
 
-    def _advance(self) -> None:
-        """Play truthful rounds until some replication decides or the episode ends."""
-        while not self.done and not self._deciding.any():
-            self._finish_round(None)
-
     def _skip_exploit_phase(self) -> None:
-        """ETC, truthful others: the rest of the exploit phase changes nothing but utilities and
-        the agents' own tallies (module docstring); account for it at once."""
+        """ETC, others truthful or blind to their own reports (:class:`ReportBlind`): the rest of
+        the exploit phase changes nothing but utilities and the agents' own tallies (module
+        docstring), whatever anyone reports there; account for it at once."""
         rnd = self._round
         left = self.mechanism.skip_exploit(self.horizon - rnd.t)
         if left == 0:
@@ -304,5 +371,6 @@ class PairedMarket:
             g0, dg = self.gain.mean(), (u.agents[: self.pairs, self.agent] - u.agents[self.pairs:, self.agent]).mean()
             self.curve[rnd.t: rnd.t + left] = g0 + dg * np.arange(1, left + 1)
         self.utility += left * u.agents
+        self.seller += left * u.seller
         self._since += left
         self._played += left

@@ -16,6 +16,10 @@ What else a mechanism offers is declared by small protocols, tested with ``isins
 * :class:`KeepsReports`: ``influential_reports()``, which reports of the proposed round it will
   keep and use (the manipulator's decision points). Without it every report counts
   (:func:`influential_reports`), so a user's mechanism still works, only more slowly.
+
+Paper 2's sellers are :class:`Learner`\ s: each round ``post()`` a DSIC mechanism for the two
+buyers, then ``update(bids)`` with the bids it received. One learner is one replication; the
+paired game (:mod:`mdbf_envs.joint_ads.paired`) runs 2R of them.
 """
 
 from __future__ import annotations
@@ -123,3 +127,14 @@ def influential_reports(mechanism: Mechanism) -> np.ndarray:
     if isinstance(mechanism, KeepsReports):
         return np.asarray(mechanism.influential_reports(), bool)
     return np.broadcast_to(~bidders(mechanism), (mechanism.replications, mechanism.scenario.n_agents))
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """A repeated joint-ads seller: posts a mechanism each round and learns from the bids."""
+
+    def post(self) -> Any:
+        """The mechanism for the coming round (``payments(bids)`` and ``allocate(bids)``)."""
+
+    def update(self, bids: np.ndarray) -> None:
+        """Learn from the round's bid pair."""

@@ -21,7 +21,7 @@ GYM_ENVS: dict[str, tuple[str, str | None, dict]] = {  # id: entry point, vector
     "VCGLearn-v0": (VCG_VIEW, VCG_VECTOR, {}),
     "VCGLearnETC-v0": (VCG_VIEW, VCG_VECTOR, {**APPENDIX_F, "zeta": "etc"}),
     "VCGLearnOPT-v0": (VCG_VIEW, VCG_VECTOR, {**APPENDIX_F, "zeta": "opt"}),
-    "JointAds-v0": ("mdbf_envs.envs.single_agent:JointAdsSingleAgentEnv", None, {}),
+    "JointAds-v0": ("mdbf_envs.envs.paired:joint_ads_view", "mdbf_envs.envs.paired:joint_ads_vector", {}),
 }
 PETTINGZOO_ENVS: dict[str, str] = {
     "vcg_learn-v0": "mdbf_envs.vcg_learn_v0",

@@ -78,7 +78,7 @@ SMALL = {"horizon": 60, "train_steps": 256, "n_pairs": 6, "search_episodes": 40,
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_quick_audit_output_schema_with_a_short_training(tmp_path):
-    cfg = AuditConfig(zetas=("etc",), others=("truthful",), agents=(0, 9), **SMALL)
+    cfg = AuditConfig(papers=("vcg_learn",), zetas=("etc",), others=("truthful",), agents=(0, 9), **SMALL)
     report = run(cfg, tmp_path / "out")
     on_disk = strict_json((tmp_path / "out" / "audit.json").read_text())
     assert on_disk == json.loads(json.dumps(report))
@@ -132,7 +132,7 @@ def test_policy_strategy_maps_actions_like_the_gym_view():
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_audit_against_learning_others(tmp_path):
-    cfg = AuditConfig(zetas=("opt",), others=("learning",), agents=(0,), **{**SMALL, "horizon": 40, "n_pairs": 4})
+    cfg = AuditConfig(papers=("vcg_learn",), zetas=("opt",), others=("learning",), agents=(0,), **{**SMALL, "horizon": 40, "n_pairs": 4})
     report = run(cfg, tmp_path)
     rows = report["rows"]
     assert {r["others"] for r in rows} == {"learning"}

@@ -130,7 +130,7 @@ def test_instantaneous_ir_for_truthful_bidders(scenario, zeta, f, g):
 def test_etc_truthful_bidding_is_pathwise_optimal(f, g, sc):
     """Under ETC the other agents' data never depend on a bidder's bid (explore outcomes are
     fixed and noise is drawn per agent and round), so truthful bidding maximises the bidder's
-    utility on every path (spec A.12), also with known pairs (single item's "none")."""
+    utility on every path (docs/decisions.md#individual-rationality), also with known pairs (single item's "none")."""
 
     def utility(bid):
         mech = VCGLearn(sc, "etc", f, g, bids={1: bid})

@@ -47,46 +47,11 @@ from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
 from mdbf_envs.envs.render import finish, new_figure
-from mdbf_envs.joint_ads.learners import (
-    AugmentTheBest,
-    FixedMechanism,
-    FollowTheLeader,
-    PathLearning,
-    PostedPriceLeader,
-)
 from mdbf_envs.joint_ads.mechanism import Staircase
-from mdbf_envs.joint_ads.valuations import (
-    equal_revenue,
-    iid_uniform,
-    lower_bound_mixture,
-    needle_in_haystack,
-    smooth_moving_box,
-)
+from mdbf_envs.registry import LEARNERS, make_learner
+from mdbf_envs.joint_ads.valuations import SEQUENCES
 
 AGENTS = ("merchant", "brand")
-SEQUENCES = {
-    "stochastic": iid_uniform,
-    "smooth": smooth_moving_box,
-    "adversarial": needle_in_haystack,
-    "equal-revenue": equal_revenue,
-    "lower-bound": lower_bound_mixture,
-}
-LEARNERS = ("augment_the_best", "path_learning", "follow_the_leader", "posted_price_leader", "fixed")
-
-
-def make_learner(name: str, horizon: int, rng: np.random.Generator, **kwargs: Any):
-    """A joint-ads learner by name (``fixed`` takes ``corners`` of a staircase)."""
-    if name == "augment_the_best":
-        return AugmentTheBest(**kwargs)
-    if name == "path_learning":
-        return PathLearning(horizon, kwargs.pop("sigma", 1.0), rng, **kwargs)
-    if name == "follow_the_leader":
-        return FollowTheLeader(**kwargs)
-    if name == "posted_price_leader":
-        return PostedPriceLeader(**kwargs)
-    if name == "fixed":
-        return FixedMechanism(Staircase(kwargs.get("corners", [(0.5, 0.5)])))
-    raise KeyError(f"unknown learner {name!r}; use one of {LEARNERS}")
 
 
 class JointAdsParallelEnv(ParallelEnv):
@@ -95,8 +60,9 @@ class JointAdsParallelEnv(ParallelEnv):
     Args:
         sequence: the valuation sequence: "stochastic", "smooth", "adversarial",
             "equal-revenue" or "lower-bound".
-        learner: "augment_the_best", "path_learning", "follow_the_leader",
-            "posted_price_leader" or "fixed".
+        learner: a registered learner (:func:`mdbf_envs.register_learner`): "augment_the_best",
+            "path_learning", "follow_the_leader", "posted_price_leader", "fixed",
+            "epoch_augment_the_best", or yours.
         horizon: rounds T (``max_cycles`` is accepted as PettingZoo's alias).
         persistent: the same buyers every round (True) or a fresh pair per episode (False).
         sequence_kwargs, learner_kwargs: passed to the builders.
@@ -121,7 +87,7 @@ class JointAdsParallelEnv(ParallelEnv):
         if sequence not in SEQUENCES:
             raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
         if learner not in LEARNERS:
-            raise KeyError(f"unknown learner {learner!r}; use one of {LEARNERS}")
+            raise KeyError(f"unknown learner {learner!r}; registered: {sorted(LEARNERS)}")
         self.horizon = int(horizon if max_cycles is None else max_cycles)
         if self.horizon < 1:
             raise ValueError(f"horizon = {self.horizon} must be >= 1")

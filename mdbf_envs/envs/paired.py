@@ -1,8 +1,11 @@
-"""Gymnasium envs of the paired market: one manipulator, paired rewards, decision-point steps.
+"""Gymnasium envs of the paired games: one manipulator, paired rewards, decision-point steps.
 
 ``gymnasium.make("mdbf_envs/VCGLearnETC-v0", reward_mode="gain", decisions="influential")``
 (and ``make_vec`` of the same) build these instead of the plain single-agent view: the
-manipulator plays :class:`mdbf_envs.paired.PairedMarket`, so
+manipulator plays :class:`mdbf_envs.paired.PairedMarket`; likewise
+``gymnasium.make("mdbf_envs/JointAds-v0", reward_mode="gain")`` plays
+:class:`mdbf_envs.joint_ads.paired.JointAdsPairedGame` (a buyer who stays, against a learner;
+every round is a decision; the action bids clip(v + scale a, 0, 1)). So
 
 * ``reward_mode="gain"``: each step's reward is its utility minus that of its truthful shadow on
   the same draws over the rounds the step played; a = 0 gives exactly 0, and an episode's
@@ -51,7 +54,8 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from mdbf_envs.paired import DECISIONS, BatchStrategy, PairedMarket
+from mdbf_envs.joint_ads.paired import JointAdsPairedGame
+from mdbf_envs.paired import DECISIONS, BatchStrategy, PairedGame, PairedMarket
 from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.streams import ReplicationStreams
 
@@ -94,8 +98,9 @@ def paired_market(
                         report_bounds, publish)
 
 
-class VCGLearnPairedVectorEnv(VectorEnv):
-    """N manipulators' episodes as the N pairs of one paired market (module docstring).
+class PairedVectorEnv(VectorEnv):
+    """N manipulators' episodes as the N pairs of one paired game (module docstring); subclasses
+    name the game's builder, ``build(pairs, **game_kwargs)``.
 
     The copies share the mechanism's clock: a step plays up to the next round where *some*
     copy decides, so under OPT a copy may get steps where its action is unused (``deciding``
@@ -108,7 +113,7 @@ class VCGLearnPairedVectorEnv(VectorEnv):
 
     def __init__(self, num_envs: int = 1, reward_mode: str = "gain",
                  autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, render_mode: str | None = None,
-                 **market_kwargs: Any):
+                 **game_kwargs: Any):
         if int(num_envs) < 1:
             raise ValueError(f"num_envs = {num_envs} must be >= 1")
         if reward_mode not in REWARD_MODES:
@@ -120,7 +125,7 @@ class VCGLearnPairedVectorEnv(VectorEnv):
             raise ValueError(f"autoreset_mode = {self.autoreset_mode}; use NEXT_STEP or SAME_STEP")
         self.metadata = {"autoreset_mode": self.autoreset_mode}
         self.num_envs, self.reward_mode = int(num_envs), reward_mode
-        self.market = paired_market(self.num_envs, **market_kwargs)
+        self.market: PairedGame = type(self).build(self.num_envs, **game_kwargs)
         self.single_observation_space = spaces.Box(-np.inf, np.inf, (self.market.feature_size,), np.float32)
         self.single_action_space = spaces.Box(-1.0, 1.0, (1,), np.float32)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
@@ -142,7 +147,7 @@ class VCGLearnPairedVectorEnv(VectorEnv):
     def _start(self) -> np.ndarray:
         inner = [seeding.np_random(int(rng.integers(2**31 - 1)))[0] for rng in self._seeds]
         policy_seed = int(self._seeds[0].integers(2**31 - 1))
-        self.market.reset(ReplicationStreams(inner, self.market.scenario.draws), policy_seed)
+        self.market.reset(ReplicationStreams(inner, self.market.draws), policy_seed)
         self._autoreset = False
         return self.market.features().astype(np.float32)
 
@@ -176,21 +181,38 @@ class VCGLearnPairedVectorEnv(VectorEnv):
         return obs, reward.astype(np.float64), terminated, np.zeros(self.num_envs, bool), infos
 
 
-class VCGLearnPairedEnv(gym.Env):
+class VCGLearnPairedVectorEnv(PairedVectorEnv):
+    """VCG-Learn's paired market as a vector env (``make_vec("mdbf_envs/VCGLearn-v0", reward_mode="gain")``)."""
+
+    build = staticmethod(paired_market)
+
+
+class JointAdsPairedVectorEnv(PairedVectorEnv):
+    """Joint ads' paired game as a vector env (``make_vec("mdbf_envs/JointAds-v0", reward_mode="gain")``)."""
+
+    @staticmethod
+    def build(pairs: int, decisions: str = "every", **kwargs: Any) -> JointAdsPairedGame:
+        if decisions not in DECISIONS:
+            raise ValueError(f"decisions = {decisions!r}; use one of {DECISIONS}")
+        return JointAdsPairedGame(pairs, **kwargs)  # every bid is learned from: every round decides
+
+
+class PairedEnv(gym.Env):
     """One manipulator's paired, decision-point episodes (module docstring): the vector env's
     single copy, seeded as Gymnasium envs are (``reset(seed=...)``)."""
 
     metadata = {"render_modes": []}
+    vector_class: type[PairedVectorEnv] = PairedVectorEnv
 
-    def __init__(self, reward_mode: str = "gain", render_mode: str | None = None, **market_kwargs: Any):
-        self._vec = VCGLearnPairedVectorEnv(1, reward_mode, render_mode=render_mode, **market_kwargs)
+    def __init__(self, reward_mode: str = "gain", render_mode: str | None = None, **game_kwargs: Any):
+        self._vec = self.vector_class(1, reward_mode, render_mode=render_mode, **game_kwargs)
         self.observation_space = self._vec.single_observation_space
         self.action_space = self._vec.single_action_space
         self.render_mode = None
         self._over = True
 
     @property
-    def market(self) -> PairedMarket:
+    def market(self) -> PairedGame:
         return self._vec.market
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -211,6 +233,18 @@ class VCGLearnPairedEnv(gym.Env):
         self._vec._autoreset = False
         info = {k: v[0].item() for k, v in infos.items() if not k.startswith("_")}
         return obs[0], float(reward[0]), self._over, False, info
+
+
+class VCGLearnPairedEnv(PairedEnv):
+    """One agent's paired VCG-Learn episodes."""
+
+    vector_class = VCGLearnPairedVectorEnv
+
+
+class JointAdsPairedEnv(PairedEnv):
+    """One buyer's paired joint-ads episodes."""
+
+    vector_class = JointAdsPairedVectorEnv
 
 
 def uses_paired_market(kwargs: Mapping[str, Any]) -> bool:
@@ -240,3 +274,21 @@ def vector(num_envs: int = 1, **kwargs: Any) -> VectorEnv:
 
     kwargs.pop("decisions", None)
     return VCGLearnVectorEnv(num_envs, **kwargs)
+
+
+def joint_ads_view(**kwargs: Any) -> gym.Env:
+    """Entry point of ``JointAds-v0``: the paired env for ``reward_mode="gain"``, else the plain
+    single-buyer view."""
+    if uses_paired_market(kwargs):
+        return JointAdsPairedEnv(**kwargs)
+    from mdbf_envs.envs.single_agent import JointAdsSingleAgentEnv
+
+    return JointAdsSingleAgentEnv(**kwargs)
+
+
+def joint_ads_vector(num_envs: int = 1, **kwargs: Any) -> VectorEnv:
+    """Vector entry point of ``JointAds-v0``: the paired vector env (``reward_mode="gain"``)."""
+    if not uses_paired_market(kwargs):
+        raise ValueError("JointAds-v0 has a native vector env for reward_mode='gain' only; "
+                         "use vectorization_mode='sync' for the plain view")
+    return JointAdsPairedVectorEnv(num_envs, **kwargs)

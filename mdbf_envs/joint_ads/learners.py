@@ -1,12 +1,17 @@
-"""Learners for repeated joint ads (paper 2): each round post a mechanism, then see the bids.
+"""Learners for repeated joint ads.
 
-A learner implements ``post() -> mechanism`` (for the coming round) and ``update(v)`` (the
-round's valuation pair, observed in full). :func:`play` runs one against a sequence.
+*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco):
+Augment-the-Best-Mechanism (Sec. 4, Thm. 4), PathLearning (Sec. 5, Thms. 6-7), and the
+follow-the-leader, posted-price and fixed baselines; :class:`EpochLearner` is our robustness
+variant. A learner (:class:`mdbf_envs.protocol.Learner`) implements ``post() -> mechanism`` for
+the coming round and ``update(v)`` with the round's bid pair, observed in full. :func:`play`
+runs one against a sequence.
 """
 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,17 +27,17 @@ WHOLE_SQUARE = Staircase([(0.0, 0.0)])
 
 
 def augment_delta(t: int) -> float:
-    """delta_t = 1 / ceil(t^(1/4)), Augment-the-Best's grid schedule (spec B.9, [R])."""
+    """delta_t = 1 / ceil(t^(1/4)), Augment-the-Best's grid schedule (docs/decisions.md#augment-schedule)."""
     return 1.0 / math.ceil(t**0.25)
 
 
 def path_learning_delta(T: int, sigma: float) -> float:
-    """delta = 1 / ceil((T / sigma^2)^(1/3)), PathLearning's grid (spec B.11, [R])."""
+    """delta = 1 / ceil((T / sigma^2)^(1/3)), PathLearning's grid (docs/decisions.md#path-learning-parameters)."""
     return 1.0 / math.ceil((T / sigma**2) ** (1 / 3))
 
 
 def hedge_eta(T: int, n_experts: float) -> float:
-    """Hedge step for rewards in [0, 2]: eta = sqrt(8 ln N / T) / 2 (spec B.11, [R])."""
+    """Hedge step for rewards in [0, 2]: eta = sqrt(8 ln N / T) / 2 (docs/decisions.md#path-learning-parameters)."""
     return math.sqrt(8 * math.log(n_experts) / T) / 2
 
 
@@ -49,9 +54,9 @@ class FixedMechanism:
         check_valuations(v)
 
 
-class _Leader:
+class _Leader(ABC):
     """Fits a mechanism to all past valuations; refits when the history has grown by a factor
-    ``refit_growth`` since the last fit (1.0 refits every round)."""
+    ``refit_growth`` since the last fit (1.0 refits every round). Subclasses define :meth:`_fit`."""
 
     def __init__(self, refit_growth: float = 1.0):
         if refit_growth < 1:
@@ -74,8 +79,9 @@ class _Leader:
         self._buffer[self.t] = pair
         self.t += 1
 
+    @abstractmethod
     def _fit(self, history: np.ndarray) -> Staircase:
-        raise NotImplementedError
+        """The mechanism to post, fitted on the ``(t, 2)`` history."""
 
     def fitted(self) -> Staircase:
         """The leader on the history (refitted on the geometric schedule)."""
@@ -215,6 +221,36 @@ class PathLearning:
 
     def post(self) -> JointAdsMechanism:
         return Staircase.from_path(self.sample_path())
+
+
+class EpochLearner:
+    """A robustness variant (ours, not the paper's): the base learner learns only at the ends of
+    epochs of doubling length (``first_epoch``, then 2x, 4x, ...). The bids of an epoch are held
+    back and handed over when it ends, so every mechanism posted in an epoch was fitted on
+    earlier epochs only: a buyer who stays cannot move this epoch's prices, and a lie today
+    moves prices only from the next epoch on, while the data the learner uses lag by up to
+    half the rounds so far (the revenue this costs against truthful buyers is what the audit
+    measures beside its gain).
+    """
+
+    def __init__(self, base, first_epoch: int = 16):
+        if first_epoch < 1:
+            raise ValueError(f"first_epoch = {first_epoch} must be >= 1")
+        self.base, self.first_epoch = base, int(first_epoch)
+        self._held: list[np.ndarray] = []
+        self.t, self._epoch_end = 0, self.first_epoch
+
+    def post(self) -> JointAdsMechanism:
+        return self.base.post()
+
+    def update(self, v: ArrayLike) -> None:
+        self._held.append(check_valuations(v)[0])
+        self.t += 1
+        if self.t == self._epoch_end:
+            for pair in self._held:
+                self.base.update(pair)
+            self._held.clear()
+            self._epoch_end *= 2
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """DSIC mechanisms for two non-excludable buyers as monotone regions (paper 2, Sec. 2-3).
 
 A mechanism is its allocation region A in [0, 1]^2: both buyers get the ad iff their bids lie
-in A. A is monotone (north-east closed) and, by our convention, closed (spec B.1). Payments
+in A. A is monotone (north-east closed) and, by our convention, closed (docs/decisions.md#closed-regions). Payments
 are the critical (Myerson) prices: buyer 1 pays the smallest bid z with (z, b_2) in A, buyer 2
 likewise, and nothing when the ad is not shown. The revenue is p_1 + p_2.
 """
@@ -52,7 +52,7 @@ class Staircase:
     through the corners (paper 2, Def. 2 and Prop. 1). No corners means nothing is ever sold;
     the single corner (0, 0) sells always at price 0.
 
-    Critical prices (spec B.4): for v in A, p_1(v) = min{a_k : b_k <= v_2} and
+    Critical prices (docs/decisions.md#critical-prices): for v in A, p_1(v) = min{a_k : b_k <= v_2} and
     p_2(v) = min{b_k : a_k <= v_1}; both are found by binary search, so evaluating m
     valuations costs O(m log K).
     """

@@ -4,7 +4,7 @@ The longest-path DP works on any rectilinear grid xs x ys (both containing 0 and
 vertical edge (x_i, y_j) -> (x_i, y_{j-1}) earns x_i on the valuations in [x_i, 1] x
 [y_{j-1}, y_j) and a horizontal edge (x_i, y_j) -> (x_{i+1}, y_j) earns y_j on [x_i, x_{i+1}) x
 [y_j, 1] (Def. 4 with half-open rectangles); a start-node term x_s P(V_2 = 1, V_1 >= x_s) and an
-end-node term y_e P(V_1 = 1, V_2 >= y_e) make it exact for atoms on the borders (spec B.5-B.6).
+end-node term y_e P(V_1 = 1, V_2 >= y_e) make it exact for atoms on the borders (docs/decisions.md#influence-regions).
 On the grid of the support's own coordinates this is Theorem 1's optimum; on G_delta it is the
 best uniform-grid mechanism. Each row is one numpy sweep, so m points cost O(m^2) arithmetic in
 O(m) Python steps.
@@ -90,7 +90,7 @@ def best_path(
     xs: ArrayLike | None = None,
     ys: ArrayLike | None = None,
 ) -> PathSolution:
-    """The revenue-maximising complete path on the grid xs x ys (paper 2, Thm. 1 / spec B.6).
+    """The revenue-maximising complete path on the grid xs x ys (paper 2, Thm. 1; docs/decisions.md#influence-regions).
 
     Args:
         points: ``(m, 2)`` valuation pairs (the support, or a sample).
@@ -157,7 +157,7 @@ def augment(mechanism: Staircase, delta: float) -> Staircase:
     corner is in A), add the point (max(x0, p_1(., y0)), max(y0 - delta, p_2(x0 + delta, .))),
     where p_i are M's critical prices: this is (x(P_in), y(P_out)) for a boundary entering on
     the north side and leaving on the east side, and reduces to the other three cases of
-    spec B.8 (N->S, W->E, W->S; tiles inside A give their south-west corner). A' is the
+    docs/decisions.md#augmentation (N->S, W->E, W->S; tiles inside A give their south-west corner). A' is the
     up-closure of these points; it contains A, and each price drops by at most delta.
     """
     k = grid_size(delta)

@@ -71,7 +71,7 @@ def finite_support(
 
 
 def equal_revenue_points(n: int = 10, eps: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
-    """Support and probabilities of paper 2's Example 1 (spec B.7 reconstruction).
+    """Support and probabilities of paper 2's Example 1 (docs/decisions.md#equal-revenue-instance).
 
     I ~ U{1..n}, V_2 = 1/I, V_1 = eps (1 - V_2): an antichain on the segment (0,1)-(eps,0). The
     optimum extracts E[V_1 + V_2] = H_n/n + eps (1 - H_n/n); posted prices and grid mechanisms
@@ -118,7 +118,7 @@ def smooth_moving_box(
 def needle_in_haystack(
     T: int, rng: np.random.Generator, eps: float = 0.25, delta: float = 0.1
 ) -> Valuations:
-    """Theorem 5's adversary (spec B.10): no learner earns more than eps per round, while the
+    """Theorem 5's adversary (docs/decisions.md#needle-adversary): no learner earns more than eps per round, while the
     best fixed mechanism in hindsight extracts v_1 + v_2 every round, (2 eps - eps^2) T in
     expectation.
 
@@ -153,7 +153,7 @@ LOW_SQUARE, HIGH_SQUARE = (0.25, 0.5), (0.75, 1.0)
 def lower_bound_mixture(
     T: int, rng: np.random.Generator, sign: int | None = None, lam: float | None = None
 ) -> Valuations:
-    """Section 6's hard instance (spec B.13): P_lambda = lambda U([1/4,1/2]^2) + (1 - lambda)
+    """Section 6's hard instance (docs/decisions.md#section-6-instance): P_lambda = lambda U([1/4,1/2]^2) + (1 - lambda)
     U([3/4,1]^2), 1/16-smooth, with lambda = 2/3 + sign / (6 sqrt T) (sign random if None).
     The optimum is max(1/2, (3/2)(1 - lambda)): M1 posts 1/4 to each, M2 posts 3/4 to each.
     """
@@ -169,3 +169,13 @@ def lower_bound_mixture(
         expected_revenue=lambda t, m: lam * expected_revenue_uniform(m.boundary(), low_box)
         + (1 - lam) * expected_revenue_uniform(m.boundary(), high_box),
     )
+
+
+SEQUENCES: dict[str, Callable[..., Valuations]] = {
+    "stochastic": iid_uniform,
+    "smooth": smooth_moving_box,
+    "adversarial": needle_in_haystack,
+    "equal-revenue": equal_revenue,
+    "lower-bound": lower_bound_mixture,
+}
+"""The valuation sequences by name: builder(T, rng, **kwargs) -> :class:`Valuations`."""

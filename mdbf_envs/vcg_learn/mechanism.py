@@ -49,7 +49,7 @@ def beta_squared(exploit_rounds: int, n_allocations: int) -> float:
     """The log term of paper 1 eq. (4): 5 log(t - qK + 1) + 2 log|S|, ``exploit_rounds`` = t - qK.
 
     The "+1" follows the main text's eq. (4) (the appendix's eq. (16) drops it; Lemma 12 needs
-    it; spec A.6). Plain scalar code, so the compiled simulator uses this very function.
+    it; docs/decisions.md#confidence-width). Plain scalar code, so the compiled simulator uses this very function.
     """
     return 5 * math.log(exploit_rounds + 1) + 2 * math.log(n_allocations)
 
@@ -102,7 +102,7 @@ class VCGLearn:
     floor((5/6) K sqrt(q)) exploit rounds that play omega_t = argmax V-hat_t (eq. 6) and
     charge p_it = max_omega F^{-i}_t(omega) - G^{-i}_t(omega_t) (eq. 7).
 
-    Decisions the paper leaves open (spec Part C), all fixed here and documented:
+    Decisions the paper leaves open (docs/decisions.md), all fixed here and documented:
 
     * Explore data: of a realisation agent's reports in one explore phase, only the first per
       allocation is kept (so under ETC N_it(s) = q exactly). OPT adds every exploit report.
@@ -116,7 +116,7 @@ class VCGLearn:
       get the agent's common width, as if observed exactly once per explore phase, so that
       V-hat, V-bar and V-check still differ by a constant across outcomes when bidders and
       realisation agents mix (with zero width a bidder would lose allocations to the others'
-      optimism). Under OPT they have zero width (spec Part C.4). Bidders have zero width (eq. 5).
+      optimism). Under OPT they have zero width (docs/decisions.md#known-values). Bidders have zero width (eq. 5).
 
     Several configurations can share one batch: ``zeta``, ``f`` and ``g`` take one value per
     replication (e.g. ``zeta=["etc"] * 8 + ["opt"] * 8`` with ``replications=16``), and each

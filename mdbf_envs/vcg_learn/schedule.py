@@ -61,7 +61,7 @@ class BracketClock:
 def covering_schedule(outcomes: np.ndarray, required: np.ndarray, method: str = "auto") -> np.ndarray:
     """A shortest list of outcomes that gives every required (agent, allocation) pair once.
 
-    Finding the minimum K is a set-cover problem (spec A.1). ``method="milp"`` solves it exactly
+    Finding the minimum K is a set-cover problem (docs/decisions.md#explore-schedule). ``method="milp"`` solves it exactly
     with scipy's MILP solver (HiGHS); ``"greedy"`` uses the ln|S n|-approximate greedy cover;
     ``"auto"`` takes the MILP up to :data:`MILP_MAX_OUTCOMES` outcomes.
 

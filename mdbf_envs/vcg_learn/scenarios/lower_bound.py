@@ -8,7 +8,7 @@ from mdbf_envs.vcg_learn.scenario import Scenario
 
 
 def lower_bound(n_agents: int = 3, n_outcomes: int | None = None, horizon: int = 1000, theta: int = 0) -> Scenario:
-    """Theta_0 or theta_1 of paper 1, Theorem 1 (spec A.10).
+    """Theta_0 or theta_1 of paper 1, Theorem 1 (docs/decisions.md#lower-bound-instance).
 
     Omega = S = {0, ..., |Omega| - 1} with s_i(omega) = omega, v_0 = 0, values N(v, 1).
     Theta_0: v_i(0) = 1/2; v_j(j) = 0 and v_i(j) = 1/2 (i != j) for j in 1..n; v_i(j) = 1/8 for

@@ -17,7 +17,7 @@ def single_item(
 
     Omega = {who gets the item}, S = ("item", "none"), v_0 = 0 and K = n. The winner realises
     X ~ N(mu_i, noise_var); the others realise exactly 0, a value the mechanism knows
-    (``known``), so it is never estimated (spec Part C, decision 4).
+    (``known``), so it is never estimated (docs/decisions.md#known-values).
 
     Args:
         n_agents: number of bidders n.
@@ -25,8 +25,8 @@ def single_item(
             (agent 0 is the efficient winner).
         noise_var: the *variance* of the winner's value. The paper writes N(mu, 0.5); we read
             0.5 as the variance (sd = sqrt(0.5) ~ 0.707), the usual N(mean, variance)
-            convention that the paper's own lower-bound instance follows (spec Part C,
-            decision 1). Pass ``noise_var=0.25`` for the sd = 0.5 reading.
+            convention that the paper's own lower-bound instance follows
+            (docs/decisions.md#noise-variance). Pass ``noise_var=0.25`` for the sd = 0.5 reading.
     """
     mu = np.linspace(0.8, 0.2, n_agents) if means is None else np.asarray(means, float)
     if mu.shape != (n_agents,):

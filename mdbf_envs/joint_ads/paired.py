@@ -1,0 +1,142 @@
+"""The paired game of repeated joint ads: a buyer who stays, beside its truthful shadow.
+
+*Selling Joint Ads* assumes fresh buyers each round; its learners (Secs. 4-5) are DSIC round by
+round but learn from the bids they receive, so a buyer who stays may lie today to face lower
+prices tomorrow. Pair r runs two learners on the same valuation sequence: in replication r the
+audited buyer bids by its policy, in replication R + r it bids its value; learners with their
+own randomness (PathLearning) get identically seeded generators in both. The other buyer bids
+its value or follows a batch strategy (called on both halves with identically seeded
+generators). Every bid is learned from, so every round is a decision.
+
+The buyer sees what the joint-ads env shows it: its value, t / T, and its last bid, allocation
+and payment (all in [0, 1]). Its action a in [-1, 1] bids clip(v + ``deviation_scale`` a, 0, 1),
+so a = 0 is truthful and a = -1 with the default scale 1 bids 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from mdbf_envs.joint_ads.valuations import SEQUENCES
+from mdbf_envs.paired import BatchStrategy, PairedGame
+from mdbf_envs.registry import make_learner
+from mdbf_envs.streams import ReplicationStreams
+
+AGENTS = ("merchant", "brand")
+FIELDS = ("value", "time", "last_bid", "last_allocated", "last_payment")
+
+
+class JointAdsPairedGame(PairedGame):
+    """R pairs of repeated joint ads (module docstring).
+
+    Args:
+        pairs: R.
+        learner: a registered learner (:func:`mdbf_envs.register_learner`).
+        sequence: "stochastic", "smooth", "adversarial", "equal-revenue" or "lower-bound".
+        horizon: T rounds.
+        agent: the audited buyer, "merchant" or "brand".
+        others: the other buyer's batch strategy (default: bid its value).
+        deviation_scale: bid = clip(v + scale a, 0, 1).
+        learner_kwargs, sequence_kwargs: passed to the builders.
+    """
+
+    draws = ("random",)
+    n_agents = 2
+    feature_size = len(FIELDS)
+
+    def __init__(
+        self,
+        pairs: int,
+        learner: str = "augment_the_best",
+        sequence: str = "stochastic",
+        horizon: int = 200,
+        agent: str = "merchant",
+        others: BatchStrategy | None = None,
+        deviation_scale: float = 1.0,
+        learner_kwargs: Mapping[str, Any] | None = None,
+        sequence_kwargs: Mapping[str, Any] | None = None,
+    ):
+        if int(pairs) < 1:
+            raise ValueError(f"pairs = {pairs} must be >= 1")
+        if sequence not in SEQUENCES:
+            raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
+        if agent not in AGENTS:
+            raise ValueError(f"unknown agent {agent!r}; agents: {list(AGENTS)}")
+        if int(horizon) < 1:
+            raise ValueError(f"horizon = {horizon} must be >= 1")
+        if not np.isfinite(deviation_scale) or deviation_scale <= 0:
+            raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
+        if others is not None and not callable(others):
+            raise TypeError(f"others = {others!r}: give a batch strategy for the other buyer")
+        self.pairs, self.learner_name, self.sequence, self.horizon = int(pairs), learner, sequence, int(horizon)
+        self.agent, self.other = AGENTS.index(agent), 1 - AGENTS.index(agent)
+        self.others, self.scale = others, float(deviation_scale)
+        self.learner_kwargs, self.sequence_kwargs = dict(learner_kwargs or {}), dict(sequence_kwargs or {})
+        make_learner(learner, self.horizon, np.random.default_rng(0), **self.learner_kwargs)  # fail early
+        self.done = True
+
+    def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
+        R = self.pairs
+        generators = rng.generators if isinstance(rng, ReplicationStreams) else rng.spawn(R)
+        if len(generators) != R:
+            raise ValueError(f"{len(generators)} streams for {R} pairs")
+        values, seeds = [], []
+        for g in generators:
+            values.append(SEQUENCES[self.sequence](self.horizon, g, **self.sequence_kwargs).values)
+            seeds.append(int(g.integers(2**63)))
+        self.values = np.stack(values)  # (R, T, 2)
+        self.learners = [make_learner(self.learner_name, self.horizon, np.random.default_rng(s), **self.learner_kwargs)
+                         for s in seeds + seeds]
+        self._last = np.zeros((2 * R, 2, 3))  # per replication and buyer: last bid, allocated, payment
+
+    def _fields(self, buyer: int, rows: slice | np.ndarray) -> dict[str, np.ndarray]:
+        v = self._v[rows, buyer]
+        last = self._last[rows, buyer]
+        return {"value": v[:, None], "time": np.full((len(v), 1), self._played / self.horizon),
+                "last_bid": last[:, :1], "last_allocated": last[:, 1:2], "last_payment": last[:, 2:]}
+
+    def _begin_round(self) -> None:
+        R = self.pairs
+        self._v = np.tile(self.values[:, self._played], (2, 1))  # (2R, 2)
+        self._mechanisms = [learner.post() for learner in self.learners]
+        self._bids = self._v.copy()
+        if self.others is not None:
+            for half, rng in zip((slice(0, R), slice(R, 2 * R)), self._policy_rngs, strict=True):
+                bids = np.asarray(self.others(self._fields(self.other, half), rng), dtype=np.float64)
+                if not np.all(np.isfinite(bids)):
+                    raise ValueError(f"the other buyer's strategy bid a non-finite value in round {self._played + 1}")
+                self._bids[half, self.other] = np.clip(bids, 0.0, 1.0)
+        self._deciding = np.ones(R, bool)
+
+    def features(self) -> np.ndarray:
+        return np.concatenate(list(self._fields(self.agent, slice(0, self.pairs)).values()), axis=1)
+
+    def strategy_fields(self) -> dict[str, np.ndarray]:
+        return self._fields(self.agent, slice(0, self.pairs))
+
+    def _finish_round(self, actions: np.ndarray | None, reports: np.ndarray | None = None) -> None:
+        R, i = self.pairs, self.agent
+        if actions is not None or reports is not None:
+            wanted = self._v[:R, i] + self.scale * actions if reports is None else reports
+            clipped = np.clip(wanted, 0.0, 1.0)
+            self._bids[:R, i] = clipped
+            self._record_decisions(actions, wanted, clipped)
+        self._since += 1
+        bids = self._bids
+        for r, (mechanism, learner) in enumerate(zip(self._mechanisms, self.learners, strict=True)):
+            pay = mechanism.payments(bids[r : r + 1])[0]
+            sold = float(mechanism.allocate(bids[r : r + 1])[0])
+            self.utility[r] += self._v[r] * sold - pay
+            self.seller[r] += pay.sum()
+            self._last[r, :, 0], self._last[r, :, 1], self._last[r, :, 2] = bids[r], sold, pay
+            learner.update(bids[r])
+        if self.curve is not None:
+            self.curve[self._played] = self.gain.mean()
+        self._played += 1
+        if self._played >= self.horizon:
+            self.done = True
+        else:
+            self._begin_round()
