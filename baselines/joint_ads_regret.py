@@ -1,12 +1,16 @@
-"""Regret of the joint-ads learners (paper 2) in its four settings.
+"""Regret of the joint-ads learners (paper 2) in its four settings, over seeds and horizons.
 
     python -m baselines.joint_ads_regret --setting stochastic --out results/
 
-writes ``joint_ads_<setting>.json`` (configuration; per learner the cumulative revenue, the
-regret against the best fixed mechanism in hindsight and, where the law is known, the
-pseudo-regret against the Bayesian optimum, sup_M E[Rev(M)] T - sum_t E[Rev(M_t)] with exact
-expectations; the log-log slope of the regret over T, the pseudo-regret where there is one)
-and ``joint_ads_<setting>.png``.
+Each horizon T is its own run (a fresh sequence, and learners tuned for that T), repeated over
+``--runs`` seeds. The regret is measured against the expected benchmark where the law is known
+(pseudo-regret, sum_t E[Rev(M_t)] with exact expectations): the Bayesian optimum
+sup_M E[Rev(M)] T for the i.i.d. sequences, and for the smooth sequence the best fixed
+mechanism in expectation, max_M sum_t E_{D_t}[Rev(M)] (fitted by Theorem 1 on ``--fit-draws``
+draws per round from the known D_t and evaluated exactly; a lower bound on the maximum, so the
+regret is too). The adversarial sequence is measured against its exact hindsight optimum
+(Prop. 3), as a revenue ratio. The rate is the slope of log mean regret on log T across the
+horizons. Writes ``joint_ads_<setting>.json`` and ``.png`` and prints their paths.
 
 Settings: ``stochastic`` (i.i.d. uniform, theory T^(3/4) for Augment-the-Best),
 ``smooth`` (a sigma-smooth moving box, theory T^(2/3) for PathLearning), ``adversarial``
@@ -21,6 +25,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from baselines.vcg_regret_rate import loglog_slope
 from mdbf_envs.joint_ads.learners import (
@@ -31,6 +36,7 @@ from mdbf_envs.joint_ads.learners import (
     hindsight_revenue,
     play,
 )
+from mdbf_envs.joint_ads.optimal import best_path
 from mdbf_envs.joint_ads.valuations import (
     Valuations,
     equal_revenue,
@@ -40,6 +46,12 @@ from mdbf_envs.joint_ads.valuations import (
 )
 
 SETTINGS = ("stochastic", "smooth", "adversarial", "equal-revenue")
+BENCHMARK = {
+    "stochastic": "the Bayesian optimum 1/3 per round (pseudo-regret)",
+    "smooth": "the best fixed mechanism in expectation (pseudo-regret)",
+    "adversarial": "the exact hindsight optimum",
+    "equal-revenue": "the Bayesian optimum OPT (pseudo-regret; ratio = E[revenue] / (T OPT))",
+}
 THEORY = {
     "stochastic": "regret O~(T^(3/4)) for augment_the_best",
     "smooth": "regret O(T^(2/3)) for path_learning",
@@ -70,76 +82,116 @@ def learners(T: int, sigma: float, rng: np.random.Generator) -> dict:
     }
 
 
+def ci95(x: np.ndarray) -> list[float]:
+    """Mean +- the 95% t half-width over runs (None when there is one run)."""
+    if len(x) < 2:
+        return [float(x.mean()), None]
+    return [float(x.mean()), float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))]
+
+
+def smooth_benchmark(T: int, sigma: float, draws: int, seed: int) -> tuple[float, object]:
+    """max_M sum_t E_{D_t}[Rev(M)] of the moving box, approximately: Theorem 1's optimum on
+    ``draws`` samples per round (the boxes do not depend on the seed), evaluated exactly."""
+    pooled = np.concatenate([valuations("smooth", T, np.random.default_rng([seed, k]), sigma).values
+                             for k in range(draws)])
+    seq = valuations("smooth", T, np.random.default_rng(seed), sigma)
+    fitted = best_path(pooled).mechanism
+    return float(sum(seq.expected_revenue(t, fitted) for t in range(T))), fitted
+
+
+def one_run(setting: str, T: int, seed: int, sigma: float, fit_draws: int) -> dict:
+    """Every learner on one sequence of length T: pseudo-regret (or hindsight ratio) each."""
+    seq = valuations(setting, T, np.random.default_rng(seed), sigma)
+    out = {}
+    if setting == "smooth":
+        benchmark, _ = smooth_benchmark(T, sigma, fit_draws, seed + 10_000)
+    elif seq.bayes_revenue is not None:
+        benchmark = seq.bayes_revenue * T
+    else:  # adversarial: exact hindsight (Prop. 3)
+        benchmark = seq.hindsight_revenue
+    hindsight = seq.hindsight_revenue if seq.hindsight_revenue is not None else float(hindsight_revenue(seq.values, [T])[0])
+    for name, learner in learners(T, sigma if setting == "smooth" else 1.0, np.random.default_rng(seed + 1)).items():
+        result = play(learner, seq.values, seq.expected_revenue)
+        expected = result.expected.sum() if result.expected is not None else None
+        out[name] = {
+            "regret": benchmark - (expected if expected is not None else result.realised.sum()),
+            "revenue_over_hindsight": result.realised.sum() / hindsight,
+            "expected_over_benchmark": None if expected is None else expected / benchmark,
+        }
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--setting", choices=SETTINGS, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--rounds", type=int, default=4000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--sigma", type=float, default=0.25, help="smoothness (smooth setting)")
-    parser.add_argument("--points", type=int, default=12, help="checkpoints for the regret curve")
+    parser.add_argument("--setting", choices=SETTINGS, required=True, help="the valuation sequence")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--horizons", type=int, nargs="+", default=[500, 1000, 2000, 4000],
+                        help="horizons T, each its own run (default 500 1000 2000 4000)")
+    parser.add_argument("--runs", type=int, default=5, help="seeds per horizon (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    parser.add_argument("--sigma", type=float, default=0.25, help="smoothness of the smooth setting (default 0.25)")
+    parser.add_argument("--fit-draws", type=int, default=4,
+                        help="draws per round to fit the smooth setting's expected benchmark (default 4)")
     args = parser.parse_args(argv)
+    if min(args.horizons) < 10 or args.runs < 1 or args.fit_draws < 1 or not 0 < args.sigma <= 1:
+        parser.error(f"--horizons {args.horizons} (each >= 10), --runs {args.runs} and --fit-draws {args.fit_draws} "
+                     f"(>= 1), --sigma {args.sigma} (in (0, 1]) are out of range")
     args.out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(args.seed)
-    seq = valuations(args.setting, args.rounds, rng, args.sigma)
-    T = len(seq.values)
-    rounds = np.unique(np.geomspace(max(T // 50, 10), T, args.points).astype(int))
-    if args.setting == "adversarial":  # exact by Prop. 3; the float DP cannot resolve the needles
-        hindsight = np.cumsum(seq.values.sum(1))[rounds - 1]
-    else:
-        hindsight = hindsight_revenue(seq.values, rounds)
-    sigma = args.sigma if args.setting == "smooth" else 1.0
-    report = {
-        "config": {"setting": args.setting, "rounds": T, "seed": args.seed, "sigma": sigma, **seq.params},
-        "theory": THEORY[args.setting],
-        "checkpoints": rounds.tolist(),
-        "hindsight_revenue": hindsight.tolist(),
-        "bayes_revenue_per_round": seq.bayes_revenue,
-        "learners": {},
-    }
-    for name, learner in learners(T, sigma, np.random.default_rng(args.seed + 1)).items():
-        result = play(learner, seq.values, seq.expected_revenue)
-        cum = np.cumsum(result.realised)[rounds - 1]
-        row = {"cumulative_revenue": cum.tolist(), "regret_hindsight": (hindsight - cum).tolist(),
-               "revenue_ratio": float(cum[-1] / hindsight[-1])}
-        regret = hindsight - cum
-        if seq.bayes_revenue is not None:  # pseudo-regret: sup_M E[Rev(M)] T - sum_t E[Rev(M_t)]
-            regret = seq.bayes_revenue * rounds - np.cumsum(result.expected)[rounds - 1]
-            row["regret_bayes"] = regret.tolist()
-        row["slope"] = loglog_slope(rounds, regret) if np.all(regret > 0) else None
+    horizons = sorted(set(args.horizons))
+    runs = {T: [one_run(args.setting, T, args.seed + 100 * r, args.sigma, args.fit_draws) for r in range(args.runs)]
+            for T in horizons}
+    names = list(runs[horizons[0]][0])
+    report = {"config": {"setting": args.setting, "horizons": horizons, "runs": args.runs, "seed": args.seed,
+                         "sigma": args.sigma, "fit_draws": args.fit_draws},
+              "theory": THEORY[args.setting], "benchmark": BENCHMARK[args.setting], "learners": {}}
+    for name in names:
+        row = {}
+        for key in ("regret", "revenue_over_hindsight", "expected_over_benchmark"):
+            if runs[horizons[0]][0][name][key] is not None:
+                row[key] = [ci95(np.array([run[name][key] for run in runs[T]])) for T in horizons]
+        means = np.array([m for m, _ in row["regret"]])
+        row["rate"] = loglog_slope(np.array(horizons), means) if np.all(means > 0) and len(horizons) > 1 else None
         report["learners"][name] = row
-        slope = "n/a (regret not positive)" if row["slope"] is None else f"{row['slope']:.2f}"
-        print(f"{name:>20}: revenue/hindsight {row['revenue_ratio']:.3f}, regret {regret[-1]:8.1f}, slope {slope}")
-    print(f"theory: {THEORY[args.setting]}")
+        last = row["regret"][-1]
+        rate = "n/a" if row["rate"] is None else f"{row['rate']:.2f}"
+        half = "" if last[1] is None else f" +- {last[1]:.1f}"
+        ratio = row.get("expected_over_benchmark", row["revenue_over_hindsight"])[-1][0]
+        print(f"{name:>20}: regret at T = {horizons[-1]}: {last[0]:8.1f}{half}, rate {rate}, "
+              f"{'E[revenue] / benchmark' if 'expected_over_benchmark' in row else 'revenue / hindsight'} {ratio:.3f}")
+    print(f"theory: {THEORY[args.setting]}; benchmark: {BENCHMARK[args.setting]}")
     stem = args.out / f"joint_ads_{args.setting.replace('-', '_')}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2))
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2, allow_nan=False))
     plot(report, stem.with_suffix(".png"))
+    print(f"wrote {stem.with_suffix('.json')} and {stem.with_suffix('.png')}")
     return report
 
 
 def plot(report: dict, path: Path) -> None:
-    """Regret curves (left) and average revenue per round against the benchmark (right)."""
+    """Mean regret over T with 95% bands (left) and the revenue ratio over T (right)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    t = np.array(report["checkpoints"])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    bench = report["bayes_revenue_per_round"]
-    positive = True
+    T = np.array(report["config"]["horizons"])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
     for name, row in report["learners"].items():
-        positive &= min(row.get("regret_bayes", row["regret_hindsight"])) > 0
-        ax1.plot(t, row.get("regret_bayes", row["regret_hindsight"]), marker="o", ms=3, label=name)
-        ax2.plot(t, np.array(row["cumulative_revenue"]) / t, marker="o", ms=3, label=name)
-    ax2.plot(t, np.array(report["hindsight_revenue"]) / t, "k--", label="best fixed in hindsight")
-    if bench is not None:
-        ax2.axhline(bench, color="k", ls=":", label="Bayesian optimum")
-    ax1.set(xscale="log", yscale="log" if positive else "symlog", xlabel="T", ylabel="regret",
-            title=f"{report['config']['setting']}: regret ({'Bayes' if bench else 'hindsight'} benchmark)")
-    ax2.set(xscale="log", xlabel="T", ylabel="revenue per round", title=f"theory: {report['theory']}")
-    ax1.legend(fontsize=8)
-    ax2.legend(fontsize=8)
+        mean = np.array([m for m, _ in row["regret"]])
+        half = np.array([h or 0.0 for _, h in row["regret"]])
+        rate = "" if row["rate"] is None else f" (rate {row['rate']:.2f})"
+        ax1.plot(T, mean, marker="o", ms=3, label=name + rate)
+        ax1.fill_between(T, mean - half, mean + half, alpha=0.15)
+        key = "expected_over_benchmark" if "expected_over_benchmark" in row else "revenue_over_hindsight"
+        ax2.plot(T, [m for m, _ in row[key]], marker="o", ms=3, label=name)
+    positive = all(m > 0 for row in report["learners"].values() for m, _ in row["regret"])
+    ax1.set(xscale="log", yscale="log" if positive else "symlog", xlabel="horizon T", ylabel="regret")
+    ax1.set_title(f"{report['config']['setting']}: regret vs {report['benchmark']}", fontsize=9, wrap=True)
+    ratio = "E[revenue] / benchmark" if any("expected_over_benchmark" in r for r in report["learners"].values()) \
+        else "revenue / hindsight optimum"
+    ax2.set(xscale="log", xlabel="horizon T", ylabel=ratio)
+    ax2.set_title(f"theory: {report['theory']}", fontsize=9, wrap=True)
+    ax1.legend(fontsize=7)
+    ax2.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -110,8 +110,11 @@ class JointAdsParallelEnv(ParallelEnv):
     def _restart(self) -> None:
         rng = self._np_random
         seq = SEQUENCES[self.sequence](self.horizon, rng, **self.sequence_kwargs)
-        self._values, self._bayes = seq.values, seq.bayes_revenue
-        self.learner = make_learner(self.learner_name, self.horizon, rng, **dict(self.learner_kwargs))
+        # values at the action space's float32 precision: a truthful bid is then the value
+        # itself, so truthful play is exactly individually rational
+        self._values, self._bayes = seq.values.astype(np.float32).astype(np.float64), seq.bayes_revenue
+        learner_rng = np.random.default_rng(int(rng.integers(2**63)))  # as the paired game seeds it
+        self.learner = make_learner(self.learner_name, self.horizon, learner_rng, **dict(self.learner_kwargs))
         self._t, self._revenue = 0, 0.0
 
     def reset(self, seed: int | None = None, options: dict | None = None):
