@@ -154,13 +154,15 @@ def scripted_bids() -> dict[str, object]:
     }
 
 
-def as_policy(strategy):
-    """A policy ``(env, agent, obs, rng) -> action`` for the VCG-Learn envs, clipped to the
-    env's report bounds (the strategy's reports, not the agent's action, are clipped)."""
+@dataclass(frozen=True)
+class as_policy:  # noqa: N801  (used as a function: as_policy(Shade(0.1)))
+    """A batch strategy as a policy ``(env, agent, obs, rng) -> action`` for the VCG-Learn envs,
+    clipped to the env's report bounds (the strategy's reports, not the agent's action, are
+    clipped). A plain object, so views holding it pickle."""
 
-    def policy(env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    strategy: object
+
+    def __call__(self, env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         space = env.action_space(agent)
-        report = strategy(env.decode(np.asarray(obs)[None]), rng)
+        report = self.strategy(env.decode(np.asarray(obs)[None]), rng)
         return np.clip(np.float32(report), space.low, space.high)
-
-    return policy

@@ -36,6 +36,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from mdbf_envs.checks import check_int
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
 from mdbf_envs.protocol import HoldsReports, Mechanism, Round, bidders, influential_reports, optimizer_of
 from mdbf_envs.streams import ReplicationStreams
@@ -248,9 +249,7 @@ class PairedMarket(PairedGame):
         if not np.isfinite(deviation_scale) or deviation_scale <= 0:
             raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
         sc = self.scenario = mechanism.scenario
-        self.mechanism, self.horizon, self.decisions = mechanism, int(horizon), decisions
-        if self.horizon < 1:
-            raise ValueError(f"horizon = {horizon} must be >= 1")
+        self.mechanism, self.horizon, self.decisions = mechanism, check_int("horizon", horizon, 1), decisions
         self.pairs = mechanism.replications // 2
         self._reporting = ~bidders(mechanism)
         if not (0 <= agent < sc.n_agents) or not self._reporting[agent]:

@@ -119,56 +119,6 @@ def test_information_isolation_other_agents_realisations_are_invisible():
         np.testing.assert_array_equal(a2, b2)
 
 
-def test_invalid_actions_raise_clear_errors():
-    env = vcg_learn_v0.parallel_env(horizon=2)
-    env.reset(seed=0)
-    good = {a: env.truthful_action(a) for a in env.agents}
-    with pytest.raises(ValueError, match=r"agent_3 = \[nan\]"):
-        env.step({**good, "agent_3": np.float32([np.nan])})
-    with pytest.raises(ValueError, match=r"agent_3 = \[inf\]"):
-        env.step({**good, "agent_3": [np.inf]})
-    with pytest.raises(ValueError, match="outside the report space"):
-        env.step({**good, "agent_3": [100.0]})
-    with pytest.raises(KeyError, match="unknown or finished agents \\['bob'\\]"):
-        env.step({**good, "bob": [0.0]})
-    with pytest.raises(KeyError, match="no action for agents \\['agent_9'\\]"):
-        env.step({a: v for a, v in good.items() if a != "agent_9"})
-    env.step(good)
-    env.step({a: env.truthful_action(a) for a in env.agents})
-    assert env.agents == []
-    with pytest.raises(RuntimeError, match="episode is over"):
-        env.step(good)
-    ja = joint_ads_v0.parallel_env(horizon=2)
-    ja.reset(seed=0)
-    with pytest.raises(ValueError, match="bid of brand"):
-        ja.step({"merchant": [0.5], "brand": [1.5]})
-    view = gym.make("mdbf_envs/VCGLearnOPT-v0").unwrapped
-    view.reset(seed=0)
-    with pytest.raises(ValueError, match=r"action = \[2.0\] must be one number in \[-1, 1\]"):
-        view.step([2.0])
-    with pytest.raises(ValueError, match="unknown agent 'nobody'"):
-        gym.make("mdbf_envs/VCGLearn-v0", agent="nobody")
-    par = vcg_learn_v0.parallel_env(horizon=1)
-    par.reset(seed=0)
-    with pytest.raises(ValueError, match=r"reports have shape \(3,\), expected \(R, n\) = \(1, 10\)"):
-        par.play(np.zeros(3))
-    with pytest.raises(ValueError, match=r"report of agent_9 = nan is outside the report space \[-5.0, 6.0\]"):
-        par.play([np.r_[np.zeros(9), np.nan]])
-    assert par.play(np.zeros((1, 10)))
-    with pytest.raises(RuntimeError, match="episode is over"):
-        par.play(np.zeros((1, 10)))
-    batched = vcg_learn_v0.parallel_env(horizon=2, replications=3)
-    with pytest.raises(ValueError, match="one seed per replication"):
-        batched.reset(seed=0)
-    batched.reset(seed=[0, 1, 2])
-    with pytest.raises(ValueError, match=r"report of agent_4 \(replication 2\) = 7.0 is outside"):
-        batched.play(np.where(np.arange(30).reshape(3, 10) == 24, 7.0, 0.0))
-    with pytest.raises(RuntimeError, match=r"step\(\) plays one replication; this env has 3"):
-        batched.step({a: [0.0] for a in batched.agents})
-    with pytest.raises(KeyError, match="unknown scenario 'nope'"):
-        vcg_learn_v0.parallel_env(scenario="nope")
-
-
 @pytest.mark.parametrize("make", [
     lambda: vcg_learn_v0.parallel_env(horizon=60),
     lambda: joint_ads_v0.parallel_env(horizon=60, learner="path_learning", sequence="smooth"),

@@ -46,6 +46,7 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
+from mdbf_envs.checks import check_action, check_bool, check_choice, check_int, check_seed
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.joint_ads.mechanism import Staircase
 from mdbf_envs.registry import LEARNERS, make_learner
@@ -88,9 +89,10 @@ class JointAdsParallelEnv(ParallelEnv):
             raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
         if learner not in LEARNERS:
             raise KeyError(f"unknown learner {learner!r}; registered: {sorted(LEARNERS)}")
-        self.horizon = int(horizon if max_cycles is None else max_cycles)
-        if self.horizon < 1:
-            raise ValueError(f"horizon = {self.horizon} must be >= 1")
+        self.horizon = check_int(*(("horizon", horizon) if max_cycles is None else ("max_cycles", max_cycles)), 1)
+        check_bool("persistent", persistent)
+        check_bool("designer_info", designer_info)
+        check_choice("render_mode", render_mode, [None, *self.metadata["render_modes"]])
         self.sequence, self.learner_name, self.persistent = sequence, learner, persistent
         self.sequence_kwargs, self.learner_kwargs = dict(sequence_kwargs or {}), dict(learner_kwargs or {})
         self.designer_info, self.render_mode = designer_info, render_mode
@@ -118,6 +120,7 @@ class JointAdsParallelEnv(ParallelEnv):
         self._t, self._revenue = 0, 0.0
 
     def reset(self, seed: int | None = None, options: dict | None = None):
+        seed = check_seed(seed)
         if seed is not None or self._np_random is None:
             self._np_random, _ = seeding.np_random(seed)
             self._t = self.horizon
@@ -139,6 +142,10 @@ class JointAdsParallelEnv(ParallelEnv):
         }
 
     def step(self, actions: Mapping[str, Any]):
+        if self._np_random is None:
+            raise RuntimeError("call reset() before step()")
+        if not isinstance(actions, Mapping):
+            raise TypeError(f"actions must be a dict agent -> bid, got {type(actions).__name__}")
         if not self.agents:
             if actions:
                 raise RuntimeError("the episode is over: call reset() before step()")
@@ -148,10 +155,10 @@ class JointAdsParallelEnv(ParallelEnv):
             raise KeyError(f"actions must name exactly {self.agents}; unknown {sorted(extra)}, missing {sorted(missing)}")
         bids = np.empty(2)
         for k, a in enumerate(self.possible_agents):
-            b = np.asarray(actions[a], dtype=np.float64).reshape(-1)
-            if b.shape != (1,) or not np.isfinite(b[0]) or not 0 <= b[0] <= 1:
-                raise ValueError(f"bid of {a} = {b.tolist()} must be one number in [0, 1]")
-            bids[k] = b[0]
+            b = check_action(f"bid of {a}", actions[a])
+            if not 0 <= b <= 1:
+                raise ValueError(f"bid of {a} = {b} must be one number in [0, 1]")
+            bids[k] = b
         pay = self._mechanism.payments(bids[None, :])[0]
         sold = bool(self._mechanism.allocate(bids[None, :])[0])
         utility = self._v * sold - pay

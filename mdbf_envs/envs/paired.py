@@ -54,6 +54,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from mdbf_envs.checks import check_action, check_int
 from mdbf_envs.joint_ads.paired import JointAdsPairedGame
 from mdbf_envs.paired import DECISIONS, BatchStrategy, PairedGame, PairedMarket
 from mdbf_envs.registry import make_mechanism, make_scenario
@@ -114,8 +115,7 @@ class PairedVectorEnv(VectorEnv):
     def __init__(self, num_envs: int = 1, reward_mode: str = "gain",
                  autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, render_mode: str | None = None,
                  **game_kwargs: Any):
-        if int(num_envs) < 1:
-            raise ValueError(f"num_envs = {num_envs} must be >= 1")
+        check_int("num_envs", num_envs, 1)
         if reward_mode not in REWARD_MODES:
             raise ValueError(f"reward_mode = {reward_mode!r}; use one of {REWARD_MODES}")
         if render_mode is not None:
@@ -225,8 +225,8 @@ class PairedEnv(gym.Env):
     def step(self, action: Any):
         if self._over:
             raise RuntimeError("the episode is over: call reset() before step()")
-        a = np.asarray(action, dtype=np.float64).reshape(-1)
-        if a.shape != (1,) or not np.isfinite(a[0]) or not -1 <= a[0] <= 1:
+        a = np.array([check_action("action", action)])
+        if not -1 <= a[0] <= 1:
             raise ValueError(f"action = {a.tolist()} must be one number in [-1, 1]")
         obs, reward, terminated, truncated, infos = self._vec.step(a[None, :])
         self._over = bool(terminated[0])
@@ -286,9 +286,17 @@ def joint_ads_view(**kwargs: Any) -> gym.Env:
     return JointAdsSingleAgentEnv(**kwargs)
 
 
-def joint_ads_vector(num_envs: int = 1, **kwargs: Any) -> VectorEnv:
-    """Vector entry point of ``JointAds-v0``: the paired vector env (``reward_mode="gain"``)."""
-    if not uses_paired_market(kwargs):
-        raise ValueError("JointAds-v0 has a native vector env for reward_mode='gain' only; "
-                         "use vectorization_mode='sync' for the plain view")
-    return JointAdsPairedVectorEnv(num_envs, **kwargs)
+def joint_ads_vector(num_envs: int = 1, autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+                     **kwargs: Any) -> VectorEnv:
+    """Vector entry point of ``JointAds-v0``: the paired vector env for ``reward_mode="gain"``;
+    else Gymnasium's ``SyncVectorEnv`` of plain views (the learners are Python objects either
+    way, so batching them gains nothing)."""
+    if uses_paired_market(kwargs):
+        return JointAdsPairedVectorEnv(num_envs, autoreset_mode=autoreset_mode, **kwargs)
+    from functools import partial
+
+    from mdbf_envs.envs.single_agent import JointAdsSingleAgentEnv
+
+    check_int("num_envs", num_envs, 1)
+    return gym.vector.SyncVectorEnv([partial(JointAdsSingleAgentEnv, **kwargs) for _ in range(num_envs)],
+                                    autoreset_mode=AutoresetMode(autoreset_mode))

@@ -18,6 +18,7 @@ import gymnasium as gym
 import numpy as np
 from pettingzoo import ParallelEnv
 
+from mdbf_envs.checks import check_action, check_real
 from mdbf_envs.envs.joint_ads import JointAdsParallelEnv
 from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
 
@@ -34,9 +35,7 @@ def controlled_agent(inner: ParallelEnv, agent: str | None, deviation_scale: flo
     agent = inner.possible_agents[0] if agent is None else agent
     if agent not in inner.possible_agents:
         raise ValueError(f"unknown agent {agent!r}; agents: {inner.possible_agents}")
-    if not np.isfinite(deviation_scale) or deviation_scale <= 0:
-        raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
-    return agent, float(deviation_scale)
+    return agent, check_real("deviation_scale", deviation_scale, positive=True)
 
 
 def truthful(env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -72,6 +71,9 @@ class SingleAgentView(gym.Env):
         rest = [a for a in self.inner.possible_agents if a != self.agent]
         if others is None or callable(others):
             self.others = {a: others or truthful for a in rest}
+        elif not isinstance(others, Mapping):
+            raise TypeError(f"others = {others!r}: give a policy (env, agent, obs, rng) -> action, or a dict "
+                            "agent -> policy")
         else:
             unknown = set(others) - set(rest)
             if unknown:
@@ -90,8 +92,8 @@ class SingleAgentView(gym.Env):
     def action_to_inner(self, action: Any, truthful_action: np.ndarray | None = None) -> np.ndarray:
         """The inner env's action for a deviation a in [-1, 1] (validated, never clipped);
         ``truthful_action`` saves asking the inner env for it."""
-        a = np.asarray(action, dtype=np.float64).reshape(-1)
-        if a.shape != (1,) or not np.isfinite(a[0]) or not -1 <= a[0] <= 1:
+        a = np.array([check_action("action", action)])
+        if not -1 <= a[0] <= 1:
             raise ValueError(f"action = {a.tolist()} must be one number in [-1, 1]")
         space = self.inner.action_space(self.agent)
         if truthful_action is None:
@@ -99,6 +101,8 @@ class SingleAgentView(gym.Env):
         return deviation_to_action(truthful_action, np.float32(a), self.deviation_scale, space.low, space.high)
 
     def step(self, action: Any):
+        if not self._obs:
+            raise RuntimeError("call reset() before step()")
         if not self.inner.agents:
             raise RuntimeError("the episode is over: call reset() before step()")
         actions = {self.agent: self.action_to_inner(action)}
@@ -128,6 +132,8 @@ class VCGLearnSingleAgentEnv(SingleAgentView):
 
     def step(self, action: Any):
         inner = self.inner
+        if not self._obs:
+            raise RuntimeError("call reset() before step()")
         if not inner.agents:
             raise RuntimeError("the episode is over: call reset() before step()")
         own = inner.agent_index[self.agent]

@@ -43,6 +43,7 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
+from mdbf_envs.checks import check_action, check_bool, check_choice, check_int, check_real, check_seed
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
 from mdbf_envs.protocol import HasEstimates, HoldsReports, Mechanism, Round, optimizer_of
@@ -99,14 +100,16 @@ class VCGLearnParallelEnv(ParallelEnv):
         render_mode: str | None = None,
     ):
         self.scenario = sc = make_scenario(scenario, scenario_kwargs)
-        self.horizon = int(horizon if max_cycles is None else max_cycles)
-        if self.horizon < 1:
-            raise ValueError(f"horizon = {self.horizon} must be >= 1")
-        if reward_mode not in REWARD_MODES:
-            raise ValueError(f"reward_mode = {reward_mode!r}; use one of {REWARD_MODES}")
-        low, high = map(float, report_bounds)
-        if not (np.isfinite(low) and np.isfinite(high) and low < high):
-            raise ValueError(f"report_bounds = {report_bounds} must be finite with low < high")
+        self.horizon = check_int(*(("horizon", horizon) if max_cycles is None else ("max_cycles", max_cycles)), 1)
+        check_choice("reward_mode", reward_mode, REWARD_MODES)
+        check_choice("render_mode", render_mode, [None, *self.metadata["render_modes"]])
+        check_bool("designer_info", designer_info)
+        replications = check_int("replications", replications, 1)
+        if not isinstance(report_bounds, (tuple, list)) or len(report_bounds) != 2:
+            raise TypeError(f"report_bounds = {report_bounds!r} must be (low, high)")
+        low, high = (check_real("report_bounds", b) for b in report_bounds)
+        if not low < high:
+            raise ValueError(f"report_bounds = {report_bounds} must have low < high")
         bids = dict(bids or {})
         for name in bids:
             if name not in sc.agent_names:
@@ -164,8 +167,11 @@ class VCGLearnParallelEnv(ParallelEnv):
         """Start an episode. ``seed`` seeds the realisations; with R > 1 it may be R seeds,
         one per replication (replication r then plays as a lone env reset with ``seed[r]``)."""
         R = self.replications
-        seeds = [seed] * R if seed is None or isinstance(seed, (int, np.integer)) else list(seed)
-        if len(seeds) != R or (R > 1 and isinstance(seed, (int, np.integer))):
+        if isinstance(seed, (list, tuple, np.ndarray)):
+            seeds = [check_seed(s) for s in seed]
+        else:
+            seeds = [check_seed(seed)] * R
+        if len(seeds) != R or (R > 1 and seed is not None and not isinstance(seed, (list, tuple, np.ndarray))):
             raise ValueError(f"seed = {seed}: give one seed per replication ({R})")
         if seed is not None or self._rng is None:
             generators = [seeding.np_random(s)[0] for s in seeds]
@@ -193,6 +199,8 @@ class VCGLearnParallelEnv(ParallelEnv):
         return {agent: self._observation[0, i] for agent, i in self.agent_index.items()}
 
     def _check_actions(self, actions: Mapping[str, Any]) -> np.ndarray:
+        if not isinstance(actions, Mapping):
+            raise TypeError(f"actions must be a dict agent -> action, got {type(actions).__name__}")
         extra = set(actions) - set(self.agents)
         if extra:
             raise KeyError(f"actions for unknown or finished agents {sorted(extra)}; live agents: {self.agents}")
@@ -207,14 +215,13 @@ class VCGLearnParallelEnv(ParallelEnv):
     def check_action(self, agent: str, action: Any) -> float:
         """The report in ``action`` of ``agent``: one finite number (:meth:`play` checks that it
         lies in the report space)."""
-        a = np.asarray(action, dtype=np.float64).reshape(-1)
-        if a.shape != (1,) or not np.isfinite(a[0]):
-            raise ValueError(f"action of {agent} = {a.tolist()} must be one finite number")
-        return float(a[0])
+        return check_action(f"action of {agent}", action)
 
     def step(self, actions: Mapping[str, Any]):
         if self.replications != 1:
             raise RuntimeError(f"step() plays one replication; this env has {self.replications}: use play()")
+        if self._rng is None:
+            raise RuntimeError("call reset() before step()")
         if not self.agents:
             if actions:
                 raise RuntimeError("the episode is over: call reset() before step()")
@@ -235,6 +242,8 @@ class VCGLearnParallelEnv(ParallelEnv):
         whether the episode ended (the replications share the clock). Afterwards
         :attr:`observation`, :meth:`rewards` and :meth:`info_table` describe the new state
         (the Gymnasium views use this to skip the per-agent dicts)."""
+        if self._rng is None:
+            raise RuntimeError("call reset() before play()")
         if not self.agents:
             raise RuntimeError("the episode is over: call reset() before play()")
         reports = np.asarray(reports, dtype=np.float64)

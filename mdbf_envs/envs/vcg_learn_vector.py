@@ -25,6 +25,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from mdbf_envs.checks import check_int
 from mdbf_envs.envs.single_agent import controlled_agent, deviation_to_action
 from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
 
@@ -62,7 +63,7 @@ class VCGLearnVectorEnv(VectorEnv):
         if self.autoreset_mode not in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP):
             raise ValueError(f"autoreset_mode = {self.autoreset_mode}; use NEXT_STEP or SAME_STEP")
         self.metadata = {"autoreset_mode": self.autoreset_mode}
-        self.num_envs = int(num_envs)
+        self.num_envs = check_int("num_envs", num_envs, 1)
         self.inner = VCGLearnParallelEnv(replications=self.num_envs, **env_kwargs)
         self.agent, self.deviation_scale = controlled_agent(self.inner, agent, deviation_scale)
         self._own = self.inner.agent_index[self.agent]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.checks import check_int, check_real
 from mdbf_envs.joint_ads.mechanism import JointAdsMechanism, Staircase, check_valuations
 from mdbf_envs.joint_ads.optimal import augment, best_path, best_posted_prices, uniform_grid
 from mdbf_envs.joint_ads.valuations import ExpectedRevenue
@@ -167,6 +168,8 @@ class PathLearning:
         delta: float | None = None,
         eta: float | None = None,
     ):
+        check_real("sigma", sigma, 0.0, 1.0, positive=True)
+        check_int("horizon", horizon, 1)
         self.delta = path_learning_delta(horizon, sigma) if delta is None else delta
         self.k = k = len(uniform_grid(self.delta)) - 1
         self.eta = hedge_eta(horizon, math.comb(2 * k, k)) if eta is None else eta

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from mdbf_envs.checks import check_int
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 from mdbf_envs.paired import BatchStrategy, PairedGame
 from mdbf_envs.registry import make_learner
@@ -59,14 +60,12 @@ class JointAdsPairedGame(PairedGame):
         learner_kwargs: Mapping[str, Any] | None = None,
         sequence_kwargs: Mapping[str, Any] | None = None,
     ):
-        if int(pairs) < 1:
-            raise ValueError(f"pairs = {pairs} must be >= 1")
+        check_int("pairs", pairs, 1)
+        check_int("horizon", horizon, 1)
         if sequence not in SEQUENCES:
             raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
         if agent not in AGENTS:
             raise ValueError(f"unknown agent {agent!r}; agents: {list(AGENTS)}")
-        if int(horizon) < 1:
-            raise ValueError(f"horizon = {horizon} must be >= 1")
         if not np.isfinite(deviation_scale) or deviation_scale <= 0:
             raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
         if others is not None and not callable(others):

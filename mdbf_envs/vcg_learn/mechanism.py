@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.checks import check_int, check_number_array
 from mdbf_envs.protocol import Round
 from mdbf_envs.vcg_learn.schedule import BracketClock
 from mdbf_envs.vcg_learn.scenario import Scenario
@@ -157,9 +158,7 @@ class VCGLearn:
         seller_sigma: float | None = None,
         optimizer: OutcomeOptimizer | None = None,
     ):
-        if replications < 1:
-            raise ValueError(f"replications = {replications} must be >= 1")
-        self.replications = R = int(replications)
+        self.replications = R = check_int("replications", replications, 1)
         zetas = per_replication("zeta", zeta, ZETAS, R)
         self._fs, self._gs = per_replication("f", f, BOUNDS, R), per_replication("g", g, BOUNDS, R)
         self.scenario, self.zeta, self.f, self.g = scenario, _common(zetas), _common(self._fs), _common(self._gs)
@@ -170,7 +169,11 @@ class VCGLearn:
         unknown = ~scenario.known
         if sigma is None:
             sigma = float(scenario.sigma[unknown].max(initial=0.0))
-        self.sigma = np.broadcast_to(np.asarray(sigma, float), (n, n_alloc))
+        given = check_number_array("sigma", sigma)
+        try:
+            self.sigma = np.broadcast_to(given, (n, n_alloc))
+        except ValueError:
+            raise ValueError(f"sigma has shape {given.shape}: give one number or an (n, |S|) = {(n, n_alloc)} table") from None
         if not np.all(np.isfinite(self.sigma)) or self.sigma.min() < 0:
             raise ValueError(f"sigma = {sigma} must be finite and >= 0")
         self.bidder = np.zeros(n, bool)

@@ -29,7 +29,10 @@ class ScenarioError(ValueError):
 
 
 def _array(name: str, value: ArrayLike, dtype: type, ndim: int) -> np.ndarray:
-    arr = np.array(value, dtype=dtype)
+    try:
+        arr = np.array(value, dtype=dtype)
+    except (ValueError, TypeError) as err:
+        raise ScenarioError(f"{name} = {value!r} is not a regular table of {np.dtype(dtype).name}: {err}") from None
     if arr.ndim != ndim:
         raise ScenarioError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):

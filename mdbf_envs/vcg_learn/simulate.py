@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.checks import check_int, check_seed
 from mdbf_envs.protocol import Round
 from mdbf_envs.vcg_learn.mechanism import VCGLearn
 from mdbf_envs.vcg_learn.regret import RegretAccount
@@ -52,7 +53,7 @@ def simulate(
         mechanism: the mechanism; its replications are simulated together, whether they share
             one configuration or each has its own (``VCGLearn(zeta=[...], f=[...], g=[...])``).
         horizon: T.
-        rng: the source of every realisation.
+        rng: the source of every realisation: a Generator, or a seed (an integer, or None).
         strategy: the agents' reports given the realised values; bidders' reports are ignored.
         checkpoints: rounds (1..T) at which to record; default every round.
         fast_etc: when every replication runs ETC with f = g, account for each exploit phase in one step
@@ -63,8 +64,9 @@ def simulate(
             agents, enumerated outcomes, Gaussian noise; every round is played, so ``fast_etc``
             is not needed), which gives the numpy loop's results up to summation order.
     """
-    if horizon < 1:
-        raise ValueError(f"horizon = {horizon} must be >= 1")
+    horizon = check_int("horizon", horizon, 1)
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(check_seed(rng))
     points = np.arange(1, horizon + 1) if checkpoints is None else np.unique(checkpoints)
     if points.min() < 1 or points.max() > horizon:
         raise ValueError(f"checkpoints must lie in 1..{horizon}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.checks import check_int, check_number_array, check_real
 from mdbf_envs.vcg_learn.scenario import Scenario
 
 
@@ -28,11 +29,11 @@ def single_item(
             convention that the paper's own lower-bound instance follows
             (docs/decisions.md#noise-variance). Pass ``noise_var=0.25`` for the sd = 0.5 reading.
     """
-    mu = np.linspace(0.8, 0.2, n_agents) if means is None else np.asarray(means, float)
+    n_agents = check_int("n_agents", n_agents, 1)
+    noise_var = check_real("noise_var", noise_var, low=0.0)
+    mu = np.linspace(0.8, 0.2, n_agents) if means is None else check_number_array("means", means)
     if mu.shape != (n_agents,):
         raise ValueError(f"means has shape {mu.shape}, expected ({n_agents},)")
-    if not np.isfinite(noise_var) or noise_var < 0:
-        raise ValueError(f"noise_var = {noise_var} must be finite and >= 0")
     item, none = 0, 1
     outcomes = np.full((n_agents, n_agents), none)
     np.fill_diagonal(outcomes, item)
