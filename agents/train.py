@@ -1,6 +1,7 @@
 """Train an RL manipulator: one agent's reporting strategy against a learning mechanism.
 
     python -m agents.train --env-id mdbf_envs/VCGLearnOPT-v0 --timesteps 50000 --out runs/
+    python -m agents.train --help        # every option, its default and what it does
 
 CleanRL-style: hyperparameters at the top, a ``make_env`` thunk, one ``train`` function. The
 policy acts through the Gymnasium single-agent view: its action a in [-1, 1] moves the report
@@ -11,14 +12,18 @@ logs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
+import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
 
 import gymnasium as gym
 import numpy as np
+import tyro
+from tyro.constructors import PrimitiveConstructorSpec
 from gymnasium.vector import AutoresetMode
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.monitor import Monitor
@@ -32,25 +37,82 @@ from mdbf_envs.envs.single_agent import truthful
 ALGOS = ("ppo", "sac", "recurrent_ppo")
 
 
+def json_object(text: str) -> dict:
+    """A JSON object from the command line, or a clear error."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"--env-kwargs {text!r} must be a JSON object, e.g. '{{\"horizon\": 500}}'")
+    return value
+
+
+JsonObject = Annotated[dict, PrimitiveConstructorSpec(
+    nargs=1, metavar="JSON", instance_from_str=lambda args: json_object(args[0]),
+    is_instance=lambda value: isinstance(value, dict), str_from_instance=lambda value: [json.dumps(value)])]
+"""A dict given as one JSON object on the command line."""
+
+
 @dataclass
 class Args:
+    """Train an RL manipulator on a plain single-agent view (for paired, decision-point training
+    see :mod:`agents.ppo_paired`)."""
+
     env_id: str = "mdbf_envs/VCGLearnOPT-v0"
-    env_kwargs: dict = field(default_factory=dict)  # e.g. {"horizon": 2000, "scenario": "paas"}
-    agent: str | None = None  # controlled agent (default: the first)
-    others: str = "truthful"  # a scripted strategy name (baselines.strategies.scripted) for the rest
-    algo: str = "ppo"
+    """a registered Gymnasium id (``mdbf_envs/VCGLearn-v0``, ``VCGLearnETC-v0``, ``VCGLearnOPT-v0``, ``JointAds-v0``)"""
+    env_kwargs: JsonObject = field(default_factory=dict)
+    """keyword arguments of the env, a JSON object on the command line, e.g. '{"horizon": 500, "zeta": "etc"}'"""
+    agent: str | None = None
+    """the controlled agent (default: the env's first)"""
+    others: str = "truthful"
+    """the other agents' strategy: 'truthful' or a name of baselines.strategies.scripted()"""
+    algo: Literal["ppo", "sac", "recurrent_ppo"] = "ppo"
+    """the SB3 algorithm"""
     timesteps: int = 50_000
+    """environment steps to train for (>= 1)"""
     seed: int = 0
+    """seeds the model and the envs (copy r gets seed + r)"""
     n_envs: int = 4
+    """parallel env copies (>= 1)"""
     deviation_scale: float = 0.5
+    """the report moves by at most this much from truthful"""
     learning_rate: float = 3e-4
-    n_steps: int = 512  # per env, per update (PPO)
+    """optimizer step size"""
+    n_steps: int = 512
+    """steps per env per update (PPO and recurrent PPO)"""
     batch_size: int = 256
-    gamma: float = 0.995  # reports move future prices: look far ahead
+    """minibatch size"""
+    gamma: float = 0.995
+    """discount: reports move future prices, so look far ahead"""
     gae_lambda: float = 0.95
+    """GAE lambda (PPO and recurrent PPO)"""
     ent_coef: float = 0.0
-    log_std_init: float = -1.0  # start close to truthful play
+    """entropy bonus (PPO and recurrent PPO)"""
+    log_std_init: float = -1.0
+    """initial log sd of the Gaussian policy: start close to truthful play"""
     progress_bar: bool = True
+    """show a progress bar"""
+    out: Path = Path("runs")
+    """parent folder of the run directory (named by run_name(), never overwritten)"""
+
+    def check(self) -> None:
+        """Refuse a bad configuration before any work, naming the option."""
+        if self.timesteps < 1 or self.n_envs < 1 or self.n_steps < 1 or self.batch_size < 1:
+            raise ValueError(f"--timesteps {self.timesteps}, --n-envs {self.n_envs}, --n-steps {self.n_steps} and "
+                             f"--batch-size {self.batch_size} must all be >= 1")
+        if not isinstance(self.env_kwargs, dict):
+            raise ValueError(f"--env-kwargs {self.env_kwargs!r} must be a JSON object")
+        if self.algo not in ALGOS:
+            raise ValueError(f"--algo {self.algo!r}; use one of {ALGOS}")
+        if self.others != "truthful" and self.others not in scripted():
+            raise ValueError(f"--others {self.others!r}; use 'truthful' or one of {sorted(scripted())}")
+        if self.env_id not in gym.registry:
+            raise ValueError(f"--env-id {self.env_id!r} is not registered; mdbf_envs ids: "
+                             f"{sorted(k for k in gym.registry if k.startswith('mdbf_envs/'))}")
+
+    def run_name(self) -> str:
+        """``<id>[_<zeta>]_<algo>_seed<seed>_<time>``: names what the run trained on, never collides."""
+        zeta = self.env_kwargs.get("zeta")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return "_".join([self.env_id.split("/")[-1], *([zeta] if zeta else []), self.algo, f"seed{self.seed}", stamp])
 
 
 def other_policy(name: str):
@@ -77,24 +139,19 @@ def make_env(args: Args, idx: int, others=None):
 
 
 def build_model(args: Args, env, tensorboard_log: str | None):
-    """The SB3 model named by ``args.algo``."""
-    policy_kwargs = {"log_std_init": args.log_std_init}
+    """The SB3 model named by ``args.algo``; the hyperparameters every algorithm shares are
+    written once."""
+    common = {"learning_rate": args.learning_rate, "gamma": args.gamma, "batch_size": args.batch_size,
+              "policy_kwargs": {"log_std_init": args.log_std_init}, "seed": args.seed,
+              "tensorboard_log": tensorboard_log, "verbose": 0, "device": "cpu"}
+    on_policy = {"n_steps": args.n_steps, "gae_lambda": args.gae_lambda, "ent_coef": args.ent_coef}
     if args.algo == "ppo":
-        return PPO("MlpPolicy", env, learning_rate=args.learning_rate, n_steps=args.n_steps,
-                   batch_size=args.batch_size, gamma=args.gamma, gae_lambda=args.gae_lambda,
-                   ent_coef=args.ent_coef, policy_kwargs=policy_kwargs, seed=args.seed,
-                   tensorboard_log=tensorboard_log, verbose=0)
+        return PPO("MlpPolicy", env, **common, **on_policy)
     if args.algo == "sac":
-        return SAC("MlpPolicy", env, learning_rate=args.learning_rate, gamma=args.gamma,
-                   batch_size=args.batch_size, policy_kwargs=policy_kwargs, seed=args.seed,
-                   tensorboard_log=tensorboard_log, verbose=0)
-    if args.algo == "recurrent_ppo":
-        from sb3_contrib import RecurrentPPO
+        return SAC("MlpPolicy", env, **common)
+    from sb3_contrib import RecurrentPPO
 
-        return RecurrentPPO("MlpLstmPolicy", env, learning_rate=args.learning_rate, n_steps=args.n_steps,
-                            batch_size=args.batch_size, gamma=args.gamma, gae_lambda=args.gae_lambda,
-                            policy_kwargs=policy_kwargs, seed=args.seed, tensorboard_log=tensorboard_log, verbose=0)
-    raise ValueError(f"algo = {args.algo!r}; use one of {ALGOS}")
+    return RecurrentPPO("MlpLstmPolicy", env, **common, **on_policy)
 
 
 def make_vec_env(args: Args, others=None) -> VecEnv:
@@ -113,11 +170,15 @@ def make_vec_env(args: Args, others=None) -> VecEnv:
 
 def train(args: Args, run_dir: Path | None = None, others=None):
     """Train and (if ``run_dir``) save the model and its config; returns the model. ``others``
-    (a policy object, e.g. a learned one) overrides the named ``args.others``."""
+    (a policy object, e.g. a learned one) overrides the named ``args.others``. An existing
+    ``run_dir`` is refused, not overwritten."""
+    args.check()
+    if run_dir is not None and run_dir.exists():
+        raise FileExistsError(f"run directory {run_dir} exists; choose another --out or name")
     env = make_vec_env(args, others)
     tb = None
     if run_dir is not None:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        run_dir.mkdir(parents=True)
         try:
             import tensorboard  # noqa: F401
 
@@ -131,7 +192,7 @@ def train(args: Args, run_dir: Path | None = None, others=None):
         import stable_baselines3
         import torch
 
-        config = {**asdict(args), "versions": {"python": platform.python_version(), "numpy": np.__version__,
+        config = {**asdict(args), "out": str(args.out), "versions": {"python": platform.python_version(), "numpy": np.__version__,
                   "gymnasium": gym.__version__, "stable_baselines3": stable_baselines3.__version__,
                   "torch": torch.__version__, "mdbf_envs": mdbf_envs.__version__}}
         (run_dir / "config.json").write_text(json.dumps(config, indent=2))
@@ -140,23 +201,16 @@ def train(args: Args, run_dir: Path | None = None, others=None):
 
 
 def main(argv: list[str] | None = None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    defaults = Args()
-    for name, value in asdict(defaults).items():
-        flag = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value)
-        elif isinstance(value, dict):
-            parser.add_argument(flag, type=json.loads, default=value, help="JSON object")
-        else:
-            parser.add_argument(flag, type=type(value) if value is not None else str, default=value)
-    parser.add_argument("--out", type=Path, default=Path("runs"))
-    ns = vars(parser.parse_args(argv))
-    out = ns.pop("out")
-    args = Args(**ns)
-    run_dir = out / f"{args.env_id.split('/')[-1]}_{args.algo}_seed{args.seed}"
+    args = tyro.cli(Args, args=argv, description=__doc__)
+    try:
+        args.check()
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    run_dir = args.out / args.run_name()
     train(args, run_dir)
     print(f"saved {run_dir / 'model.zip'}")
+    return run_dir
 
 
 if __name__ == "__main__":

@@ -24,7 +24,32 @@ def test_training_smoke(algo, tmp_path):
 def test_training_cli_on_joint_ads(tmp_path):
     main(["--env-id", "mdbf_envs/JointAds-v0", "--env-kwargs", '{"horizon": 30}', "--timesteps", "128",
           "--n-envs", "2", "--n-steps", "64", "--batch-size", "64", "--no-progress-bar", "--out", str(tmp_path)])
-    assert (tmp_path / "JointAds-v0_ppo_seed0" / "model.zip").exists()
+    (run,) = tmp_path.glob("JointAds-v0_ppo_seed0_*")
+    assert (run / "model.zip").exists()
+
+
+@pytest.mark.parametrize(("argv", "match"), [
+    (["--algo", "foo"], "foo"),
+    (["--timesteps", "0"], "--timesteps 0"),
+    (["--n-envs", "0"], "--n-envs 0"),
+    (["--env-kwargs", "[1,2]"], "must be a JSON object"),
+    (["--others", "nope"], "--others 'nope'"),
+    (["--env-id", "mdbf_envs/Nope-v0"], "is not registered"),
+], ids=["unknown-algo", "no-timesteps", "no-envs", "kwargs-not-an-object", "unknown-others", "unknown-id"])
+def test_training_cli_refuses_bad_options_before_any_work(argv, match, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--out", str(tmp_path / "runs")])
+    assert stop.value.code == 2 and not (tmp_path / "runs").exists()
+    assert match in capsys.readouterr().err
+
+
+def test_training_cli_names_the_run_after_what_it_trained(tmp_path):
+    run = main(["--env-kwargs", '{"horizon": 20, "zeta": "etc"}', "--timesteps", "64", "--n-envs", "1",
+                "--n-steps", "32", "--batch-size", "32", "--no-progress-bar", "--out", str(tmp_path)])
+    assert run.name.startswith("VCGLearnOPT-v0_etc_ppo_seed0_") and (run / "model.zip").exists()
+    with pytest.raises(FileExistsError, match="exists"):
+        train(Args(env_kwargs={"horizon": 20}, timesteps=32, n_envs=1, n_steps=32, batch_size=32,
+                   progress_bar=False), run)
 
 
 def test_shared_vec_env_seeds_copies_apart_and_flags_truncation():
