@@ -32,8 +32,16 @@ JA_KWARGS = [
 CASES = [(vcg_learn_v0, kw) for kw in VCG_KWARGS] + [(joint_ads_v0, kw) for kw in JA_KWARGS]
 
 
+def case_id(module, kwargs: dict) -> str:
+    """``vcg_learn_v0[horizon=150,zeta=etc,...]``: a readable test id."""
+    return module.__name__.split(".")[-1] + "[" + ",".join(f"{k}={v}" for k, v in kwargs.items()) + "]"
+
+
+CASE_IDS = [case_id(m, kw) for m, kw in CASES]
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@pytest.mark.parametrize("module, kwargs", CASES)
+@pytest.mark.parametrize("module, kwargs", CASES, ids=CASE_IDS)
 def test_pettingzoo_suite(module, kwargs):
     api_test(module.env(**kwargs), num_cycles=200)
     parallel_api_test(module.parallel_env(**kwargs), num_cycles=200)
@@ -42,7 +50,7 @@ def test_pettingzoo_suite(module, kwargs):
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@pytest.mark.parametrize("module", [vcg_learn_v0, joint_ads_v0])
+@pytest.mark.parametrize("module", [vcg_learn_v0, joint_ads_v0], ids=["vcg_learn_v0", "joint_ads_v0"])
 def test_max_cycles_and_render(module):
     max_cycles_test(module)
     render_test(lambda render_mode=None: module.env(render_mode=render_mode, horizon=5))
@@ -122,8 +130,8 @@ def test_information_isolation_other_agents_realisations_are_invisible():
 @pytest.mark.parametrize("make", [
     lambda: vcg_learn_v0.parallel_env(horizon=60),
     lambda: joint_ads_v0.parallel_env(horizon=60, learner="path_learning", sequence="smooth"),
-])
-@pytest.mark.parametrize("clone", [copy.deepcopy, lambda e: pickle.loads(pickle.dumps(e))])
+], ids=["vcg_learn", "joint_ads-path_learning-smooth"])
+@pytest.mark.parametrize("clone", [copy.deepcopy, lambda e: pickle.loads(pickle.dumps(e))], ids=["deepcopy", "pickle"])
 def test_pickle_and_deepcopy_mid_episode_continue_identically(make, clone):
     env = make()
     env.reset(seed=4)
@@ -210,7 +218,7 @@ def test_module_prefixed_id_works_in_a_fresh_process():
 @pytest.mark.parametrize("kwargs", [
     dict(horizon=120, zeta="opt", publish=("prices",)),
     dict(scenario="paas", horizon=90, bids={"customer_1": [0.0, 0.3, 0.6]}, reward_mode="realised", designer_info=True),
-])
+], ids=["single-item-opt-published-prices", "paas-bidder-realised-rewards"])
 def test_vcg_gym_view_steps_exactly_like_the_parallel_env_dict_api(kwargs):
     """The view's array path (VCGLearnParallelEnv.play) against stepping the ParallelEnv with
     dicts: same observations, rewards and infos, with a deviating agent and a scripted other."""

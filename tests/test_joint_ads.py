@@ -234,6 +234,8 @@ def test_augment_the_best_exact_schedule_and_learning():
         (lambda: uniform_grid(0.3), "delta = 0.3 is not of the form 1/k"),
         (lambda: augment(Staircase([(0.1, 0.1)]), 0.0), "must lie in"),
     ],
+    ids=["not-a-staircase", "path-not-monotone", "path-not-from-north", "bid-above-one", "bid-nan", "bad-grid",
+         "zero-delta"],
 )
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message):

@@ -65,7 +65,9 @@ def unexplored_known_pair() -> Scenario:
     )
 
 
-@pytest.mark.parametrize("make_scenario, kwargs", CONFIGS)
+@pytest.mark.parametrize("make_scenario, kwargs", CONFIGS, ids=["single-item-opt", "single-item-etc-upper-lower",
+                                                                  "paas-mixed-batch-bidder", "paas-noiseless",
+                                                                  "four-agents-mixed-bidder", "unexplored-known-pair"])
 def test_numba_backend_gives_the_numpy_loops_results(make_scenario, kwargs):
     """Same random numbers, same rounds: regrets and utilities at every round agree up to
     summation order, and the mechanism's data and clock end in the same state."""

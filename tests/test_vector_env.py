@@ -43,7 +43,7 @@ def trajectory(env, steps: int, seed: int | None) -> list:
     {"horizon": 5, "reward_mode": "realised", "publish": ["prices", "outcome"], "agent": "advertiser_2",
      "scenario": "online_ads", "deviation_scale": 0.5},
     {"horizon": 6, "scenario": "paas", "bids": {"customer_1": [0.0, 0.4, 0.7]}},
-])
+], ids=["single-item-designer-info", "online-ads-bernoulli-published", "paas-bidder"])
 def test_vector_env_plays_exactly_like_gymnasium_sync_vector_env(mode, kwargs):
     """Copy r of the batched market = Gymnasium's SyncVectorEnv copy r, step by step, across
     autoresets: observations, rewards, flags and (nested) infos, values and dtypes."""

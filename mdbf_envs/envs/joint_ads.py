@@ -23,8 +23,19 @@ Two modes:
   next round) until ``horizon`` rounds have been played; ``reset(seed=...)`` restarts
   everything.
 
-### Observation (float32): own value, t / T, and (persistent mode) own last bid, last
-allocation and last payment.
+### Observation Space
+``Box(0, 1, (5,), float32)``:
+
+| Field | Width | Meaning |
+|---|---|---|
+| `value` | 1 | own value v_i this round |
+| `time` | 1 | t / T |
+| `last_bid` | 1 | own bid last round (0 with fresh buyers) |
+| `last_allocated` | 1 | 1 if the ad was shown last round (0 with fresh buyers) |
+| `last_payment` | 1 | own payment last round (0 with fresh buyers) |
+
+### Action Space
+``Box(0, 1, (1,), float32)``: the bid.
 
 ### Info: own ``utility``, ``payment``, ``allocated``; with ``designer_info=True`` also
 ``designer``: the round's revenue, the cumulative revenue and, where the law is known, the

@@ -23,10 +23,24 @@ nothing follows, so no value is bootstrapped past it.
 noise sd of Appendix F either way), clipped to ``report_bounds``; a = 0 is truthful.
 
 ## Observation Space
-``Box(-inf, inf, (d,))``: the VCG-Learn env's observation fields (what the agent may know) with
-counts and the bracket scaled as log(1 + x) / log(1 + T), then ``since_decision``
-(log(1 + rounds since the last decision) / log(1 + T)) and ``deciding`` (1 if this step's action
-is used: always, except in a vector env whose other copies decide now).
+``Box(-inf, inf, (d,), float32)``. VCG-Learn: the VCG-Learn env's observation fields (its table
+in :mod:`mdbf_envs.envs.vcg_learn`: what the agent may know), with the ``*_count`` fields and
+``bracket`` scaled as log(1 + x) / log(1 + T), then:
+
+| Field | Width | Meaning |
+|---|---|---|
+| `since_decision` | 1 | log(1 + rounds since the agent's last decision) / log(1 + T) |
+| `deciding` | 1 | 1 if this step's action is used (always, except in a vector env whose other copies decide now) |
+
+Joint ads (the joint-ads env's observation, every entry in [0, 1]):
+
+| Field | Width | Meaning |
+|---|---|---|
+| `value` | 1 | own value v_i this round |
+| `time` | 1 | t / T |
+| `last_bid` | 1 | own bid last round |
+| `last_allocated` | 1 | 1 if the ad was shown last round |
+| `last_payment` | 1 | own payment last round |
 
 ## Info
 ``gain`` (cumulative paired gain), ``utility`` (cumulative own expected utility), ``decisions``.
@@ -37,6 +51,14 @@ is used: always, except in a vector env whose other copies decide now).
 truthful), ``reward_mode``, ``decisions``, ``deviation_scale``, ``report_bounds``, ``publish``,
 and the market: ``scenario``, ``scenario_kwargs``, ``mechanism``, ``zeta``, ``f``, ``g``,
 ``horizon``, ``mechanism_kwargs``.
+
+## Registered Configurations
+The paired envs are options of the registered ids, not ids of their own:
+``mdbf_envs/VCGLearn-v0`` (every VCG-Learn argument free; defaults: single item, OPT),
+``VCGLearnETC-v0`` and ``VCGLearnOPT-v0`` (Appendix F: single item, f = g = mean, T = 2000, and
+zeta pinned; ``VCGLearnOPT-v0`` is ``VCGLearn-v0`` with Appendix F's f, g and T written out),
+``JointAds-v0`` (defaults: stochastic sequence, Augment-the-Best, T = 1000 in the plain view, 200
+in the paired game). ``reward_mode="gain"`` or ``decisions="influential"`` selects the paired env.
 
 ## Version History
 * v0: initial release.

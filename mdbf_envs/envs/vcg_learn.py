@@ -13,13 +13,31 @@ prices p_it; every agent has experienced its allocation s_i(omega_t) and realise
 its observation); the agents' actions are their reports Y_it, which the mechanism learns from
 before choosing round t + 1. The episode ends (truncation) after ``horizon`` rounds.
 
-### Observation (float32 vector, see :meth:`VCGLearnParallelEnv.observation_layout`)
-Own realised value X_it and price p_it; explore flag; bracket q; position in the bracket over
-its length; t / T; one-hot own allocation; per allocation the agent's own count (over T) and
-mean of realised values and of its reports, and (when the mechanism exposes them) the count
-(over T) and mean of the reports the mechanism holds about it; then what the mechanism
-publishes (``publish``: "prices" adds every agent's price, "outcome" every agent's one-hot
-allocation). Nothing private to another agent (values, realisations, reports) is shown.
+### Observation Space
+``Box(-inf, inf, (d,), float32)``, laid out by :class:`ObservationBuilder` (``observation_layout()``
+gives the slices); k = |S| allocations, n agents. Nothing private to another agent (values,
+realisations, reports) is shown.
+
+| Field | Width | Meaning |
+|---|---|---|
+| `realised` | 1 | own realised value X_it of the allocation just experienced |
+| `price` | 1 | own price p_it this round |
+| `explore` | 1 | 1 in explore rounds, 0 in exploit rounds |
+| `bracket` | 1 | bracket q |
+| `bracket_progress` | 1 | position in the bracket over its length (0 without a bracket clock) |
+| `time` | 1 | t / T |
+| `allocation` | k | one-hot own allocation s_i(omega_t) |
+| `own_count` | k | per allocation: rounds the agent got it, over T |
+| `own_mean` | k | per allocation: mean of its realised values |
+| `report_count` | k | per allocation: its reports, over T |
+| `report_mean` | k | per allocation: mean of its reports |
+| `held_count` | k | per allocation: reports the mechanism holds about it, over T (if `HoldsReports`) |
+| `held_mean` | k | per allocation: their mean (if `HoldsReports`) |
+| `all_prices` | n | every agent's price (with ``publish=("prices",)``) |
+| `all_allocations` | n k | every agent's one-hot allocation (with ``publish=("outcome",)``) |
+
+### Action Space
+``Box(report_low, report_high, (1,), float32)``: the report Y_it (default bounds [-5, 6]).
 
 ### Info
 Own figures: ``utility``, ``realised_utility``, ``price``, ``allocation``, ``explore``,
