@@ -20,6 +20,7 @@ from stable_baselines3 import PPO
 from agents.shared_vec_env import SharedPolicyVecEnv
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs import vcg_learn_v0
+from mdbf_envs.registry import make_scenario
 
 
 def evaluate(model, env_kwargs: dict, seeds: list[int], deviation_scale: float) -> dict[str, np.ndarray]:
@@ -81,8 +82,11 @@ def main(argv: list[str] | None = None) -> dict:
     report = {"config": {**vars(args), "out": str(args.out)}, "eval_seeds": seeds,
               "mean_utility": {k: v.tolist() for k, v in result.items()}}
     (run_dir / "config.json").write_text(json.dumps(report, indent=2))
-    for label, values in result.items():
-        print(f"{label:>9}: " + " ".join(f"{v:7.2f}" for v in values))
+    names = make_scenario(args.scenario).agent_names
+    print("mean episode utility per agent (" + ", ".join(result) + "):")
+    for k, name in enumerate(names):
+        print(f"{name:>14}: " + "  ".join(f"{label} {values[k]:8.2f}" for label, values in result.items()))
+    print(f"wrote {run_dir / 'model.zip'} and {run_dir / 'config.json'}")
     return report
 
 

@@ -47,9 +47,9 @@ def summary(res: SimulationResult) -> dict:
     out = {}
     for key, series in (("welfare", res.welfare), ("seller", res.seller), ("all_agents", res.all_agents)):
         m, se = mean_se(series[-1:])
-        out[key] = {"mean": float(m[0]), "se": float(se[0])}
+        out[key] = {"mean": float(m[0]), "se": float(se[0]) if series.shape[1] > 1 else None}
     m, se = mean_se(res.agents[-1:])
-    out["agents"] = {"mean": m[0].tolist(), "se": se[0].tolist()}
+    out["agents"] = {"mean": m[0].tolist(), "se": se[0].tolist() if res.agents.shape[1] > 1 else None}
     return out
 
 
@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--f", default="mean")
     parser.add_argument("--g", default="mean")
     args = parser.parse_args(argv)
+    if args.runs < 1 or args.rounds < 1 or args.seed < 0:
+        parser.error(f"--runs ({args.runs}) and --rounds ({args.rounds}) must be >= 1, --seed ({args.seed}) >= 0")
     args.out.mkdir(parents=True, exist_ok=True)
     results = run(args.runs, args.rounds, args.seed, args.noise_var, args.sigma, args.f, args.g)
     sigma = np.sqrt(args.noise_var) if args.sigma is None else args.sigma
@@ -100,12 +102,14 @@ def main(argv: list[str] | None = None) -> dict:
     }
     (args.out / "vcg_fig1.json").write_text(json.dumps(report, indent=2))
     plot(results, args.out / "vcg_fig1.png")
+    def se(x: float | None) -> str:
+        return "" if x is None else f" (se {x:.1f})"
+
     for zeta, s in report["final"].items():
-        print(
-            f"{zeta.upper()}: welfare {s['welfare']['mean']:.1f} (se {s['welfare']['se']:.1f}), "
-            f"seller {s['seller']['mean']:.1f} (se {s['seller']['se']:.1f}), "
-            f"agent 1 {s['agents']['mean'][0]:.1f} (se {s['agents']['se'][0]:.1f})"
-        )
+        print(f"{zeta.upper()}: welfare {s['welfare']['mean']:.1f}{se(s['welfare']['se'])}, "
+              f"seller {s['seller']['mean']:.1f}{se(s['seller']['se'])}, "
+              f"agent 1 {s['agents']['mean'][0]:.1f}{se(s['agents']['se'] and s['agents']['se'][0])}")
+    print(f"wrote {args.out / 'vcg_fig1.json'} and {args.out / 'vcg_fig1.png'}")
     return report
 
 
