@@ -42,6 +42,10 @@ class PPOConfig:
     log_std_init: float = -1.6
     """initial exploration sd exp(-1.6) = 0.2 in action units (0.6 in report units at scale 3)"""
     net_arch: list = field(default_factory=lambda: [64, 64])
+    use_sde: bool = False
+    """generalized state-dependent exploration: noise fixed for ``sde_sample_freq`` steps (-1: a
+    whole rollout), so a perturbation acts consistently over an episode, as a lie must"""
+    sde_sample_freq: int = -1
     seed: int = 0
 
 
@@ -67,7 +71,8 @@ def train_ppo(env_id: str, env_kwargs: Mapping[str, Any], cfg: PPOConfig,
     env = VecMonitor(SB3VecEnv(vec))
     env.seed(cfg.seed)
     model = PPO("MlpPolicy", env, learning_rate=cfg.learning_rate, n_steps=cfg.n_steps, batch_size=cfg.batch_size,
-                n_epochs=cfg.n_epochs, gamma=cfg.gamma, gae_lambda=cfg.gae_lambda,
+                n_epochs=cfg.n_epochs, gamma=cfg.gamma, gae_lambda=cfg.gae_lambda, use_sde=cfg.use_sde,
+                sde_sample_freq=cfg.sde_sample_freq,
                 policy_kwargs={"log_std_init": cfg.log_std_init, "net_arch": list(cfg.net_arch)},
                 seed=cfg.seed, verbose=0, device="cpu")
     model.learn(total_timesteps=cfg.timesteps, progress_bar=progress_bar)
