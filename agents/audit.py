@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from agents.search import SearchConfig, cma_search, pair_streams
+from agents.search import SearchConfig, cma_search
+from mdbf_envs.streams import pair_streams
 from baselines.strategies import BidScale, Truthful, scripted, scripted_bids
 from mdbf_envs.envs.paired import paired_market
 from mdbf_envs.joint_ads.paired import JointAdsPairedGame
@@ -296,9 +297,12 @@ def summarise(rows: list[dict]) -> list[dict]:
                  "best_gain": best["gain_mean"], "best_learned": top and top["strategy"],
                  "best_learned_gain": top and top["gain_mean"],
                  "gain_exists": any(r.get("holm_significant") and r["gain_mean"] > 0 for r in block)}
-        entry.update(found=None, found_ci95=[None, None])
+        entry.update(found=None, found_ci95=[None, None], over_scripted=None)
         if top is not None and entry["gain_exists"] and best["gain_mean"] > 0:
             entry.update(found_ratio(np.asarray(top["_gains"]), np.asarray(best["_gains"]), np.random.default_rng(0)))
+            scripted_best = max((r for r in block if not r["learned"]), key=lambda r: r["gain_mean"])
+            if scripted_best["gain_mean"] > 0:
+                entry["over_scripted"] = top["gain_mean"] / scripted_best["gain_mean"]
         out.append(entry)
     return out
 
@@ -316,8 +320,11 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
     if "joint_ads" in cfg.papers:
         settings += [{"cfg": cfg, "paper": "joint_ads", "setting": {"learner": lr, "sequence": sq, "others": o},
                       "torch_threads": threads} for lr in cfg.ads_learners for sq in cfg.ads_sequences for o in cfg.ads_others]
+    def progress(done: int, total: int) -> None:
+        print(f"audit: {done}/{total} settings done ({(time.time() - started) / 60:.1f} min)", flush=True)
+
     rows, curves = [], {}
-    for setting_rows, setting_curves in run_trials(audit_setting, settings, backend, workers):
+    for setting_rows, setting_curves in run_trials(audit_setting, settings, backend, workers, on_done=progress):
         rows += setting_rows
         curves.update(setting_curves)
     tested = [r for r in rows if r["strategy"] != "truthful"]
@@ -361,15 +368,15 @@ def markdown(report: dict) -> str:
         "",
         "## Found: the best learned gain over the best gain of any strategy",
         "",
-        "| mechanism | others | agent | best strategy | best gain | best learned | learned gain | found | 95% CI |",
-        "|---|---|---|---|---:|---|---:|---:|---|",
+        "| mechanism | others | agent | best strategy | best gain | best learned | learned gain | found | 95% CI | learned / best scripted |",
+        "|---|---|---|---|---:|---|---:|---:|---|---:|",
     ]
     for s in report["summary"]:
         found = "no significant gain" if not s["gain_exists"] else _fmt(s["found"], ".2f")
         lo, hi = s["found_ci95"]
         lines.append(f"| {s['mechanism']} | {s['others']} | {s['agent']} | {s['best_strategy']} | {s['best_gain']:+.2f} | "
                      f"{s['best_learned'] or '-'} | {_fmt(s['best_learned_gain'], '+.2f')} | {found} | "
-                     f"{'-' if lo is None else f'[{lo:.2f}, {hi:.2f}]'} |")
+                     f"{'-' if lo is None else f'[{lo:.2f}, {hi:.2f}]'} | {_fmt(s['over_scripted'], '.2f')} |")
     lines += [
         "",
         "## Every strategy",
@@ -396,7 +403,8 @@ def markdown(report: dict) -> str:
 
 
 def plot(curves: dict, cfg: AuditConfig, path: Path) -> None:
-    """Mean cumulative paired gain over rounds, one panel per setting, in the table's order."""
+    """Mean cumulative paired gain over rounds with 95% bands, one panel per setting, in the
+    table's order."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -407,18 +415,20 @@ def plot(curves: dict, cfg: AuditConfig, path: Path) -> None:
     rows_ = math.ceil(len(panels) / cols)
     fig, axes = plt.subplots(rows_, cols, figsize=(4.6 * cols, 3.6 * rows_), squeeze=False)
     for ax, panel in zip(axes.flat, panels, strict=False):
-        for key, gain in curves.items():
+        for key, curve in curves.items():
             if key[:3] == panel and key[3] != "truthful":
                 learned = key[3] in LEARNED
-                ax.plot(np.arange(1, len(gain) + 1), gain, label=key[3], lw=2 if learned else 0.9,
-                        ls="-" if learned else "--")
+                t, mean, half = np.arange(1, len(curve) + 1), curve[:, 0], 1.96 * curve[:, 1]
+                line, = ax.plot(t, mean, label=key[3], lw=2 if learned else 0.9, ls="-" if learned else "--")
+                ax.fill_between(t, mean - half, mean + half, color=line.get_color(), alpha=0.12, lw=0)
         ax.axhline(0, color="k", lw=0.8)
         ax.set(title=f"{panel[0]}, others {panel[1]}, {panel[2]}", xlabel="round", ylabel="mean cumulative gain")
         ax.title.set_fontsize(8)
         ax.legend(fontsize=6, ncol=2)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    fig.suptitle(f"Paired gain over truthful play (T = {cfg.horizon}, {cfg.n_pairs} paired episodes)")
+    fig.suptitle(f"Paired gain over truthful play, mean and 95% band (paper 1: T = {cfg.horizon}, {cfg.n_pairs} "
+                 f"pairs; paper 2: T = {cfg.ads_horizon}, {cfg.ads_n_pairs} pairs)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -1,6 +1,8 @@
 """PPO for a manipulator on paired, decision-point episodes (the audit's learned manipulator).
 
-    python -m agents.ppo_paired --zeta etc --agent agent_0 --timesteps 150000 --out runs/ppo_etc
+    python -m agents.ppo_paired --zeta etc --timesteps 120000 --out runs/
+    python -m agents.ppo_paired --paper joint_ads --learner path_learning --horizon 200 --use-sde \\
+        --log-std-init -0.5 --n-envs 8 --n-steps 200 --batch-size 400 --timesteps 32000 --out runs/
 
 The agent learns through the paired vector env (:mod:`mdbf_envs.envs.paired`): one step per
 decision point, reward = its utility minus that of its truthful shadow on the same draws, gamma
@@ -12,7 +14,7 @@ in a noisy episode total.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -20,6 +22,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 import mdbf_envs  # noqa: F401  registers the ids
+from agents.manipulation_cli import GameArgs
 from agents.sb3_vec_env import SB3VecEnv
 from mdbf_envs.paired import BatchStrategy
 
@@ -41,7 +44,8 @@ class PPOConfig:
     gae_lambda: float = 0.98
     log_std_init: float = -1.6
     """initial exploration sd exp(-1.6) = 0.2 in action units (0.6 in report units at scale 3)"""
-    net_arch: list = field(default_factory=lambda: [64, 64])
+    net_arch: tuple[int, ...] = (64, 64)
+    """hidden layers of the policy and value networks"""
     use_sde: bool = False
     """generalized state-dependent exploration: noise fixed for ``sde_sample_freq`` steps (-1: a
     whole rollout), so a perturbation acts consistently over an episode, as a lie must"""
@@ -78,3 +82,44 @@ def train_ppo(env_id: str, env_kwargs: Mapping[str, Any], cfg: PPOConfig,
     model.learn(total_timesteps=cfg.timesteps, progress_bar=progress_bar)
     env.close()
     return model
+
+
+@dataclass
+class PPOArgs(GameArgs, PPOConfig):
+    """PPO on paired decision-point episodes; writes ``model.zip`` and ``config.json``."""
+
+
+def main(argv: list[str] | None = None):
+    import sys
+    import time
+
+    import tyro
+
+    from agents.manipulation_cli import evaluate, write_config
+
+    args = tyro.cli(PPOArgs, args=argv, description=__doc__)
+    try:
+        args.check()
+        if args.timesteps < 1 or args.n_envs < 1 or args.n_steps < 1 or args.batch_size < 1:
+            raise ValueError(f"--timesteps {args.timesteps}, --n-envs {args.n_envs}, --n-steps {args.n_steps} and "
+                             f"--batch-size {args.batch_size} must be >= 1")
+    except (ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    started = time.time()
+    env_id, env_kwargs = args.env()
+    cfg = PPOConfig(**{k: getattr(args, k) for k in PPOConfig.__dataclass_fields__})
+    model = train_ppo(env_id, env_kwargs, cfg, others=args.other_strategy(), progress_bar=True)
+    result = {**evaluate(args, PPOPolicy(model)), "seconds": round(time.time() - started, 1)}
+    run_dir = args.out / f"ppo_{args.paper}_{args.zeta if args.paper == 'vcg_learn' else args.learner}_{time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir.mkdir(parents=True)
+    model.save(run_dir / "model.zip")
+    write_config(run_dir, args, result)
+    lo, hi = result["gain_ci95"]
+    print(f"gain {result['gain_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {args.eval_pairs} held-out pairs; "
+          f"wrote {run_dir / 'model.zip'} and {run_dir / 'config.json'}")
+    return run_dir
+
+
+if __name__ == "__main__":
+    main()

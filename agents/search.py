@@ -1,6 +1,7 @@
 """Policy search for a manipulator: CMA-ES over a linear reporting policy on common random numbers.
 
-    python -m agents.search --zeta etc --agent 0 --out runs/search      # Appendix F, ETC, agent 0
+    python -m agents.search --zeta etc --out runs/                       # Appendix F, ETC, agent 0
+    python -m agents.search --paper joint_ads --learner path_learning --horizon 200 --out runs/
 
 The policy is a = clip(w . phi + b, -1, 1) on the paired market's scaled features phi
 (:meth:`mdbf_envs.paired.PairedMarket.features`), so the agent reports X + scale a at each of
@@ -18,13 +19,14 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from mdbf_envs.paired import PairedMarket
-from mdbf_envs.streams import ReplicationStreams
+from mdbf_envs.paired import PairedGame
+from agents.manipulation_cli import GameArgs, evaluate, write_config
+from mdbf_envs.streams import pair_streams
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,6 @@ class CandidatePolicies:
         return np.clip(np.einsum("kd,kd->k", features, th[:, :-1]) + th[:, -1], -1.0, 1.0)
 
 
-def pair_streams(seed: int, pairs: int, copies: int, draws: tuple[str, ...]) -> ReplicationStreams:
-    """Streams for ``copies`` x ``pairs`` replications where pair m of every copy draws from the
-    same generator, seeded (seed, m): common random numbers across copies and batch sizes."""
-    return ReplicationStreams([np.random.default_rng([seed, m]) for _ in range(copies) for m in range(pairs)], draws)
-
-
 @dataclass
 class SearchConfig:
     """CMA-ES budget and settings."""
@@ -86,8 +82,8 @@ class SearchResult:
     history: list = field(default_factory=list)  # (generation, best, mean) objective
 
 
-def cma_search(make_market: Callable[[int], PairedMarket], cfg: SearchConfig) -> SearchResult:
-    """CMA-ES over :class:`LinearPolicy`; ``make_market(R)`` builds a paired market of R pairs."""
+def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig) -> SearchResult:
+    """CMA-ES over :class:`LinearPolicy`; ``make_market(R)`` builds a paired game of R pairs."""
     import cma
 
     probe = make_market(1)
@@ -115,3 +111,45 @@ def cma_search(make_market: Callable[[int], PairedMarket], cfg: SearchConfig) ->
     final_values = np.concatenate([score(np.repeat(finals[:1], popsize, 0))[:1], score(np.repeat(finals[1:], popsize, 0))[:1]])
     k = int(np.argmax(final_values))
     return SearchResult(LinearPolicy(tuple(map(float, finals[k]))), float(final_values[k]), history)
+
+
+@dataclass
+class SearchArgs(GameArgs):
+    """CMA-ES over a linear reporting policy; writes ``policy.json`` and ``config.json``."""
+
+    episodes: int = 8_000
+    """CMA-ES budget in paired episodes"""
+    pairs: int = 32
+    """paired episodes per candidate"""
+    sigma0: float = 0.1
+    """initial CMA-ES step size"""
+
+
+def main(argv: list[str] | None = None) -> Path:
+    import sys
+
+    import tyro
+
+    args = tyro.cli(SearchArgs, args=argv, description=__doc__)
+    try:
+        args.check()
+        if args.episodes < 1 or args.pairs < 1 or not args.sigma0 > 0:
+            raise ValueError(f"--episodes {args.episodes}, --pairs {args.pairs} and --sigma0 {args.sigma0} must be positive")
+    except (ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    started = time.time()
+    found = cma_search(args.make, SearchConfig(args.episodes, args.pairs, sigma0=args.sigma0, seed=args.seed + 1_000))
+    result = {**evaluate(args, found.policy), "search_objective": found.objective, "seconds": round(time.time() - started, 1)}
+    run_dir = args.out / f"search_{args.paper}_{args.zeta if args.paper == 'vcg_learn' else args.learner}_{time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir.mkdir(parents=True)
+    found.policy.save(run_dir / "policy.json")
+    write_config(run_dir, args, result)
+    lo, hi = result["gain_ci95"]
+    print(f"gain {result['gain_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {args.eval_pairs} held-out pairs; "
+          f"wrote {run_dir / 'policy.json'} and {run_dir / 'config.json'}")
+    return run_dir
+
+
+if __name__ == "__main__":
+    main()

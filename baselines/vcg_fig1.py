@@ -78,14 +78,14 @@ def plot(results: dict[str, SimulationResult], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--runs", type=int, default=5, help="replications (default 5)")
+    parser.add_argument("--rounds", type=int, default=2000, help="horizon T (default 2000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     parser.add_argument("--noise-var", type=float, default=0.5, help="variance of the winner's value")
     parser.add_argument("--sigma", type=float, default=None, help="sigma given to VCG-Learn (default: true sd)")
-    parser.add_argument("--f", default="mean")
-    parser.add_argument("--g", default="mean")
+    parser.add_argument("--f", choices=("upper", "mean", "lower"), default="mean", help="F of eq. (7) (default mean)")
+    parser.add_argument("--g", choices=("upper", "mean", "lower"), default="mean", help="G of eq. (7) (default mean)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.rounds < 1 or args.seed < 0:
         parser.error(f"--runs ({args.runs}) and --rounds ({args.rounds}) must be >= 1, --seed ({args.seed}) >= 0")

@@ -84,7 +84,8 @@ class PairedDraws:
 @dataclass(frozen=True)
 class PairedResult:
     """An episode of R pairs: the agent's utility with the policy and truthful ``(R,)``, their
-    difference (the paired gain), its per-round mean curve ``(T,)`` if tracked, and how many
+    difference (the paired gain), the per-round mean cumulative gain and its standard error over
+    the pairs ``(T, 2)`` if tracked, and how many
     decisions were taken and how many of them sat at the action bound."""
 
     utility: np.ndarray
@@ -119,7 +120,7 @@ class PairedGame(ABC):
         self._policy_rngs = (np.random.default_rng(policy_seed), np.random.default_rng(policy_seed))
         self.utility = np.zeros((2 * self.pairs, self.n_agents))
         self.seller = np.zeros(2 * self.pairs)
-        self.curve = np.zeros(self.horizon) if track else None
+        self.curve = np.zeros((self.horizon, 2)) if track else None
         self._since = np.zeros(self.pairs)  # rounds since the agent's last decision
         self.decisions_taken, self.at_bound, self._played = 0, 0, 0
         self.done = False
@@ -181,6 +182,16 @@ class PairedGame(ABC):
         """Play truthful rounds until some replication decides or the episode ends."""
         while not self.done and not self._deciding.any():
             self._finish_round(None)
+
+    def _record_curve(self, start: int, gains: np.ndarray) -> None:
+        """Mean and standard error over the pairs of the cumulative gains ``(rounds, R)`` of
+        rounds ``start + 1 ..``."""
+        if self.curve is None:
+            return
+        rounds = slice(start, start + len(gains))
+        self.curve[rounds, 0] = gains.mean(axis=1)
+        if self.pairs > 1:
+            self.curve[rounds, 1] = gains.std(axis=1, ddof=1) / np.sqrt(self.pairs)
 
     def _record_decisions(self, actions: np.ndarray | None, reports: np.ndarray, clipped: np.ndarray) -> None:
         """Count the decisions of the round and those at the action (or report) bound."""
@@ -342,8 +353,7 @@ class PairedMarket(PairedGame):
         u = self.account.record(rnd.outcome, rnd.prices)
         self.utility += u.agents
         self.seller += u.seller
-        if self.curve is not None:
-            self.curve[rnd.t - 1] = self.gain.mean()
+        self._record_curve(rnd.t - 1, self.gain[None])
         self._played = rnd.t
         if self._fast_forward and not rnd.explore:
             self._skip_exploit_phase()
@@ -366,9 +376,9 @@ class PairedMarket(PairedGame):
         self.tallies.experience(self._allocation, realised_sum, rounds=left)
         self.tallies.report(self._allocation, realised_sum, self._reporting, rounds=left)
         u = self.account.record(rnd.outcome, rnd.prices, left)
-        if self.curve is not None:
-            g0, dg = self.gain.mean(), (u.agents[: self.pairs, self.agent] - u.agents[self.pairs:, self.agent]).mean()
-            self.curve[rnd.t: rnd.t + left] = g0 + dg * np.arange(1, left + 1)
+        if self.curve is not None:  # each pair's gain grows linearly over the block
+            step = u.agents[: self.pairs, self.agent] - u.agents[self.pairs:, self.agent]
+            self._record_curve(rnd.t, self.gain[None] + np.arange(1, left + 1)[:, None] * step[None])
         self.utility += left * u.agents
         self.seller += left * u.seller
         self._since += left

@@ -55,3 +55,10 @@ class ReplicationStreams:
             self._next = 0
         self._next += 1
         return self._buffer[:, self._next - 1]
+
+
+def pair_streams(seed: int, pairs: int, copies: int, draws: Sequence[str]) -> ReplicationStreams:
+    """Streams for ``copies`` x ``pairs`` replications where pair m of every copy draws from the
+    same generator, seeded (seed, m): common random numbers across copies (e.g. the candidates
+    of a policy search) and across batch sizes."""
+    return ReplicationStreams([np.random.default_rng([seed, m]) for _ in range(copies) for m in range(pairs)], draws)

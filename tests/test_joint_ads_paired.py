@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import mdbf_envs
-from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search, pair_streams
+from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
+from mdbf_envs.streams import pair_streams
 from baselines.strategies import BidScale, LastPrice, scripted_bids
 from mdbf_envs import joint_ads_v0
 from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import mdbf_envs  # noqa: F401
-from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search, pair_streams
+from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
+from mdbf_envs.streams import pair_streams
 from baselines.strategies import PhaseShade, Shade
 from mdbf_envs.paired import PairedMarket
 from mdbf_envs.registry import make_mechanism
@@ -156,3 +157,33 @@ def test_paired_env_refuses_bad_actions(action, match):
     env.reset(seed=0)
     with pytest.raises(ValueError, match=match):
         env.step(action)
+
+
+def test_search_cli_saves_a_policy_that_reloads_and_refuses_bad_options(tmp_path, capsys):
+    from agents.search import main
+
+    run = main(["--horizon", "200", "--episodes", "64", "--pairs", "4", "--eval-pairs", "8", "--out", str(tmp_path)])
+    policy = LinearPolicy.load(run / "policy.json")
+    assert len(policy.theta) == market("etc", 1).feature_size + 1
+    assert "evaluation" in (run / "config.json").read_text()
+    with pytest.raises(SystemExit) as stop:
+        main(["--others", "nope", "--out", str(tmp_path / "never")])
+    assert stop.value.code == 2 and "--others 'nope'" in capsys.readouterr().err and not (tmp_path / "never").exists()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_ppo_paired_cli_trains_on_joint_ads_and_saves(tmp_path):
+    from agents.ppo_paired import main
+
+    run = main(["--paper", "joint_ads", "--horizon", "20", "--timesteps", "160", "--n-envs", "2", "--n-steps", "40",
+                "--batch-size", "40", "--use-sde", "--eval-pairs", "4", "--out", str(tmp_path)])
+    assert (run / "model.zip").exists() and "gain_mean" in (run / "config.json").read_text()
+
+
+def test_gain_curves_with_the_fast_forward_equal_the_round_by_round_curves():
+    policy = LinearPolicy((-0.15,) + (0.0,) * 21 + (0.12,))
+    full = market("etc", 6, decisions="every", horizon=500).run(policy, np.random.default_rng(2), track=True)
+    fast = market("etc", 6, decisions="influential", horizon=500).run(policy, np.random.default_rng(2), track=True)
+    np.testing.assert_allclose(fast.curve, full.curve, rtol=1e-9, atol=1e-9)
+    assert fast.curve[-1, 0] == pytest.approx(fast.gain.mean())
+    assert fast.curve[-1, 1] == pytest.approx(fast.gain.std(ddof=1) / np.sqrt(6))

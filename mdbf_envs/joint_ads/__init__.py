@@ -1,4 +1,10 @@
-"""Repeated joint ads for two non-excludable buyers (paper 2: Aggarwal et al.)."""
+"""Paper 2: *Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco).
+
+One room for the paper: DSIC mechanisms as monotone regions (Secs. 2-3), the optimal mechanism
+by longest path (Thm. 1) and Lemma 1's augmentation, edge weights (Prop. 2), the learners
+(Secs. 4-5), valuation sequences (stochastic, smooth, adversarial; Thm. 5, Sec. 6), and the
+paired game of a buyer who stays. Open decisions: ``docs/decisions.md``.
+"""
 
 from mdbf_envs.joint_ads.learners import (
     AugmentTheBest,

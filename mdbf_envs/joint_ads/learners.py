@@ -135,11 +135,15 @@ class AugmentTheBest(FollowTheLeader):
     def __init__(self, delta_schedule: Callable[[int], float] = augment_delta, refit_growth: float = 1.1):
         super().__init__(None, refit_growth)
         self.delta_schedule = delta_schedule
+        self._posted: tuple[Staircase, float, Staircase] | None = None  # (fitted, delta, augmented)
 
     def post(self) -> JointAdsMechanism:
         if self.t == 0:
             return WHOLE_SQUARE
-        return augment(self.fitted(), self.delta_schedule(self.t + 1))
+        fitted, delta = self.fitted(), self.delta_schedule(self.t + 1)
+        if self._posted is None or self._posted[0] is not fitted or self._posted[1] != delta:
+            self._posted = (fitted, delta, augment(fitted, delta))  # recomputed only when either changes
+        return self._posted[2]
 
 
 class PathLearning:

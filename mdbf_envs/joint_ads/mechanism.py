@@ -1,4 +1,6 @@
-"""DSIC mechanisms for two non-excludable buyers as monotone regions (paper 2, Sec. 2-3).
+"""DSIC mechanisms for two non-excludable buyers as monotone regions.
+
+*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco), Secs. 2-3 (Def. 2, Prop. 1).
 
 A mechanism is its allocation region A in [0, 1]^2: both buyers get the ad iff their bids lie
 in A. A is monotone (north-east closed) and, by our convention, closed (docs/decisions.md#closed-regions). Payments

@@ -132,8 +132,7 @@ class JointAdsPairedGame(PairedGame):
             self.seller[r] += pay.sum()
             self._last[r, :, 0], self._last[r, :, 1], self._last[r, :, 2] = bids[r], sold, pay
             learner.update(bids[r])
-        if self.curve is not None:
-            self.curve[self._played] = self.gain.mean()
+        self._record_curve(self._played, self.gain[None])
         self._played += 1
         if self._played >= self.horizon:
             self.done = True

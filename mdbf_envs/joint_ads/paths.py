@@ -1,4 +1,6 @@
-"""Orthogonal paths, influence regions and edge weights (paper 2, Def. 3-4, Prop. 2).
+"""Orthogonal paths, influence regions and edge weights.
+
+*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco), Defs. 3-4 and Prop. 2.
 
 A complete path runs from the north side to the east side moving right or down. Its edges'
 intrinsic weights iota(e) and influence regions R(e) (half-open rectangles, docs/decisions.md#influence-regions) decompose

@@ -1,4 +1,7 @@
-"""Valuation sequences for repeated joint ads (paper 2): stochastic, smooth and adversarial.
+"""Valuation sequences for repeated joint ads: stochastic, smooth and adversarial.
+
+*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco): Def. 1 (smoothness), Example 1 (equal revenue), Theorem 5 (the adversary), Sec. 6 (the
+lower-bound instance).
 
 Each builder takes the horizon T and a numpy Generator and returns a :class:`Valuations`:
 the ``(T, 2)`` sequence and, where the distribution is known, the per-round expected revenue

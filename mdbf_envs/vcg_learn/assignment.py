@@ -1,5 +1,7 @@
 """Slot-assignment outcome spaces solved by scipy's ``linear_sum_assignment`` (no enumeration).
 
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Example 2 (online advertising slots).
+
 An outcome gives each of m slots to a distinct one of n agents (every slot filled, n >= m);
 allocation 0 is "no slot" and allocation k is slot k. Outcome ids are the codes
 sum_k a_k n^(k-1) of the slots' holders (a_1, ..., a_m), so |Omega| = n! / (n - m)! outcomes

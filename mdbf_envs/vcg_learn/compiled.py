@@ -1,5 +1,7 @@
 """VCG-Learn's simulation loop compiled with numba: ``simulate(..., backend="numba")``.
 
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 with eqs. (3)-(7).
+
 One compiled function plays whole chunks of rounds of :class:`VCGLearn` (all R replications,
 each with its own configuration) with truthful agents, on an enumerated outcome space, and
 keeps the regret account of :func:`mdbf_envs.vcg_learn.simulate.simulate`. It follows the numpy

@@ -1,4 +1,6 @@
-"""Regret accounting against the VCG benchmark (paper 1, eq. 3), pseudo-regret form.
+"""Regret accounting against the VCG benchmark, pseudo-regret form.
+
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Sec. 2, eq. (3); Lemma 5's identity R^a_T + R_0T = R_T.
 
 Per-round utilities use expected values: u_it = v_i(omega_t) - p_it,
 u_0t = v_0(omega_t) + sum_i p_it, and V(omega_t) = v_0(omega_t) + sum_i v_i(omega_t).

@@ -1,4 +1,6 @@
-"""The :class:`Scenario`: who takes part, what can happen, and what it is worth (paper 1, Sec. 2).
+"""The :class:`Scenario`: who takes part, what can happen, and what it is worth.
+
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Sec. 2 (the model).
 
 A scenario fixes n agents, a finite allocation set S, the outcome table Omega (outcome
 ``o`` gives agent ``i`` the allocation ``outcomes[o, i]``, i.e. s_i(omega)), the seller's

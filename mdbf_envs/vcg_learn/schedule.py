@@ -1,4 +1,7 @@
-"""VCG-Learn's bracket schedule and explore (covering) schedules (paper 1, Algorithm 1)."""
+"""VCG-Learn's bracket schedule and explore (covering) schedules.
+
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 and Lemma 11 (bracket lengths).
+"""
 
 from __future__ import annotations
 

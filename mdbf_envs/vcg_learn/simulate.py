@@ -1,4 +1,7 @@
-"""Tight simulation loop of VCG-Learn over R replications (no environment in the way)."""
+"""Tight simulation loop of VCG-Learn over R replications (no environment in the way).
+
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 played against truthful or scripted agents, regrets by eq. (3).
+"""
 
 from __future__ import annotations
 

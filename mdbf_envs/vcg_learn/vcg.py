@@ -1,4 +1,6 @@
-"""Welfare maximisation over Omega and the exact VCG mechanism (paper 1, eq. 1).
+"""Welfare maximisation over Omega and the exact VCG mechanism.
+
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Sec. 2, eq. (1) (the benchmark VCG-Learn learns).
 
 Everything here takes value tables ``(..., n, |S|)`` with any leading batch shape, so one call
 serves a single round, R replications, or a brute-force test. Ties are broken towards the

@@ -1,4 +1,4 @@
-"""The hard instance of paper 1's lower bound (Theorem 1)."""
+"""The hard instance of the lower bound: *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Theorem 1."""
 
 from __future__ import annotations
 

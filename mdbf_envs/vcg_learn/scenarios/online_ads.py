@@ -1,4 +1,4 @@
-"""Online advertising example of paper 1 (Example 2)."""
+"""Online advertising: *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Example 2."""
 
 from __future__ import annotations
 

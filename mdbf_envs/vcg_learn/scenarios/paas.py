@@ -1,4 +1,4 @@
-"""Platform-as-a-service example of paper 1 (Example 1)."""
+"""Platform as a service: *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Example 1."""
 
 from __future__ import annotations
 

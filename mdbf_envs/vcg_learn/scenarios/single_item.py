@@ -1,4 +1,4 @@
-"""Single-item auction of paper 1, Appendix F."""
+"""Single-item auction: *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Appendix F (the experiments)."""
 
 from __future__ import annotations
 
