@@ -13,9 +13,9 @@ from mdbf_envs import vcg_learn_v0
 def test_training_smoke(algo, tmp_path):
     args = Args(env_kwargs={"horizon": 40}, algo=algo, timesteps=200, n_envs=2, n_steps=64, batch_size=64,
                 others="explore_shade_0.3", progress_bar=False)
-    model = train(args, tmp_path)
-    assert (tmp_path / "model.zip").exists()
-    config = json.loads((tmp_path / "config.json").read_text())
+    model = train(args, tmp_path / "run")
+    assert (tmp_path / "run" / "model.zip").exists()
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["env_id"] == "mdbf_envs/VCGLearnOPT-v0" and config["seed"] == 0 and config["algo"] == algo
     assert "torch" in config["versions"]
     assert model.num_timesteps >= 200
