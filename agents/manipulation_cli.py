@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import platform
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -86,6 +88,20 @@ def evaluate(args: GameArgs, policy) -> dict:
     half = float(stats.t.ppf(0.975, args.eval_pairs - 1) * res.gain.std(ddof=1) / math.sqrt(args.eval_pairs))
     return {"gain_mean": float(res.gain.mean()), "gain_ci95": [float(res.gain.mean() - half), float(res.gain.mean() + half)],
             "truthful_utility": float(res.truthful_utility.mean()), "seller_change": float(res.seller_change.mean())}
+
+
+def save_run(args: GameArgs, kind: str, save: Callable[[Path], Path], result: dict) -> Path:
+    """A new run directory ``<kind>_<paper>_<zeta or learner>_<time>`` with the policy (``save``
+    writes it and returns its path) and ``config.json``; prints the held-out gain."""
+    mechanism = args.zeta if args.paper == "vcg_learn" else args.learner
+    run_dir = args.out / f"{kind}_{args.paper}_{mechanism}_{time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir.mkdir(parents=True)
+    policy = save(run_dir)
+    write_config(run_dir, args, result)
+    lo, hi = result["gain_ci95"]
+    print(f"gain {result['gain_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {args.eval_pairs} held-out pairs; "
+          f"wrote {policy} and {run_dir / 'config.json'}")
+    return run_dir
 
 
 def write_config(run_dir: Path, args: object, result: dict) -> None:

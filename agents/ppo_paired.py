@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None):
 
     import tyro
 
-    from agents.manipulation_cli import evaluate, write_config
+    from agents.manipulation_cli import evaluate, save_run
 
     args = tyro.cli(PPOArgs, args=argv, description=__doc__)
     try:
@@ -111,14 +111,11 @@ def main(argv: list[str] | None = None):
     cfg = PPOConfig(**{k: getattr(args, k) for k in PPOConfig.__dataclass_fields__})
     model = train_ppo(env_id, env_kwargs, cfg, others=args.other_strategy(), progress_bar=True)
     result = {**evaluate(args, PPOPolicy(model)), "seconds": round(time.time() - started, 1)}
-    run_dir = args.out / f"ppo_{args.paper}_{args.zeta if args.paper == 'vcg_learn' else args.learner}_{time.strftime('%Y%m%d-%H%M%S')}"
-    run_dir.mkdir(parents=True)
-    model.save(run_dir / "model.zip")
-    write_config(run_dir, args, result)
-    lo, hi = result["gain_ci95"]
-    print(f"gain {result['gain_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {args.eval_pairs} held-out pairs; "
-          f"wrote {run_dir / 'model.zip'} and {run_dir / 'config.json'}")
-    return run_dir
+    def save(run_dir):
+        model.save(run_dir / "model.zip")
+        return run_dir / "model.zip"
+
+    return save_run(args, "ppo", save, result)
 
 
 if __name__ == "__main__":

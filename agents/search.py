@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from mdbf_envs.paired import PairedGame
-from agents.manipulation_cli import GameArgs, evaluate, write_config
+from agents.manipulation_cli import GameArgs, evaluate, save_run
 from mdbf_envs.streams import pair_streams
 
 
@@ -141,14 +141,11 @@ def main(argv: list[str] | None = None) -> Path:
     started = time.time()
     found = cma_search(args.make, SearchConfig(args.episodes, args.pairs, sigma0=args.sigma0, seed=args.seed + 1_000))
     result = {**evaluate(args, found.policy), "search_objective": found.objective, "seconds": round(time.time() - started, 1)}
-    run_dir = args.out / f"search_{args.paper}_{args.zeta if args.paper == 'vcg_learn' else args.learner}_{time.strftime('%Y%m%d-%H%M%S')}"
-    run_dir.mkdir(parents=True)
-    found.policy.save(run_dir / "policy.json")
-    write_config(run_dir, args, result)
-    lo, hi = result["gain_ci95"]
-    print(f"gain {result['gain_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {args.eval_pairs} held-out pairs; "
-          f"wrote {run_dir / 'policy.json'} and {run_dir / 'config.json'}")
-    return run_dir
+    def save(run_dir: Path) -> Path:
+        found.policy.save(run_dir / "policy.json")
+        return run_dir / "policy.json"
+
+    return save_run(args, "search", save, result)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from gymnasium.utils import seeding
 
 
 class ReplicationStreams:
@@ -55,6 +56,20 @@ class ReplicationStreams:
             self._next = 0
         self._next += 1
         return self._buffer[:, self._next - 1]
+
+
+def copy_generators(seed: int | Sequence[int] | None, copies: int,
+                    current: list[np.random.Generator]) -> list[np.random.Generator]:
+    """The generators of a vector env's copies after ``reset(seed)``: copy r seeded with
+    ``seed + r`` (or ``seed[r]``), as Gymnasium's own vector envs seed them; with no seed, the
+    current ones (fresh entropy the first time)."""
+    if isinstance(seed, (int, np.integer)):
+        seed = [int(seed) + r for r in range(copies)]
+    if seed is not None:
+        if len(seed) != copies:
+            raise ValueError(f"{len(seed)} seeds for {copies} envs")
+        return [seeding.np_random(s)[0] for s in seed]
+    return current or [seeding.np_random(None)[0] for _ in range(copies)]
 
 
 def pair_streams(seed: int, pairs: int, copies: int, draws: Sequence[str]) -> ReplicationStreams:

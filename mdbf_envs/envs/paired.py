@@ -80,7 +80,7 @@ from mdbf_envs.checks import check_action, check_int
 from mdbf_envs.joint_ads.paired import JointAdsPairedGame
 from mdbf_envs.paired import DECISIONS, BatchStrategy, PairedGame, PairedMarket
 from mdbf_envs.registry import make_mechanism, make_scenario
-from mdbf_envs.streams import ReplicationStreams
+from mdbf_envs.streams import ReplicationStreams, copy_generators
 
 REWARD_MODES = ("gain", "expected")
 
@@ -156,14 +156,7 @@ class PairedVectorEnv(VectorEnv):
         self._autoreset = False
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None):
-        if isinstance(seed, (int, np.integer)):
-            seed = [int(seed) + r for r in range(self.num_envs)]
-        if seed is not None:
-            if len(seed) != self.num_envs:
-                raise ValueError(f"{len(seed)} seeds for {self.num_envs} envs")
-            self._seeds = [seeding.np_random(s)[0] for s in seed]
-        elif not self._seeds:
-            self._seeds = [seeding.np_random(None)[0] for _ in range(self.num_envs)]
+        self._seeds = copy_generators(seed, self.num_envs, self._seeds)
         return self._start(), {}
 
     def _start(self) -> np.ndarray:

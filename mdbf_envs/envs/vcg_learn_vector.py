@@ -28,6 +28,7 @@ from gymnasium.vector.utils import batch_space
 from mdbf_envs.checks import check_int
 from mdbf_envs.envs.single_agent import controlled_agent, deviation_to_action
 from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
+from mdbf_envs.streams import copy_generators
 
 
 class VCGLearnVectorEnv(VectorEnv):
@@ -76,14 +77,7 @@ class VCGLearnVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None):
         """Reset every copy; copy r is seeded with ``seed + r`` (or ``seed[r]``)."""
-        if isinstance(seed, (int, np.integer)):
-            seed = [int(seed) + r for r in range(self.num_envs)]
-        if seed is not None:
-            if len(seed) != self.num_envs:
-                raise ValueError(f"{len(seed)} seeds for {self.num_envs} envs")
-            self._view_rngs = [seeding.np_random(s)[0] for s in seed]
-        elif not self._view_rngs:
-            self._view_rngs = [seeding.np_random(None)[0] for _ in range(self.num_envs)]
+        self._view_rngs = copy_generators(seed, self.num_envs, self._view_rngs)
         return self._start(options), {}
 
     def _start(self, options: dict | None = None) -> np.ndarray:
