@@ -1,9 +1,10 @@
 """The truthfulness audit: can any reporting strategy beat truthful play against a mechanism?
 
-    python -m agents.audit --out audit_out            # the full default (~10 min on 2 cores)
-    python -m agents.audit --quick --out audit_out    # a first look (~2 min)
+    python -m agents.audit --out audit_out            # the full default (~15 min on 2 cores)
+    python -m agents.audit --quick --out audit_out    # a first look (~1 min)
 
-A *setting* is (mechanism, behaviour of the other agents, audited agent). In each, the audit
+A *setting* is (mechanism, behaviour of the other agents, audited agent); for joint ads the
+mechanism is a learner on a valuation sequence. In each, the audit
 runs the scripted strategies (:mod:`baselines.strategies`), searches a linear reporting policy
 with CMA-ES (:mod:`agents.search`) and trains PPO (:mod:`agents.ppo_paired`), both learning on
 paired, decision-point episodes, and evaluates every strategy on the same ``n_pairs`` paired
@@ -17,9 +18,12 @@ Evaluation applies a strategy where the mechanism keeps the agent's report and p
 elsewhere: a discarded report changes no utility, and no scripted strategy reads its own past
 reports, so the gains are those of the strategy played in every round.
 
-The embedded default is paper 1's Appendix F: single item, 10 agents, f = g = mean, T = 2000,
-ETC and OPT; agents 0 (the efficient winner, mu = 0.8), 4 (a middle agent) and 9 (the lowest);
-others truthful (Theorem 3.5's stationary others) or shading in explore rounds. Files:
+The embedded default audits both papers. Paper 1, Appendix F: single item, 10 agents,
+f = g = mean, T = 2000, ETC and OPT; agents 0 (the efficient winner, mu = 0.8), 4 (a middle
+agent) and 9 (the lowest); others truthful (Theorem 3.5's stationary others) or shading in
+explore rounds. Paper 2: the merchant stays for T = 200 rounds against Augment-the-Best,
+PathLearning, follow-the-leader, posted prices and the EpochLearner variant, on the stochastic
+and smooth sequences, the brand truthful or bidding 0.8 v. Files:
 ``OUT/audit.json`` (strict JSON), ``OUT/audit.md``, ``OUT/audit_gain.png``, written to a
 temporary folder and moved into place when the run completes.
 """
