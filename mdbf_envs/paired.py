@@ -29,22 +29,21 @@ Gymnasium envs of :mod:`mdbf_envs.envs.paired` step it one decision at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from mdbf_envs.checks import check_int
+from mdbf_envs.checks import check_int, check_real
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
 from mdbf_envs.protocol import HoldsReports, Mechanism, Round, bidders, influential_reports, optimizer_of
+from mdbf_envs.rollout import BatchStrategy
 from mdbf_envs.streams import ReplicationStreams
 from mdbf_envs.vcg_learn.mechanism import VCGLearn
 from mdbf_envs.vcg_learn.regret import RegretAccount
 
-BatchStrategy = Callable[[dict[str, np.ndarray], np.random.Generator], np.ndarray]
-"""Decoded observation fields ``{name: (R, width)}`` of one agent -> its reports ``(R,)``."""
 BatchPolicy = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """Features ``(k, d)`` of the deciding replications and their indices ``(k,)`` -> actions
 ``(k,)`` in [-1, 1] (the indices let one batch hold several policies, e.g. CMA-ES candidates)."""
@@ -122,11 +121,17 @@ class PairedGame(ABC):
         self.seller = np.zeros(2 * self.pairs)
         self.curve = np.zeros((self.horizon, 2)) if track else None
         self._since = np.zeros(self.pairs)  # rounds since the agent's last decision
-        self.decisions_taken, self.at_bound, self._played = 0, 0, 0
+        self.decision_counts = np.zeros(self.pairs, np.int64)  # decisions of each pair so far
+        self.at_bound, self._played = 0, 0
         self.done = False
         self._start(rng)
         self._begin_round()
         self._advance()
+
+    @property
+    def decisions_taken(self) -> int:
+        """Decisions taken so far, over all pairs."""
+        return int(self.decision_counts.sum())
 
     @property
     def gain(self) -> np.ndarray:
@@ -197,7 +202,7 @@ class PairedGame(ABC):
         """Count the decisions of the round and those at the action (or report) bound."""
         rows = self._deciding
         self.at_bound += int((np.abs(actions[rows]) >= 1).sum()) if actions is not None else int((clipped != reports).sum())
-        self.decisions_taken += int(rows.sum())
+        self.decision_counts += rows
         self._since[rows] = 0
 
     @abstractmethod
@@ -257,8 +262,7 @@ class PairedMarket(PairedGame):
             raise ValueError(f"a paired market needs 2R replications, the mechanism has {mechanism.replications}")
         if decisions not in DECISIONS:
             raise ValueError(f"decisions = {decisions!r}; use one of {DECISIONS}")
-        if not np.isfinite(deviation_scale) or deviation_scale <= 0:
-            raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
+        check_real("deviation_scale", deviation_scale, positive=True)
         sc = self.scenario = mechanism.scenario
         self.mechanism, self.horizon, self.decisions = mechanism, check_int("horizon", horizon, 1), decisions
         self.pairs = mechanism.replications // 2

@@ -116,6 +116,7 @@ def test_gym_paired_env_sums_to_the_evaluators_gain(id_):
         if term or trunc:
             break
     assert info["gain"] == pytest.approx(total, abs=1e-9)
+    assert info["decisions"] == len(rewards)  # one decision per step: each step is a kept report
     assert any(rewards)
 
 

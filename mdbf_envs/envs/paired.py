@@ -184,7 +184,7 @@ class PairedVectorEnv(VectorEnv):
         obs = np.zeros((self.num_envs, market.feature_size), np.float32) if done else market.features().astype(np.float32)
         every = np.ones(self.num_envs, bool)
         infos = {"gain": market.gain, "_gain": every, "utility": market.utility[: self.num_envs, own].copy(),
-                 "_utility": every, "decisions": np.full(self.num_envs, market.decisions_taken), "_decisions": every}
+                 "_utility": every, "decisions": market.decision_counts.copy(), "_decisions": every}
         terminated = np.full(self.num_envs, done)
         if done and self.autoreset_mode == AutoresetMode.SAME_STEP:
             final_obs = np.empty(self.num_envs, dtype=object)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mdbf_envs.checks import check_int
+from mdbf_envs.checks import check_int, check_real
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 from mdbf_envs.paired import BatchStrategy, PairedGame
 from mdbf_envs.registry import make_learner
@@ -66,8 +66,7 @@ class JointAdsPairedGame(PairedGame):
             raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
         if agent not in AGENTS:
             raise ValueError(f"unknown agent {agent!r}; agents: {list(AGENTS)}")
-        if not np.isfinite(deviation_scale) or deviation_scale <= 0:
-            raise ValueError(f"deviation_scale = {deviation_scale} must be positive")
+        check_real("deviation_scale", deviation_scale, positive=True)
         if others is not None and not callable(others):
             raise TypeError(f"others = {others!r}: give a batch strategy for the other buyer")
         self.pairs, self.learner_name, self.sequence, self.horizon = int(pairs), learner, sequence, int(horizon)
