@@ -36,6 +36,7 @@ import json
 import math
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from mdbf_envs.streams import pair_streams
 from baselines.strategies import BidScale, Truthful, scripted, scripted_bids
 from mdbf_envs.envs.paired import paired_market
 from mdbf_envs.joint_ads.paired import JointAdsPairedGame
+from mdbf_envs.paired import PairedGame
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.parallel import BACKENDS, run_trials
 from mdbf_envs.joint_ads.valuations import SEQUENCES
@@ -192,38 +194,6 @@ def learned_others(cfg: AuditConfig, zeta: str) -> PolicyStrategy:
     return PolicyStrategy(model, 0.5)
 
 
-def vcg_setting(cfg: AuditConfig, zeta: str, others: str, agent: int) -> dict:
-    """A paper-1 setting: its paired market, strategies, PPO env and theory."""
-    scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
-    name = scenario.agent_names[agent]
-    other = None if others == "truthful" else learned_others(cfg, zeta) if others == "learning" else scripted()[others]
-    kwargs = {"scenario": cfg.scenario, "scenario_kwargs": cfg.scenario_kwargs, "mechanism": cfg.mechanism,
-              "zeta": zeta, "f": cfg.f, "g": cfg.g, "horizon": cfg.horizon, "agent": name,
-              "deviation_scale": cfg.deviation_scale}
-    bound, basis = theory_bound(cfg, zeta, others == "truthful",
-                                make_mechanism(cfg.mechanism, scenario, zeta=zeta, f=cfg.f, g=cfg.g))
-    return {"labels": {"mechanism": f"{cfg.mechanism}:{zeta}", "others": others, "agent": name},
-            "game": lambda pairs: paired_market(pairs, others=other, **kwargs), "others": other,
-            "strategies": {"truthful": Truthful(), **scripted()}, "env_id": "mdbf_envs/VCGLearn-v0", "env_kwargs": kwargs,
-            "ppo": PPOSettings(cfg.train_steps), "search": SearchConfig(cfg.search_episodes, cfg.search_pairs),
-            "n_pairs": cfg.n_pairs, "theory_bound": bound, "theory_basis": basis}
-
-
-def ads_setting(cfg: AuditConfig, learner: str, sequence: str, others: str) -> dict:
-    """A paper-2 setting: a buyer who stays against a learner, the other buyer truthful or not."""
-    other = None if others == "truthful" else scripted_bids()[others]
-    kwargs = {"learner": learner, "sequence": sequence, "horizon": cfg.ads_horizon, "agent": cfg.ads_agent,
-              "learner_kwargs": ADS_LEARNER_KWARGS.get(learner, {})}
-    return {"labels": {"mechanism": f"joint_ads:{learner}/{sequence}", "others": others, "agent": cfg.ads_agent},
-            "game": lambda pairs: JointAdsPairedGame(pairs, others=other, **kwargs), "others": other,
-            "strategies": {"truthful": BidScale(1.0), **scripted_bids()}, "env_id": "mdbf_envs/JointAds-v0",
-            "env_kwargs": kwargs, "ppo": PPOSettings(cfg.ads_train_steps, n_envs=8, n_steps=cfg.ads_horizon, batch_size=2 * cfg.ads_horizon,
-                               use_sde=True, log_std_init=-0.5),
-            "search": SearchConfig(cfg.ads_search_episodes, cfg.ads_search_pairs, sigma0=0.2),
-            "n_pairs": cfg.ads_n_pairs, "theory_bound": None,
-            "theory_basis": "DSIC each round (paper 2, Sec. 2); no claim for a buyer who stays"}
-
-
 @dataclass(frozen=True)
 class PPOSettings:
     """PPO's budget and exploration in one paper's settings (measured, see the README): VCG-Learn
@@ -239,6 +209,54 @@ class PPOSettings:
     log_std_init: float = -1.6
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One audited setting of either paper: how to build its paired game, what to run in it."""
+
+    labels: dict  # mechanism, others, agent: the row's names
+    game: Callable[[int], PairedGame]  # pairs -> a paired game
+    others: object  # the other agents' batch strategy (None: truthful)
+    strategies: dict  # name -> scripted batch strategy, "truthful" first
+    env_id: str  # the Gymnasium id PPO trains on (paired options added by train_ppo)
+    env_kwargs: dict
+    ppo: PPOSettings
+    search: SearchConfig
+    n_pairs: int
+    theory_bound: float | None
+    theory_basis: str
+
+
+def vcg_setting(cfg: AuditConfig, zeta: str, others: str, agent: int) -> Setting:
+    """A paper-1 setting: its paired market, strategies, PPO env and theory."""
+    scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
+    name = scenario.agent_names[agent]
+    other = None if others == "truthful" else learned_others(cfg, zeta) if others == "learning" else scripted()[others]
+    kwargs = {"scenario": cfg.scenario, "scenario_kwargs": cfg.scenario_kwargs, "mechanism": cfg.mechanism,
+              "zeta": zeta, "f": cfg.f, "g": cfg.g, "horizon": cfg.horizon, "agent": name,
+              "deviation_scale": cfg.deviation_scale}
+    bound, basis = theory_bound(cfg, zeta, others == "truthful",
+                                make_mechanism(cfg.mechanism, scenario, zeta=zeta, f=cfg.f, g=cfg.g))
+    return Setting({"mechanism": f"{cfg.mechanism}:{zeta}", "others": others, "agent": name},
+                   lambda pairs: paired_market(pairs, others=other, **kwargs), other,
+                   {"truthful": Truthful(), **scripted()}, "mdbf_envs/VCGLearn-v0", kwargs,
+                   PPOSettings(cfg.train_steps), SearchConfig(cfg.search_episodes, cfg.search_pairs), cfg.n_pairs,
+                   bound, basis)
+
+
+def ads_setting(cfg: AuditConfig, learner: str, sequence: str, others: str) -> Setting:
+    """A paper-2 setting: a buyer who stays against a learner, the other buyer truthful or not."""
+    other = None if others == "truthful" else scripted_bids()[others]
+    kwargs = {"learner": learner, "sequence": sequence, "horizon": cfg.ads_horizon, "agent": cfg.ads_agent,
+              "learner_kwargs": ADS_LEARNER_KWARGS.get(learner, {})}
+    ppo = PPOSettings(cfg.ads_train_steps, n_envs=8, n_steps=cfg.ads_horizon, batch_size=2 * cfg.ads_horizon,
+                      use_sde=True, log_std_init=-0.5)
+    return Setting({"mechanism": f"joint_ads:{learner}/{sequence}", "others": others, "agent": cfg.ads_agent},
+                   lambda pairs: JointAdsPairedGame(pairs, others=other, **kwargs), other,
+                   {"truthful": BidScale(1.0), **scripted_bids()}, "mdbf_envs/JointAds-v0", kwargs, ppo,
+                   SearchConfig(cfg.ads_search_episodes, cfg.ads_search_pairs, sigma0=0.2), cfg.ads_n_pairs, None,
+                   "DSIC each round (paper 2, Sec. 2); no claim for a buyer who stays")
+
+
 def audit_setting(cfg: AuditConfig, paper: str, setting: dict, torch_threads: int | None = None) -> tuple[list, dict]:
     """One setting of either paper: scripted strategies, CMA-ES and PPO, all evaluated on the
     same paired episodes. Returns (rows, gain curves)."""
@@ -248,31 +266,31 @@ def audit_setting(cfg: AuditConfig, paper: str, setting: dict, torch_threads: in
         torch.set_num_threads(torch_threads)
     started = time.time()
     spec = vcg_setting(cfg, **setting) if paper == "vcg_learn" else ads_setting(cfg, **setting)
-    n_pairs, labels = spec["n_pairs"], spec["labels"]
-    evaluator = spec["game"](n_pairs)
+    n_pairs, labels = spec.n_pairs, spec.labels
+    evaluator = spec.game(n_pairs)
     eval_seed = cfg.seed + EVAL_SEED_OFFSET
 
     def evaluate(policy=None, strategy=None):
         return evaluator.run(policy, pair_streams(eval_seed, n_pairs, 1, evaluator.draws), policy_seed=eval_seed,
                              track=True, strategy=strategy)
 
-    candidates = {k: ("strategy", s) for k, s in spec["strategies"].items()}
-    search = cma_search(spec["game"], replace(spec["search"], seed=cfg.seed + SEARCH_SEED_OFFSET))
+    candidates = {k: ("strategy", s) for k, s in spec.strategies.items()}
+    search = cma_search(spec.game, replace(spec.search, seed=cfg.seed + SEARCH_SEED_OFFSET))
     candidates["cma_es"] = ("policy", search.policy)
     if cfg.rl:
         from agents.ppo_paired import PPOConfig, PPOPolicy, train_ppo
 
-        ppo = spec["ppo"]
-        model = train_ppo(spec["env_id"], spec["env_kwargs"], PPOConfig(
+        ppo = spec.ppo
+        model = train_ppo(spec.env_id, spec.env_kwargs, PPOConfig(
             timesteps=ppo.timesteps, n_envs=ppo.n_envs, n_steps=ppo.n_steps, batch_size=ppo.batch_size, use_sde=ppo.use_sde,
-            log_std_init=ppo.log_std_init, seed=cfg.seed), others=spec["others"])
+            log_std_init=ppo.log_std_init, seed=cfg.seed), others=spec.others)
         candidates["ppo"] = ("policy", PPOPolicy(model))
     rows, curves = [], {}
     for label, (kind, strategy) in candidates.items():
         res = evaluate(**{kind: strategy})
         row = {**labels, "paper": paper, "strategy": label, "learned": label in LEARNED, **paired_gain(res.gain),
                "truthful_utility": float(res.truthful_utility.mean()), "seller_change": float(res.seller_change.mean()),
-               "theory_bound": spec["theory_bound"], "theory_basis": spec["theory_basis"],
+               "theory_bound": spec.theory_bound, "theory_basis": spec.theory_basis,
                "decisions_per_episode": res.decisions / n_pairs,
                "at_bound": res.at_bound / res.decisions if res.decisions else 0.0}
         if label == "cma_es":
