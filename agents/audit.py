@@ -30,29 +30,30 @@ temporary folder and moved into place when the run completes.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import math
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from scipy import stats
 
+from agents.cli_types import JsonObject
 from agents.search import SearchConfig, cma_search
-from mdbf_envs.streams import pair_streams
 from baselines.strategies import BidScale, Truthful, scripted, scripted_bids
 from mdbf_envs.envs.paired import paired_market
-from mdbf_envs.joint_ads.paired import JointAdsPairedGame
-from mdbf_envs.paired import PairedGame
 from mdbf_envs.envs.single_agent import deviation_to_action
-from mdbf_envs.parallel import BACKENDS, run_trials
+from mdbf_envs.joint_ads.paired import JointAdsPairedGame
 from mdbf_envs.joint_ads.valuations import SEQUENCES
+from mdbf_envs.paired import PairedGame
+from mdbf_envs.parallel import run_trials
 from mdbf_envs.registry import LEARNERS, make_mechanism, make_scenario
+from mdbf_envs.streams import pair_streams
 
 REPORT_BOUNDS = (-5.0, 6.0)  # the env's default report space
 SEARCH_SEED_OFFSET, EVAL_SEED_OFFSET = 1_000, 2_000  # search and evaluation draw apart from training
@@ -69,33 +70,82 @@ the audit (docs/decisions.md#augment-schedule), so that hundreds of episodes sta
 class AuditConfig:
     """What the audit audits and with what budget (``ads_*``: the joint-ads part)."""
 
-    papers: tuple[str, ...] = PAPERS
+    papers: tuple[Literal["vcg_learn", "joint_ads"], ...] = PAPERS
+    """which papers' mechanisms to audit"""
     scenario: str = "single_item"
-    scenario_kwargs: dict | None = None
+    """paper 1: a registered scenario"""
+    scenario_kwargs: JsonObject | None = None
+    """paper 1: the scenario builder's arguments, a JSON object"""
     mechanism: str = "vcg_learn"
-    zetas: tuple[str, ...] = ("etc", "opt")
-    f: str = "mean"
-    g: str = "mean"
+    """paper 1: a registered mechanism"""
+    zetas: tuple[Literal["etc", "opt"], ...] = ("etc", "opt")
+    """paper 1: VCG-Learn variants"""
+    f: Literal["upper", "mean", "lower"] = "mean"
+    """paper 1: F of eq. (7)"""
+    g: Literal["upper", "mean", "lower"] = "mean"
+    """paper 1: G of eq. (7)"""
     horizon: int = 2000
-    agents: tuple[int, ...] | None = None  # None: the first, a middle and the last agent
+    """paper 1: rounds T per episode"""
+    agents: tuple[int, ...] | None = None
+    """paper 1: agent indices to audit (default: the first, a middle and the last)"""
     others: tuple[str, ...] = ("truthful", "explore_shade_0.3")
+    """paper 1: the other agents' behaviours: truthful, learning (a shared PPO policy) or a scripted strategy"""
     n_pairs: int = 256
+    """paper 1: paired evaluation episodes per row (>= 2)"""
     search_episodes: int = 8_000
+    """paper 1: CMA-ES budget in paired episodes"""
     search_pairs: int = 32
+    """paper 1: paired episodes per CMA-ES candidate"""
     train_steps: int = 120_000
+    """paper 1: PPO decision steps"""
     deviation_scale: float = 3.0
+    """paper 1: a learned report is X + scale a, a in [-1, 1]"""
     ads_learners: tuple[str, ...] = ("augment_the_best", "path_learning", "follow_the_leader", "posted_price_leader",
                                      "epoch_augment_the_best")
+    """paper 2: registered learners to audit"""
     ads_sequences: tuple[str, ...] = ("stochastic", "smooth")
+    """paper 2: valuation sequences"""
     ads_others: tuple[str, ...] = ("truthful", "bid_0.8v")
-    ads_agent: str = "merchant"
+    """paper 2: the other buyer's behaviour: truthful or a scripted bid"""
+    ads_agent: Literal["merchant", "brand"] = "merchant"
+    """paper 2: the audited buyer"""
     ads_horizon: int = 200
+    """paper 2: rounds per episode"""
     ads_n_pairs: int = 32
+    """paper 2: paired evaluation episodes per row (>= 2)"""
     ads_search_episodes: int = 288
+    """paper 2: CMA-ES budget in paired episodes"""
     ads_search_pairs: int = 8
+    """paper 2: paired episodes per CMA-ES candidate"""
     ads_train_steps: int = 32_000
+    """paper 2: PPO steps"""
     seed: int = 0
+    """base seed (search and evaluation draw apart from it)"""
     rl: bool = True
+    """train PPO (--no-rl: CMA-ES and the scripted rows only)"""
+
+    def check(self) -> None:
+        """Refuse a bad configuration before any work, naming the option and value."""
+        scenario = make_scenario(self.scenario, self.scenario_kwargs)
+        make_mechanism(self.mechanism, scenario, zeta=self.zetas[0] if self.zetas else "etc", f=self.f, g=self.g)
+        if not self.papers or not self.zetas or not self.others:
+            raise ValueError("--papers, --zetas and --others need at least one value each")
+        bad_agents = [a for a in self.agents or () if not 0 <= a < scenario.n_agents]
+        if bad_agents:
+            raise ValueError(f"--agents {bad_agents}: agents are 0..{scenario.n_agents - 1}")
+        for flag, values, known in (("--others", self.others, ["truthful", "learning", *scripted()]),
+                                    ("--ads-learners", self.ads_learners, sorted(LEARNERS)),
+                                    ("--ads-sequences", self.ads_sequences, sorted(SEQUENCES)),
+                                    ("--ads-others", self.ads_others, ["truthful", *scripted_bids()])):
+            unknown = [v for v in values if v not in known]
+            if unknown:
+                raise ValueError(f"{flag} {unknown}: use {known}")
+        for name in ("horizon", "n_pairs", "search_episodes", "search_pairs", "train_steps", "ads_horizon",
+                     "ads_n_pairs", "ads_search_episodes", "ads_search_pairs", "ads_train_steps"):
+            if getattr(self, name) < (2 if name.endswith("n_pairs") else 1):
+                raise ValueError(f"--{name.replace('_', '-')} {getattr(self, name)} is too small")
+        if self.seed < 0 or not self.deviation_scale > 0:
+            raise ValueError(f"--seed {self.seed} must be >= 0 and --deviation-scale {self.deviation_scale} > 0")
 
 
 QUICK = {"horizon": 500, "agents": (0, 4), "n_pairs": 96, "search_episodes": 2_000, "search_pairs": 16,
@@ -456,76 +506,46 @@ def plot(curves: dict, cfg: AuditConfig, path: Path) -> None:
     plt.close(fig)
 
 
+@dataclass
+class AuditArgs:
+    """The audit's command line: a configuration and where and how to run it."""
+
+    config: AuditConfig = field(default_factory=AuditConfig)
+    out: Path = Path("audit_out")
+    """output folder (written as OUT.partial, renamed when the run completes)"""
+    quick: bool = False
+    """a fast first look: QUICK's budget replaces the defaults (options given still apply)"""
+    all_agents: bool = False
+    """paper 1: audit every agent (instead of --agents)"""
+    backend: Literal["serial", "process", "ray"] = "process"
+    """where the settings run"""
+    workers: int = 2
+    """parallel workers of the process and ray backends"""
+
+
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    defaults = AuditConfig()
-    parser.add_argument("--out", type=Path, default=Path("audit_out"), help="output folder (replaced on success)")
-    parser.add_argument("--quick", action="store_true", help=f"a fast run, overriding the defaults with {QUICK}")
-    parser.add_argument("--no-rl", dest="rl", action="store_false", help="skip PPO (CMA-ES and scripted rows remain)")
-    parser.add_argument("--backend", choices=BACKENDS, default="process", help="where the settings run (default: process)")
-    parser.add_argument("--workers", type=int, default=2, help="parallel workers of the process/ray backends (default 2)")
-    parser.add_argument("--scenario", default=None, help="a registered scenario (default single_item)")
-    parser.add_argument("--scenario-kwargs", type=json.loads, default=None, help="JSON object of builder arguments")
-    parser.add_argument("--mechanism", default=None, help="a registered mechanism (default vcg_learn)")
-    parser.add_argument("--zetas", nargs="+", choices=("etc", "opt"), default=None, help="default: etc opt")
-    parser.add_argument("--f", choices=("upper", "mean", "lower"), default=None, help="default mean")
-    parser.add_argument("--g", choices=("upper", "mean", "lower"), default=None, help="default mean")
-    parser.add_argument("--agents", nargs="+", default=None,
-                        help="agent indices to audit, or 'all' (default: the first, a middle and the last)")
-    known = ["truthful", "learning", *scripted()]
-    parser.add_argument("--others", nargs="+", choices=known, default=None,
-                        help="behaviours of the other agents (default: truthful explore_shade_0.3)")
-    for flag, help_ in (("horizon", "rounds T per episode"), ("n-pairs", "paired evaluation episodes per row"),
-                        ("search-episodes", "CMA-ES budget in paired episodes"),
-                        ("search-pairs", "paired episodes per CMA-ES candidate"), ("train-steps", "PPO decision steps"),
-                        ("seed", "base seed")):
-        parser.add_argument(f"--{flag}", type=int, default=None, help=f"{help_} (default {getattr(defaults, flag.replace('-', '_'))})")
-    parser.add_argument("--deviation-scale", type=float, default=None, help="report = X + scale a (default 3)")
-    parser.add_argument("--papers", nargs="+", choices=PAPERS, default=None,
-                        help="which papers' mechanisms to audit (default: both)")
-    ads = parser.add_argument_group("joint ads (paper 2)")
-    ads.add_argument("--ads-learners", nargs="+", choices=sorted(LEARNERS), default=None,
-                     help=f"learners to audit (default {' '.join(defaults.ads_learners)})")
-    ads.add_argument("--ads-sequences", nargs="+", choices=sorted(SEQUENCES), default=None,
-                     help="valuation sequences (default stochastic smooth)")
-    ads.add_argument("--ads-others", nargs="+", choices=["truthful", *scripted_bids()], default=None,
-                     help="the other buyer's behaviour (default truthful bid_0.8v)")
-    ads.add_argument("--ads-agent", choices=("merchant", "brand"), default=None, help="the audited buyer (default merchant)")
-    for flag, help_ in (("ads-horizon", "rounds per episode"), ("ads-n-pairs", "paired evaluation episodes per row"),
-                        ("ads-search-episodes", "CMA-ES budget in paired episodes"),
-                        ("ads-search-pairs", "paired episodes per CMA-ES candidate"), ("ads-train-steps", "PPO steps")):
-        ads.add_argument(f"--{flag}", type=int, default=None,
-                         help=f"{help_} (default {getattr(defaults, flag.replace('-', '_'))})")
-    args = vars(parser.parse_args(argv))
-    out, quick, backend, workers = args.pop("out"), args.pop("quick"), args.pop("backend"), args.pop("workers")
-    agents = args.pop("agents")
-    cfg = replace(defaults, **(QUICK if quick else {}))
-    overrides = {k: v for k, v in args.items() if v is not None}
-    for key in ("zetas", "others", "papers", "ads_learners", "ads_sequences", "ads_others"):
-        if key in overrides:
-            overrides[key] = tuple(overrides[key])
-    cfg = replace(cfg, **overrides)
+    import sys
+
+    import tyro
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    quick = "--quick" in argv
+    default = AuditArgs(config=replace(AuditConfig(), **QUICK), quick=True) if quick else AuditArgs()
+    args = tyro.cli(AuditArgs, args=argv, default=default, description=__doc__,
+                    config=(tyro.conf.OmitArgPrefixes,))
+    cfg = args.config
     try:
-        scenario = make_scenario(cfg.scenario, cfg.scenario_kwargs)
-        make_mechanism(cfg.mechanism, scenario, zeta=cfg.zetas[0], f=cfg.f, g=cfg.g)
+        if args.all_agents:
+            cfg = replace(cfg, agents=tuple(range(make_scenario(cfg.scenario, cfg.scenario_kwargs).n_agents)))
+        cfg.check()
+        if args.workers < 1:
+            raise ValueError(f"--workers {args.workers} must be >= 1")
     except (KeyError, ValueError, TypeError) as err:
-        parser.error(str(err))
-    if agents is not None:
-        if agents == ["all"]:
-            cfg = replace(cfg, agents=tuple(range(scenario.n_agents)))
-        elif not all(a.isdigit() and int(a) < scenario.n_agents for a in agents):
-            parser.error(f"--agents {' '.join(agents)}: give indices in 0..{scenario.n_agents - 1} or 'all'")
-        else:
-            cfg = replace(cfg, agents=tuple(int(a) for a in agents))
-    for name in ("horizon", "n_pairs", "search_episodes", "search_pairs", "train_steps", "ads_horizon", "ads_n_pairs",
-                 "ads_search_episodes", "ads_search_pairs", "ads_train_steps"):
-        if getattr(cfg, name) < (2 if name.endswith("n_pairs") else 1):
-            parser.error(f"--{name.replace('_', '-')} = {getattr(cfg, name)} is too small")
-    if cfg.seed < 0 or workers < 1 or not cfg.deviation_scale > 0:
-        parser.error(f"--seed {cfg.seed}, --workers {workers}, --deviation-scale {cfg.deviation_scale}: "
-                     "seed >= 0, workers >= 1 and scale > 0")
-    report = run(cfg, out, backend, workers)
-    print(f"wrote {out / 'audit.json'}, {out / 'audit.md'}, {out / 'audit_gain.png'} in {report['config']['seconds']} s")
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    report = run(cfg, args.out, args.backend, args.workers)
+    print(f"wrote {args.out / 'audit.json'}, {args.out / 'audit.md'}, {args.out / 'audit_gain.png'} in "
+          f"{report['config']['seconds']} s")
     return report
 
 

@@ -23,13 +23,13 @@ from typing import Annotated, Literal
 import gymnasium as gym
 import numpy as np
 import tyro
-from tyro.constructors import PrimitiveConstructorSpec
 from gymnasium.vector import AutoresetMode
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor
 
 import mdbf_envs  # noqa: F401  registers the mdbf_envs/ ids
+from agents.cli_types import JsonObject
 from agents.sb3_vec_env import SB3VecEnv
 from baselines.strategies import as_policy, scripted
 from mdbf_envs.envs.single_agent import truthful
@@ -37,18 +37,6 @@ from mdbf_envs.envs.single_agent import truthful
 ALGOS = ("ppo", "sac", "recurrent_ppo")
 
 
-def json_object(text: str) -> dict:
-    """A JSON object from the command line, or a clear error."""
-    value = json.loads(text)
-    if not isinstance(value, dict):
-        raise ValueError(f"--env-kwargs {text!r} must be a JSON object, e.g. '{{\"horizon\": 500}}'")
-    return value
-
-
-JsonObject = Annotated[dict, PrimitiveConstructorSpec(
-    nargs=1, metavar="JSON", instance_from_str=lambda args: json_object(args[0]),
-    is_instance=lambda value: isinstance(value, dict), str_from_instance=lambda value: [json.dumps(value)])]
-"""A dict given as one JSON object on the command line."""
 
 
 @dataclass

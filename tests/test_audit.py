@@ -138,3 +138,15 @@ def test_audit_against_learning_others(tmp_path):
     assert {r["others"] for r in rows} == {"learning"}
     assert all(r["theory_bound"] is None for r in rows)  # Thm 3.5 needs stationary others
     assert next(r for r in rows if r["strategy"] == "truthful")["gain_mean"] == 0.0
+
+
+def test_quick_sets_the_budget_and_given_options_still_apply(tmp_path):
+    from agents.audit import main
+
+    report = main(["--quick", "--papers", "vcg_learn", "--zetas", "etc", "--others", "truthful", "--agents", "4",
+                   "--n-pairs", "4", "--search-episodes", "32", "--search-pairs", "2", "--no-rl", "--backend", "serial",
+                   "--out", str(tmp_path / "out")])
+    cfg = report["config"]
+    assert cfg["horizon"] == 500 and cfg["ads_horizon"] == 100  # from --quick
+    assert cfg["n_pairs"] == 4 and cfg["agents"] == [4] and cfg["rl"] is False  # given on the command line
+    assert {r["strategy"] for r in report["rows"]} >= {"cma_es", "own_mean"} and "ppo" not in {r["strategy"] for r in report["rows"]}
