@@ -138,6 +138,7 @@ class JointAdsParallelEnv(ParallelEnv):
         if self.persistent or self._t >= self.horizon:
             self._restart()
         self._last = np.zeros((2, 3))  # per agent: last bid, allocated, payment
+        self._frame = None  # what render() draws: the last round played
         self.agents = list(self.possible_agents)
         self._begin_round()
         return self._observations(), {a: {} for a in self.agents}
@@ -209,7 +210,7 @@ class JointAdsParallelEnv(ParallelEnv):
         """The posted region in the unit square, the valuation pair, the bids and prices."""
         if self.render_mode is None:
             return None
-        mech, v, bids, pay = getattr(self, "_frame", (self._mechanism, self._v, None, None))
+        mech, v, bids, pay = self._frame if self._frame is not None else (self._mechanism, self._v, None, None)
         fig = new_figure(self.render_mode, (4.2, 4.2))
         ax = fig.subplots()
         nodes = mech.boundary() if isinstance(mech, Staircase) else np.zeros((0, 2))

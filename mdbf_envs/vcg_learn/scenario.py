@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes
+from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, OutcomeOptimizer
 
 if TYPE_CHECKING:
     from mdbf_envs.streams import ReplicationStreams
@@ -81,7 +81,7 @@ class Scenario:
         put = object.__setattr__
         put(self, "allocations", tuple(str(a) for a in self.allocations))
         n_alloc = len(self.allocations)
-        if hasattr(self.outcomes, "allocations") and hasattr(self.outcomes, "argmax_welfare"):
+        if isinstance(self.outcomes, OutcomeOptimizer):
             space = self.outcomes
             n_outcomes, n = space.n_outcomes, space.n_agents
             seller_value = _array("seller_value", self.seller_value, np.float64, 0)

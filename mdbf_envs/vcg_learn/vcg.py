@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -22,6 +22,7 @@ TIE_TOLERANCE = 1e-9
 """Welfares this close to the maximum are tied (far below any difference of estimates)."""
 
 
+@runtime_checkable
 class OutcomeOptimizer(Protocol):
     """An outcome space Omega with its welfare queries; VCG-Learn reaches Omega only through
     these. Outcomes are integer ids; ``allocations`` maps ids to s_i(omega)."""
