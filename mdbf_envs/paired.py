@@ -199,9 +199,13 @@ class PairedGame(ABC):
             self.curve[rounds, 1] = gains.std(axis=1, ddof=1) / np.sqrt(self.pairs)
 
     def _record_decisions(self, actions: np.ndarray | None, reports: np.ndarray, clipped: np.ndarray) -> None:
-        """Count the decisions of the round and those at the action (or report) bound."""
+        """Count the round's decisions and those at a bound: the action's (|a| = 1) or the
+        report space's (the report or bid was clipped)."""
         rows = self._deciding
-        self.at_bound += int((np.abs(actions[rows]) >= 1).sum()) if actions is not None else int((clipped != reports).sum())
+        at = clipped != reports
+        if actions is not None:
+            at |= np.abs(actions[rows]) >= 1
+        self.at_bound += int(at.sum())
         self.decision_counts += rows
         self._since[rows] = 0
 

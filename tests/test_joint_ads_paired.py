@@ -114,3 +114,10 @@ def test_scripted_bids_stay_in_the_unit_interval_and_last_price_bids_the_price()
     for name, strategy in scripted_bids().items():
         bids = strategy(fields, None)
         assert np.all((bids >= 0) & (bids <= 1)), name
+
+
+def test_at_bound_counts_bids_clipped_at_zero():
+    game = JointAdsPairedGame(3, horizon=40)
+    res = game.run(lambda features, rows: np.full(len(rows), -0.9), pair_streams(5, 3, 1, game.draws))
+    assert res.decisions == 3 * 40
+    assert res.at_bound == int((game.values[:, :, 0] < 0.9).sum())  # v - 0.9 < 0: the bid is clipped to 0
