@@ -456,8 +456,8 @@ def markdown(report: dict) -> str:
         "Gain = E[U^pi_iT - U_iT], the agent's expected utility under the strategy minus under truthful play, "
         "on the same draws; 95% t-interval. 'seller change': the seller's utility (revenue) with the strategy "
         "minus with truthful play. 'Holm' marks rows whose gain or loss stays significant after "
-        "Holm's correction over all rows (family-wise error 5%). 'at bound': share of decisions at the action "
-        "or report bound.",
+        "Holm's correction over all rows (family-wise error 5%). 'at bound': share of decisions whose action "
+        "hit |a| = 1 or whose report or bid was clipped to the report space.",
         "",
         "| mechanism | others | agent | strategy | learned | gain | 95% CI | truthful U_iT | seller change | theory bound | at bound | Holm |",
         "|---|---|---|---|---|---:|---|---:|---:|---:|---:|---|",
