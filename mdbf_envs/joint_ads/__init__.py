@@ -8,6 +8,7 @@ paired game of a buyer who stays. Open decisions: ``docs/decisions.md``.
 
 from mdbf_envs.joint_ads.learners import (
     AugmentTheBest,
+    EpochLearner,
     FixedMechanism,
     FollowTheLeader,
     PathLearning,
@@ -20,6 +21,7 @@ from mdbf_envs.joint_ads.optimal import PathSolution, augment, best_path, best_p
 
 __all__ = [
     "AugmentTheBest",
+    "EpochLearner",
     "FixedMechanism",
     "FollowTheLeader",
     "PathLearning",
