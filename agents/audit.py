@@ -249,7 +249,8 @@ class PPOSettings:
     """PPO's budget and exploration in one paper's settings (measured, see the README): VCG-Learn
     trains with Gaussian action noise (log sd -1.6); joint ads with generalized state-dependent
     exploration fixed over a rollout (log sd -0.5), since a lie there pays only when it is kept
-    up across the episode, and independent per-round noise averages out (+2.9 against +21.4)."""
+    up across the episode, and independent per-round noise averages out (against Augment-the-Best,
+    stochastic: +2.9 with per-round noise, +21.4 with gSDE in a standalone run)."""
 
     timesteps: int
     n_envs: int = 32
