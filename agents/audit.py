@@ -247,10 +247,11 @@ def learned_others(cfg: AuditConfig, zeta: str) -> PolicyStrategy:
 @dataclass(frozen=True)
 class PPOSettings:
     """PPO's budget and exploration in one paper's settings (measured, see the README): VCG-Learn
-    trains with Gaussian action noise (log sd -1.6); joint ads with generalized state-dependent
-    exploration fixed over a rollout (log sd -0.5), since a lie there pays only when it is kept
-    up across the episode, and independent per-round noise averages out (against Augment-the-Best,
-    stochastic: +2.9 with per-round noise, +21.4 with gSDE in a standalone run)."""
+    trains with Gaussian action noise; joint ads with generalized state-dependent exploration
+    (gSDE) held for a whole rollout, since a lie there pays only when it is kept up across the
+    episode and independent per-round noise averages out. Against Augment-the-Best, stochastic:
+    +2.9 with per-round noise (16 000 steps); with gSDE (32 000 steps) +21.4 at log sd -1.6 and
+    +12.7 at -0.5. gSDE in VCG-Learn lost ETC's gain (-3.0 against +24.5)."""
 
     timesteps: int
     n_envs: int = 32
@@ -300,7 +301,7 @@ def ads_setting(cfg: AuditConfig, learner: str, sequence: str, others: str) -> S
     kwargs = {"learner": learner, "sequence": sequence, "horizon": cfg.ads_horizon, "agent": cfg.ads_agent,
               "learner_kwargs": ADS_LEARNER_KWARGS.get(learner, {})}
     ppo = PPOSettings(cfg.ads_train_steps, n_envs=8, n_steps=cfg.ads_horizon, batch_size=2 * cfg.ads_horizon,
-                      use_sde=True, log_std_init=-0.5)
+                      use_sde=True)
     return Setting({"mechanism": f"joint_ads:{learner}/{sequence}", "others": others, "agent": cfg.ads_agent},
                    lambda pairs: JointAdsPairedGame(pairs, others=other, **kwargs), other,
                    {"truthful": BidScale(1.0), **scripted_bids()}, "mdbf_envs/JointAds-v0", kwargs, ppo,
