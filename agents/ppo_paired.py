@@ -2,7 +2,7 @@
 
     python -m agents.ppo_paired --zeta etc --timesteps 120000 --out runs/
     python -m agents.ppo_paired --paper joint_ads --learner path_learning --horizon 200 --use-sde \\
-        --log-std-init -0.5 --n-envs 8 --n-steps 200 --batch-size 400 --timesteps 32000 --out runs/
+        --n-envs 8 --n-steps 200 --batch-size 400 --timesteps 32000 --out runs/
 
 The agent learns through the paired vector env (:mod:`mdbf_envs.envs.paired`): one step per
 decision point, reward = its utility minus that of its truthful shadow on the same draws, gamma
