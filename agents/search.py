@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mdbf_envs.paired import PairedGame
 from agents.manipulation_cli import GameArgs, evaluate, save_run
+from mdbf_envs.paired import PairedGame
 from mdbf_envs.streams import pair_streams
 
 

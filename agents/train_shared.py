@@ -18,8 +18,8 @@ import numpy as np
 from stable_baselines3 import PPO
 
 from agents.shared_vec_env import SharedPolicyVecEnv
-from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs import vcg_learn_v0
+from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.registry import make_scenario
 
 

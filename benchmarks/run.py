@@ -275,11 +275,10 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
             LinearPolicy((0.0,) * (paired_market(1, **kwargs).feature_size + 1)), np.random.default_rng(0)).decisions
         paired_eps = episodes / (time.perf_counter() - start)
         report(f"PPO on paired decision-point episodes, {zeta} (episodes/s)", paired_eps, "ep/s", "(rate)", True)
-    from stable_baselines3 import PPO
-    from stable_baselines3.common.vec_env import VecMonitor
-
     import gymnasium as gym
     from gymnasium.vector import AutoresetMode
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.vec_env import VecMonitor
 
     from agents.sb3_vec_env import SB3VecEnv
 

@@ -38,7 +38,14 @@ import numpy as np
 
 from mdbf_envs.checks import check_int, check_real
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
-from mdbf_envs.protocol import HoldsReports, Mechanism, Round, bidders, influential_reports, optimizer_of
+from mdbf_envs.protocol import (
+    HoldsReports,
+    Mechanism,
+    Round,
+    bidders,
+    influential_reports,
+    optimizer_of,
+)
 from mdbf_envs.rollout import BatchStrategy
 from mdbf_envs.streams import ReplicationStreams
 from mdbf_envs.vcg_learn.mechanism import VCGLearn

@@ -28,8 +28,8 @@ from mdbf_envs.joint_ads.learners import (
 )
 from mdbf_envs.joint_ads.mechanism import Staircase
 from mdbf_envs.protocol import Learner, Mechanism
-from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
 from mdbf_envs.vcg_learn.mechanism import VCGLearn
+from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
 from mdbf_envs.vcg_learn.scenario import Scenario
 from mdbf_envs.vcg_learn.scenarios import lower_bound, online_ads, paas, single_item
 

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdbf_envs.vcg_learn.assignment import AssignmentOutcomes
 from mdbf_envs.vcg_learn import VCGLearn
+from mdbf_envs.vcg_learn.assignment import AssignmentOutcomes
 from mdbf_envs.vcg_learn.scenarios import online_ads
 from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, vcg
 

@@ -7,13 +7,20 @@ import numpy as np
 import pettingzoo
 import pytest
 from gymnasium.utils.env_checker import check_env
-from pettingzoo.test import api_test, max_cycles_test, parallel_api_test, parallel_seed_test, render_test, seed_test
+from pettingzoo.test import (
+    api_test,
+    max_cycles_test,
+    parallel_api_test,
+    parallel_seed_test,
+    render_test,
+    seed_test,
+)
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import mdbf_envs
 from mdbf_envs import joint_ads_v0, vcg_learn_v0
-from mdbf_envs.vcg_learn import VCGLearn
 from mdbf_envs.registration import GYM_ENVS
+from mdbf_envs.vcg_learn import VCGLearn
 from mdbf_envs.vcg_learn.scenarios import paas, single_item
 from mdbf_envs.vcg_learn.simulate import simulate
 

@@ -5,7 +5,6 @@ import pytest
 
 import mdbf_envs
 from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
-from mdbf_envs.streams import pair_streams
 from baselines.strategies import BidScale, LastPrice, scripted_bids
 from mdbf_envs import joint_ads_v0
 from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner
@@ -13,7 +12,7 @@ from mdbf_envs.joint_ads.paired import JointAdsPairedGame
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 from mdbf_envs.protocol import Learner
 from mdbf_envs.registry import LEARNERS, make_learner
-from mdbf_envs.streams import ReplicationStreams
+from mdbf_envs.streams import ReplicationStreams, pair_streams
 
 LEARNER_NAMES = sorted(LEARNERS)
 

@@ -1,17 +1,17 @@
 """The paired market, its envs and the policy search: identities, exactness and finding power."""
 
 import gymnasium as gym
-from gymnasium.utils.env_checker import check_env
 import numpy as np
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 import mdbf_envs  # noqa: F401
 from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
-from mdbf_envs.streams import pair_streams
 from baselines.strategies import PhaseShade, Shade
 from mdbf_envs.paired import PairedMarket
 from mdbf_envs.registry import make_mechanism
 from mdbf_envs.rollout import rollout
+from mdbf_envs.streams import pair_streams
 from mdbf_envs.vcg_learn.scenarios import single_item
 
 SETTINGS = [("etc", None), ("opt", None), ("etc", PhaseShade(0.3, "explore")), ("opt", PhaseShade(0.3, "explore"))]

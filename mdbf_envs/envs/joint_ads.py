@@ -60,8 +60,8 @@ from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 from mdbf_envs.checks import check_action, check_bool, check_choice, check_int, check_seed
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.joint_ads.mechanism import Staircase
-from mdbf_envs.registry import LEARNERS, make_learner
 from mdbf_envs.joint_ads.valuations import SEQUENCES
+from mdbf_envs.registry import LEARNERS, make_learner
 
 AGENTS = ("merchant", "brand")
 

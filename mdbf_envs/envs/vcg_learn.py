@@ -61,14 +61,21 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
-from mdbf_envs.checks import check_action, check_bool, check_choice, check_int, check_real, check_seed
+from mdbf_envs.checks import (
+    check_action,
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+)
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
 from mdbf_envs.protocol import HasEstimates, HoldsReports, Mechanism, Round, optimizer_of
-from mdbf_envs.vcg_learn.regret import RegretAccount
 from mdbf_envs.registry import make_mechanism, make_scenario
-from mdbf_envs.vcg_learn.scenario import Scenario
 from mdbf_envs.streams import ReplicationStreams
+from mdbf_envs.vcg_learn.regret import RegretAccount
+from mdbf_envs.vcg_learn.scenario import Scenario
 
 REWARD_MODES = ("expected", "realised")
 

@@ -17,7 +17,13 @@ from mdbf_envs.joint_ads.learners import (
     play,
 )
 from mdbf_envs.joint_ads.mechanism import Staircase, ThresholdMechanism, check_valuations, revenue
-from mdbf_envs.joint_ads.optimal import PathSolution, augment, best_path, best_posted_prices, uniform_grid
+from mdbf_envs.joint_ads.optimal import (
+    PathSolution,
+    augment,
+    best_path,
+    best_posted_prices,
+    uniform_grid,
+)
 
 __all__ = [
     "AugmentTheBest",

@@ -29,9 +29,9 @@ try:
 except ImportError as err:  # pragma: no cover (depends on the install)
     raise ImportError("the compiled simulator needs numba: pip install 'mdbf-envs[fast]'") from err
 
-from mdbf_envs.vcg_learn.schedule import exploit_length
 from mdbf_envs.vcg_learn.mechanism import BOUNDS, VCGLearn, beta_squared
 from mdbf_envs.vcg_learn.regret import RegretAccount
+from mdbf_envs.vcg_learn.schedule import exploit_length
 from mdbf_envs.vcg_learn.vcg import TIE_TOLERANCE, EnumeratedOutcomes
 
 CHUNK = 4096

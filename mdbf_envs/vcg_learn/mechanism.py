@@ -20,8 +20,8 @@ from numpy.typing import ArrayLike
 
 from mdbf_envs.checks import check_int, check_number_array
 from mdbf_envs.protocol import Round
-from mdbf_envs.vcg_learn.schedule import BracketClock
 from mdbf_envs.vcg_learn.scenario import Scenario
+from mdbf_envs.vcg_learn.schedule import BracketClock
 from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, OutcomeOptimizer, seller_value_at
 
 Zeta = Literal["etc", "opt"]

@@ -17,7 +17,6 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-
 TIE_TOLERANCE = 1e-9
 """Welfares this close to the maximum are tied (far below any difference of estimates)."""
 
@@ -98,7 +97,9 @@ class EnumeratedOutcomes:
 
     def covering_schedule(self, required: np.ndarray) -> np.ndarray:
         """A minimum set cover of the required pairs (:func:`mechanisms.schedule.covering_schedule`)."""
-        from mdbf_envs.vcg_learn.schedule import covering_schedule  # the mechanisms package imports this module
+        from mdbf_envs.vcg_learn.schedule import (
+            covering_schedule,  # the mechanisms package imports this module
+        )
 
         return covering_schedule(self.outcomes, required)
 
