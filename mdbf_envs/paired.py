@@ -11,7 +11,7 @@ strategies get identically seeded generators in the two halves. The paired gain
 gives a gain of exactly 0 at every round.
 
 Decision points (``decisions="influential"``): a report matters only if the mechanism keeps it
-(:func:`mdbf_envs.protocol.influential_reports`): under ETC about 43 of 2 000 rounds for the
+(:func:`mdbf_envs.protocol.influence_of`): under ETC about 43 of 2 000 rounds for the
 efficient winner of Appendix F. The market then asks for the agent's action only in rounds
 where its report is kept in some replication (elsewhere it reports truthfully, which changes no
 utility: a discarded report cannot), and plays the rounds in between at once. Under ETC, with
@@ -39,11 +39,10 @@ import numpy as np
 from mdbf_envs.checks import check_int, check_real
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
 from mdbf_envs.protocol import (
-    HoldsReports,
     Mechanism,
     Round,
     bidders,
-    influential_reports,
+    influence_of,
     optimizer_of,
 )
 from mdbf_envs.rollout import BatchStrategy
@@ -290,12 +289,13 @@ class PairedMarket(PairedGame):
             groups.setdefault(id(strategy), (strategy, []))[1].append(j)
         self._groups = [(strategy, np.array(agents)) for strategy, agents in groups.values()]
         self.low, self.high = map(float, report_bounds)
-        self.observer = ObservationBuilder(sc, self.horizon, publish, isinstance(mechanism, HoldsReports))
+        self.observer = ObservationBuilder(sc, self.horizon, publish, mechanism)
         fields = self.observer.layout()
         self._log_T = np.log1p(self.horizon)
         self._log_scaled = [fields[k] for k in fields if k.endswith("_count")]
         self.feature_size = self.observer.size + 2
         self.draws, self.n_agents = sc.draws, sc.n_agents
+        self._influential = influence_of(mechanism)
         blind = all(isinstance(s, ReportBlind) and not s.reads_own_reports for s in self.others.values())
         self._fast_forward = (
             decisions == "influential" and blind and type(mechanism) is VCGLearn
@@ -334,7 +334,7 @@ class PairedMarket(PairedGame):
         self._reports = self._realised.copy()
         self._deciding = np.ones(R, bool)
         if self.decisions == "influential":
-            self._deciding = influential_reports(self.mechanism)[:R, self.agent].copy()
+            self._deciding = self._influential()[:R, self.agent].copy()
         build = self.observer.build
         if self.others:
             obs = build(self._round, self._realised, self.tallies, self.mechanism)

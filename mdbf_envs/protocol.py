@@ -15,15 +15,16 @@ What else a mechanism offers is declared by small protocols, tested with ``isins
 * :class:`HasEstimates`: ``estimates()``, for rendering.
 * :class:`KeepsReports`: ``influential_reports()``, which reports of the proposed round it will
   keep and use (the manipulator's decision points). Without it every report counts
-  (:func:`influential_reports`), so a user's mechanism still works, only more slowly.
+  (:func:`influence_of`), so a user's mechanism still works, only more slowly.
 
-Paper 2's sellers are :class:`Learner`\ s: each round ``post()`` a DSIC mechanism for the two
+Paper 2's sellers are learners (:class:`Learner`): each round ``post()`` a DSIC mechanism for the two
 buyers, then ``update(bids)`` with the bids it received. One learner is one replication; the
 paired game (:mod:`mdbf_envs.joint_ads.paired`) runs 2R of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -121,12 +122,14 @@ def optimizer_of(mechanism: Mechanism) -> Any:
     return mechanism.optimizer if isinstance(mechanism, HasOptimizer) else None
 
 
-def influential_reports(mechanism: Mechanism) -> np.ndarray:
-    """``(R, n)`` bool: which reports of the proposed round can matter later; every reporting
-    agent's when the mechanism does not say (:class:`KeepsReports`)."""
+def influence_of(mechanism: Mechanism) -> Callable[[], np.ndarray]:
+    """A function giving, for each proposed round, ``(R, n)`` bool: which reports can matter
+    later. The mechanism's own ``influential_reports`` (:class:`KeepsReports`), or every reporting
+    agent's when it does not say. Decided once, so a per-round caller pays nothing for the check."""
     if isinstance(mechanism, KeepsReports):
-        return np.asarray(mechanism.influential_reports(), bool)
-    return np.broadcast_to(~bidders(mechanism), (mechanism.replications, mechanism.scenario.n_agents))
+        return lambda: np.asarray(mechanism.influential_reports(), bool)
+    every = np.broadcast_to(~bidders(mechanism), (mechanism.replications, mechanism.scenario.n_agents))
+    return lambda: every
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
-from mdbf_envs.protocol import HoldsReports, Mechanism, bidders, optimizer_of
+from mdbf_envs.protocol import Mechanism, bidders, optimizer_of
 from mdbf_envs.vcg_learn.regret import RegretAccount
 
 BatchStrategy = Callable[[dict[str, np.ndarray], np.random.Generator], np.ndarray]
@@ -63,7 +63,7 @@ def rollout(
     rng, policy_rng = np.random.default_rng(seed), np.random.default_rng(policy_seed)
     mechanism.reset()
     account = RegretAccount(sc, R, optimizer_of(mechanism))
-    observer = ObservationBuilder(sc, horizon, publish, isinstance(mechanism, HoldsReports))
+    observer = ObservationBuilder(sc, horizon, publish, mechanism)
     tallies = AgentTallies(R, sc)
     utility = np.zeros((R, sc.n_agents))
     curve = np.empty((horizon, R)) if track is not None else None

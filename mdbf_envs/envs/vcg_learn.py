@@ -71,7 +71,7 @@ from mdbf_envs.checks import (
 )
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
-from mdbf_envs.protocol import HasEstimates, HoldsReports, Mechanism, Round, optimizer_of
+from mdbf_envs.protocol import HasEstimates, Mechanism, Round, optimizer_of
 from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.streams import ReplicationStreams
 from mdbf_envs.vcg_learn.regret import RegretAccount
@@ -163,7 +163,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         self.possible_agents = list(self.agent_index)
         if not self.possible_agents:
             raise ValueError("every agent bids: there is no agent left to act")
-        self.observer = ObservationBuilder(sc, self.horizon, publish, isinstance(self.mechanism, HoldsReports))
+        self.observer = ObservationBuilder(sc, self.horizon, publish, self.mechanism)
         self.observation_spaces = {
             a: spaces.Box(-np.inf, np.inf, (self.observer.size,), np.float32) for a in self.possible_agents
         }

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mdbf_envs.protocol import HasClock, Round
+from mdbf_envs.protocol import HasClock, HoldsReports, Mechanism, Round
 from mdbf_envs.vcg_learn.scenario import Scenario
 
 PUBLISHABLE = ("prices", "outcome")
@@ -53,15 +53,19 @@ class ObservationBuilder:
     Fields: realised X_it, price p_it, explore flag, bracket q, position in the bracket over
     its length, t / T, one-hot own allocation, per allocation the own count / T and mean of
     realised values and of reports, the mechanism's held count / T and mean (if it exposes
-    ``counts``/``sums``), then the published items ("prices": every agent's price, "outcome":
+    ``counts``/``sums``, :class:`HoldsReports`), then the published items ("prices": every agent's price, "outcome":
     every agent's one-hot allocation).
     """
 
-    def __init__(self, scenario: Scenario, horizon: int, publish: Sequence[str] = (), holds: bool = True):
+    def __init__(self, scenario: Scenario, horizon: int, publish: Sequence[str], mechanism: Mechanism):
+        """``mechanism``'s capabilities (:class:`HoldsReports`, :class:`HasClock`) are read once
+        here: they shape the layout and do not change."""
         unknown = set(publish) - set(PUBLISHABLE)
         if unknown:
             raise ValueError(f"publish has unknown items {sorted(unknown)}; use {PUBLISHABLE}")
-        self.scenario, self.horizon, self.publish, self.holds = scenario, horizon, tuple(publish), holds
+        self.scenario, self.horizon, self.publish = scenario, horizon, tuple(publish)
+        self.holds, self.clocked = isinstance(mechanism, HoldsReports), isinstance(mechanism, HasClock)
+        holds = self.holds
         n, k = scenario.n_agents, scenario.n_allocations
         fields = [("realised", 1), ("price", 1), ("explore", 1), ("bracket", 1), ("bracket_progress", 1),
                   ("time", 1), ("allocation", k), ("own_count", k), ("own_mean", k),
@@ -101,7 +105,7 @@ class ObservationBuilder:
         x, s = realised[rows, agents], s_all[:, agents]
         R, n = x.shape
         out = np.empty((R, n, self.size))
-        clock = mechanism.clock if isinstance(mechanism, HasClock) else None
+        clock = mechanism.clock if self.clocked else None
         out[..., 0] = x
         out[..., 1] = rnd.prices[rows, agents]
         out[..., 2:6] = (float(rnd.explore), float(rnd.bracket), clock.position / clock.length if clock else 0.0, rnd.t / T)
