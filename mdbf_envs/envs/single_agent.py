@@ -100,11 +100,15 @@ class SingleAgentView(gym.Env):
             truthful_action = self.inner.truthful_action(self.agent)
         return deviation_to_action(truthful_action, np.float32(a), self.deviation_scale, space.low, space.high)
 
-    def step(self, action: Any):
+    def _check_running(self) -> None:
+        """Refuse a step before the first reset or after the episode's end."""
         if not self._obs:
             raise RuntimeError("call reset() before step()")
         if not self.inner.agents:
             raise RuntimeError("the episode is over: call reset() before step()")
+
+    def step(self, action: Any):
+        self._check_running()
         actions = {self.agent: self.action_to_inner(action)}
         for other, policy in self.others.items():
             if other in self.inner.agents:
@@ -131,11 +135,8 @@ class VCGLearnSingleAgentEnv(SingleAgentView):
     parallel_env_class = VCGLearnParallelEnv
 
     def step(self, action: Any):
+        self._check_running()
         inner = self.inner
-        if not self._obs:
-            raise RuntimeError("call reset() before step()")
-        if not inner.agents:
-            raise RuntimeError("the episode is over: call reset() before step()")
         own = inner.agent_index[self.agent]
         observation, truthful_reports = inner.observation[0], inner.truthful_reports()
         reports = truthful_reports.astype(np.float64)  # (1, n)
