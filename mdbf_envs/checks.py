@@ -24,6 +24,12 @@ def check_int(name: str, value: Any, minimum: int | None = None) -> int:
     return int(value)
 
 
+def check_horizon(horizon: Any, max_cycles: Any = None) -> int:
+    """An env's episode length: ``horizon``, or PettingZoo's alias ``max_cycles`` when given
+    (the error names whichever was used)."""
+    return check_int("horizon", horizon, 1) if max_cycles is None else check_int("max_cycles", max_cycles, 1)
+
+
 def check_real(name: str, value: Any, low: float | None = None, high: float | None = None,
                positive: bool = False) -> float:
     """``value`` as a finite float (not bool), within [low, high] (and > 0 if ``positive``)."""

@@ -57,7 +57,13 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
-from mdbf_envs.checks import check_action, check_bool, check_choice, check_int, check_seed
+from mdbf_envs.checks import (
+    check_action,
+    check_bool,
+    check_choice,
+    check_horizon,
+    check_seed,
+)
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.joint_ads.mechanism import Staircase
 from mdbf_envs.joint_ads.valuations import SEQUENCES
@@ -100,7 +106,7 @@ class JointAdsParallelEnv(ParallelEnv):
             raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
         if learner not in LEARNERS:
             raise KeyError(f"unknown learner {learner!r}; registered: {sorted(LEARNERS)}")
-        self.horizon = check_int(*(("horizon", horizon) if max_cycles is None else ("max_cycles", max_cycles)), 1)
+        self.horizon = check_horizon(horizon, max_cycles)
         check_bool("persistent", persistent)
         check_bool("designer_info", designer_info)
         check_choice("render_mode", render_mode, [None, *self.metadata["render_modes"]])

@@ -65,6 +65,7 @@ from mdbf_envs.checks import (
     check_action,
     check_bool,
     check_choice,
+    check_horizon,
     check_int,
     check_real,
     check_seed,
@@ -125,7 +126,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         render_mode: str | None = None,
     ):
         self.scenario = sc = make_scenario(scenario, scenario_kwargs)
-        self.horizon = check_int(*(("horizon", horizon) if max_cycles is None else ("max_cycles", max_cycles)), 1)
+        self.horizon = check_horizon(horizon, max_cycles)
         check_choice("reward_mode", reward_mode, REWARD_MODES)
         check_choice("render_mode", render_mode, [None, *self.metadata["render_modes"]])
         check_bool("designer_info", designer_info)
