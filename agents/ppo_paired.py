@@ -24,7 +24,7 @@ from gymnasium.vector import AutoresetMode
 import mdbf_envs  # noqa: F401  registers the ids
 from agents.manipulation_cli import GameArgs
 from agents.sb3_vec_env import SB3VecEnv
-from mdbf_envs.paired import BatchStrategy
+from mdbf_envs.rollout import BatchStrategy
 
 
 @dataclass
@@ -38,10 +38,15 @@ class PPOConfig:
     n_steps: int = 128
     """steps per copy per update"""
     batch_size: int = 1024
+    """minibatch size"""
     n_epochs: int = 10
+    """passes over each rollout"""
     learning_rate: float = 1e-3
+    """Adam step size"""
     gamma: float = 1.0
+    """discount: 1, since a kept report acts for the rest of the episode"""
     gae_lambda: float = 0.98
+    """GAE lambda"""
     log_std_init: float = -1.6
     """initial exploration sd exp(-1.6) = 0.2 in action units (0.6 in report units at scale 3)"""
     net_arch: tuple[int, ...] = (64, 64)
@@ -50,7 +55,9 @@ class PPOConfig:
     """generalized state-dependent exploration: noise fixed for ``sde_sample_freq`` steps (-1: a
     whole rollout), so a perturbation acts consistently over an episode, as a lie must"""
     sde_sample_freq: int = -1
+    """steps between gSDE noise resamples (-1: once per rollout)"""
     seed: int = 0
+    """seeds the model and the env copies"""
 
 
 class PPOPolicy:

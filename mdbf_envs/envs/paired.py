@@ -78,8 +78,9 @@ from gymnasium.vector.utils import batch_space
 
 from mdbf_envs.checks import check_action, check_int
 from mdbf_envs.joint_ads.paired import JointAdsPairedGame
-from mdbf_envs.paired import DECISIONS, BatchStrategy, PairedGame, PairedMarket
+from mdbf_envs.paired import DECISIONS, PairedGame, PairedMarket
 from mdbf_envs.registry import make_mechanism, make_scenario
+from mdbf_envs.rollout import BatchStrategy
 from mdbf_envs.streams import ReplicationStreams, copy_generators
 
 REWARD_MODES = ("gain", "expected")

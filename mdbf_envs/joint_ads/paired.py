@@ -22,8 +22,9 @@ import numpy as np
 
 from mdbf_envs.checks import check_int, check_real
 from mdbf_envs.joint_ads.valuations import SEQUENCES
-from mdbf_envs.paired import BatchStrategy, PairedGame
+from mdbf_envs.paired import PairedGame
 from mdbf_envs.registry import make_learner
+from mdbf_envs.rollout import BatchStrategy
 from mdbf_envs.streams import ReplicationStreams
 
 AGENTS = ("merchant", "brand")
