@@ -8,7 +8,7 @@ mechanism is a learner on a valuation sequence. In each, the audit
 runs the scripted strategies (:mod:`baselines.strategies`), searches a linear reporting policy
 with CMA-ES (:mod:`agents.search`) and trains PPO (:mod:`agents.ppo_paired`), both learning on
 paired, decision-point episodes, and evaluates every strategy on the same ``n_pairs`` paired
-episodes (:class:`mdbf_envs.paired.PairedMarket`: the agent's utility with the strategy minus
+episodes (:class:`mdbf_envs.core.paired.PairedMarket`: the agent's utility with the strategy minus
 with truthful reports, on the same draws). Rows give the mean gain with a 95% t-interval; Holm's
 correction runs over all rows. Each setting leads with its *found* figure: the best learned gain
 over the best gain of any strategy, with a bootstrap interval over the paired episodes, since an
@@ -46,14 +46,13 @@ from scipy import stats
 from agents.cli_types import JsonObject
 from agents.search import SearchConfig, cma_search
 from baselines.strategies import BidScale, Truthful, scripted, scripted_bids
-from mdbf_envs.envs.paired import paired_market
 from mdbf_envs.envs.single_agent import deviation_to_action
-from mdbf_envs.joint_ads.paired import JointAdsPairedGame
+from mdbf_envs.envs.paired import joint_ads_game, paired_market
 from mdbf_envs.joint_ads.valuations import SEQUENCES
-from mdbf_envs.paired import PairedGame
-from mdbf_envs.parallel import run_trials
+from mdbf_envs.core.paired import PairedGame
+from mdbf_envs.core.parallel import run_trials
 from mdbf_envs.registry import LEARNERS, make_mechanism, make_scenario
-from mdbf_envs.streams import pair_streams
+from mdbf_envs.core.streams import pair_streams
 
 REPORT_BOUNDS = (-5.0, 6.0)  # the env's default report space
 SEARCH_SEED_OFFSET, EVAL_SEED_OFFSET = 1_000, 2_000  # search and evaluation draw apart from training
@@ -303,7 +302,7 @@ def ads_setting(cfg: AuditConfig, learner: str, sequence: str, others: str) -> S
     ppo = PPOSettings(cfg.ads_train_steps, n_envs=8, n_steps=cfg.ads_horizon, batch_size=2 * cfg.ads_horizon,
                       use_sde=True)
     return Setting({"mechanism": f"joint_ads:{learner}/{sequence}", "others": others, "agent": cfg.ads_agent},
-                   lambda pairs: JointAdsPairedGame(pairs, others=other, **kwargs), other,
+                   lambda pairs: joint_ads_game(pairs, others=other, **kwargs), other,
                    {"truthful": BidScale(1.0), **scripted_bids()}, "mdbf_envs/JointAds-v0", kwargs, ppo,
                    SearchConfig(cfg.ads_search_episodes, cfg.ads_search_pairs, sigma0=0.2), cfg.ads_n_pairs, None,
                    "DSIC each round (paper 2, Sec. 2); no claim for a buyer who stays")

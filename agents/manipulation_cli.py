@@ -15,10 +15,9 @@ import numpy as np
 from scipy import stats
 
 from baselines.strategies import scripted, scripted_bids
-from mdbf_envs.envs.paired import paired_market
-from mdbf_envs.joint_ads.paired import JointAdsPairedGame
-from mdbf_envs.paired import PairedGame
-from mdbf_envs.streams import pair_streams
+from mdbf_envs.envs.paired import joint_ads_game, paired_market
+from mdbf_envs.core.paired import PairedGame
+from mdbf_envs.core.streams import pair_streams
 
 
 @dataclass
@@ -55,7 +54,7 @@ class GameArgs:
             return paired_market(pairs, scenario=self.scenario, zeta=self.zeta, horizon=self.horizon,
                                  agent=self.agent, others=other)
         other = None if self.others == "truthful" else scripted_bids()[self.others]
-        return JointAdsPairedGame(pairs, learner=self.learner, sequence=self.sequence, horizon=self.horizon,
+        return joint_ads_game(pairs, learner=self.learner, sequence=self.sequence, horizon=self.horizon,
                                   agent=self.agent or "merchant", others=other)
 
     def env(self) -> tuple[str, dict]:

@@ -24,7 +24,7 @@ from gymnasium.vector import AutoresetMode
 import mdbf_envs  # noqa: F401  registers the ids
 from agents.manipulation_cli import GameArgs
 from agents.sb3_vec_env import SB3VecEnv
-from mdbf_envs.rollout import BatchStrategy
+from mdbf_envs.core.paired import BatchStrategy
 
 
 @dataclass
@@ -61,7 +61,7 @@ class PPOConfig:
 
 
 class PPOPolicy:
-    """A trained SB3 policy as a :data:`mdbf_envs.paired.BatchPolicy` (deterministic)."""
+    """A trained SB3 policy as a :data:`mdbf_envs.core.paired.BatchPolicy` (deterministic)."""
 
     def __init__(self, model):
         self.model = model

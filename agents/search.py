@@ -4,7 +4,7 @@
     python -m agents.search --paper joint_ads --learner path_learning --horizon 200 --out runs/
 
 The policy is a = clip(w . phi + b, -1, 1) on the paired market's scaled features phi
-(:meth:`mdbf_envs.paired.PairedMarket.features`), so the agent reports X + scale a at each of
+(:meth:`mdbf_envs.core.paired.PairedMarket.features`), so the agent reports X + scale a at each of
 its decision points. Every CMA-ES generation scores all its candidates in *one* batched paired
 market: candidate c plays replications c M .. c M + M - 1, and pair m of every candidate draws
 from the same generator (common random numbers), which is also fixed across generations (the
@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from agents.manipulation_cli import GameArgs, evaluate, save_run
-from mdbf_envs.paired import PairedGame
-from mdbf_envs.streams import pair_streams
+from mdbf_envs.core.paired import PairedGame
+from mdbf_envs.core.streams import pair_streams
 
 
 @dataclass(frozen=True)
 class LinearPolicy:
-    """a = clip(w . phi + b, -1, 1); ``theta`` = (w, b). A :data:`mdbf_envs.paired.BatchPolicy`."""
+    """a = clip(w . phi + b, -1, 1); ``theta`` = (w, b). A :data:`mdbf_envs.core.paired.BatchPolicy`."""
 
     theta: tuple[float, ...]
 

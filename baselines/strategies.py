@@ -3,7 +3,7 @@
 Each strategy is a batch function of an agent's decoded observation fields
 (:meth:`ObservationBuilder.decode`), ``{name: (R, width)}``, and a Generator, returning reports
 ``(R,)``. None reads its own past reports (``reads_own_reports = False``, see
-:class:`mdbf_envs.paired.ReportBlind`). :func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
+:class:`mdbf_envs.core.paired.ReportBlind`). :func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
 view, so every strategy runs in every env and in the audit.
 """
 

@@ -251,8 +251,8 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
     from baselines.strategies import Truthful
     from mdbf_envs.envs.paired import paired_market
     from mdbf_envs.registry import make_mechanism
-    from mdbf_envs.rollout import rollout
-    from mdbf_envs.streams import pair_streams
+    from mdbf_envs.vcg_learn.rollout import rollout
+    from mdbf_envs.core.streams import pair_streams
 
     for zeta in ("etc", "opt"):
         market = paired_market(pairs, zeta=zeta, horizon=horizon)

@@ -8,12 +8,13 @@ and the audit.
 
 A mechanism is any object with ``reset()``, ``propose() -> Round`` and ``observe(reports)``
 over ``replications`` = R copies (the envs use R = 1), as :class:`VCGLearn` has; see
-:class:`mdbf_envs.protocol.Mechanism`.
+:class:`mdbf_envs.core.protocol.Mechanism`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -23,11 +24,12 @@ from mdbf_envs.joint_ads.learners import (
     EpochLearner,
     FixedMechanism,
     FollowTheLeader,
+    Learner,
     PathLearning,
     PostedPriceLeader,
 )
 from mdbf_envs.joint_ads.mechanism import Staircase
-from mdbf_envs.protocol import Learner, Mechanism
+from mdbf_envs.core.protocol import Mechanism
 from mdbf_envs.vcg_learn.mechanism import VCGLearn
 from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
 from mdbf_envs.vcg_learn.scenario import Scenario
@@ -35,7 +37,7 @@ from mdbf_envs.vcg_learn.scenarios import lower_bound, online_ads, paas, single_
 
 ScenarioBuilder = Callable[..., Scenario]
 MechanismFactory = Callable[..., Mechanism]
-LearnerFactory = Callable[..., Learner]
+LearnerBuilder = Callable[..., Learner]
 
 SCENARIOS: dict[str, ScenarioBuilder] = {
     "single_item": single_item,
@@ -61,7 +63,7 @@ def _epoch_augment_the_best(horizon: int, rng: np.random.Generator, first_epoch:
     return EpochLearner(AugmentTheBest(**kwargs), first_epoch)
 
 
-LEARNERS: dict[str, LearnerFactory] = {
+LEARNERS: dict[str, LearnerBuilder] = {
     "augment_the_best": lambda horizon, rng, **kw: AugmentTheBest(**kw),
     "path_learning": _path_learning,
     "follow_the_leader": lambda horizon, rng, **kw: FollowTheLeader(**kw),
@@ -89,7 +91,7 @@ def register_mechanism(name: str, factory: MechanismFactory, *, overwrite: bool 
     _register(MECHANISMS, "mechanism", name, factory, overwrite)
 
 
-def register_learner(name: str, factory: LearnerFactory, *, overwrite: bool = False) -> None:
+def register_learner(name: str, factory: LearnerBuilder, *, overwrite: bool = False) -> None:
     """Make ``factory(horizon, rng, **kwargs) -> Learner`` (a joint-ads seller) available by ``name``."""
     _register(LEARNERS, "learner", name, factory, overwrite)
 
@@ -120,3 +122,11 @@ def make_learner(name: str, horizon: int, rng: np.random.Generator, **kwargs: An
     if not isinstance(learner, Learner):
         raise TypeError(f"learner {name!r} built {learner!r}, which lacks post() and update(bids)")
     return learner
+
+
+def learner_factory(name: str, **kwargs: Any) -> Callable[[int, np.random.Generator], Learner]:
+    """``(horizon, rng) -> Learner`` for a registered learner with ``kwargs`` (a picklable
+    :data:`mdbf_envs.joint_ads.LearnerFactory`); an unknown name fails here."""
+    if name not in LEARNERS:
+        raise KeyError(f"unknown learner {name!r}; registered: {sorted(LEARNERS)}")
+    return partial(make_learner, name, **kwargs)

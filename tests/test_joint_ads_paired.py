@@ -8,11 +8,11 @@ from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_sea
 from baselines.strategies import BidScale, LastPrice, scripted_bids
 from mdbf_envs import joint_ads_v0
 from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner
-from mdbf_envs.joint_ads.paired import JointAdsPairedGame
+from mdbf_envs.envs.paired import joint_ads_game
 from mdbf_envs.joint_ads.valuations import SEQUENCES
-from mdbf_envs.protocol import Learner
+from mdbf_envs.joint_ads.learners import Learner
 from mdbf_envs.registry import LEARNERS, make_learner
-from mdbf_envs.streams import ReplicationStreams, pair_streams
+from mdbf_envs.core.streams import ReplicationStreams, pair_streams
 
 LEARNER_NAMES = sorted(LEARNERS)
 
@@ -35,7 +35,7 @@ def test_unknown_learner_is_refused_with_the_registered_names():
 
 def test_register_learner_makes_it_usable_by_name_and_refuses_silent_overwrite():
     mdbf_envs.register_learner("test_atb", lambda horizon, rng: AugmentTheBest(), overwrite=True)
-    game = JointAdsPairedGame(2, learner="test_atb", horizon=20)
+    game = joint_ads_game(2, learner="test_atb", horizon=20)
     game.run(LinearPolicy((0.0,) * 6), pair_streams(0, 2, 1, game.draws))
     with pytest.raises(ValueError, match="already registered"):
         mdbf_envs.register_learner("test_atb", lambda horizon, rng: AugmentTheBest())
@@ -53,7 +53,7 @@ def test_epoch_learner_learns_only_at_the_ends_of_doubling_epochs():
 
 @pytest.mark.parametrize("learner", LEARNER_NAMES)
 def test_truthful_bids_give_exactly_zero_gain(learner):
-    game = JointAdsPairedGame(3, learner=learner, horizon=40)
+    game = joint_ads_game(3, learner=learner, horizon=40)
     game.reset(pair_streams(1, 3, 1, game.draws))
     while not game.done:
         assert np.array_equal(game.step(np.zeros(3)), np.zeros(3))
@@ -63,7 +63,7 @@ def test_truthful_bids_give_exactly_zero_gain(learner):
 def test_paired_game_equals_the_pettingzoo_env_step_by_step(learner):
     """The main replication plays what the env plays with the same seed and the same bids."""
     T, strategy = 60, BidScale(0.6, 0.0, 0.5)
-    game = JointAdsPairedGame(1, learner=learner, horizon=T)
+    game = joint_ads_game(1, learner=learner, horizon=T)
     res = game.run(None, ReplicationStreams([np.random.default_rng(4)], game.draws), strategy=strategy)
     env = joint_ads_v0.parallel_env(learner=learner, horizon=T)
     obs, _ = env.reset(seed=4)
@@ -88,17 +88,17 @@ def test_truthful_play_is_exactly_individually_rational_in_the_env(sequence):
 
 def test_candidates_in_one_batch_score_as_alone():
     thetas = np.array([[0.0] * 5 + [-0.3], [-0.5] + [0.0] * 4 + [0.1]])
-    both = JointAdsPairedGame(4, learner="path_learning", horizon=50)
+    both = joint_ads_game(4, learner="path_learning", horizon=50)
     together = both.run(CandidatePolicies(thetas, 2), pair_streams(6, 2, 2, both.draws)).gain
     for c, th in enumerate(thetas):
-        alone = JointAdsPairedGame(2, learner="path_learning", horizon=50)
+        alone = joint_ads_game(2, learner="path_learning", horizon=50)
         np.testing.assert_allclose(together[2 * c: 2 * c + 2],
                                    alone.run(LinearPolicy(tuple(th)), pair_streams(6, 2, 1, alone.draws)).gain)
 
 
 def test_cma_search_finds_the_shading_gain_against_augment_the_best():
     def make(pairs):
-        return JointAdsPairedGame(pairs, learner="augment_the_best", horizon=60)
+        return joint_ads_game(pairs, learner="augment_the_best", horizon=60)
 
     scripted = make(16).run(None, pair_streams(9, 16, 1, ("random",)), strategy=BidScale(0.5)).gain.mean()
     found = cma_search(make, SearchConfig(episodes=160, pairs=4, sigma0=0.2, seed=2))
@@ -116,7 +116,7 @@ def test_scripted_bids_stay_in_the_unit_interval_and_last_price_bids_the_price()
 
 
 def test_at_bound_counts_bids_clipped_at_zero():
-    game = JointAdsPairedGame(3, horizon=40)
+    game = joint_ads_game(3, horizon=40)
     res = game.run(lambda features, rows: np.full(len(rows), -0.9), pair_streams(5, 3, 1, game.draws))
     assert res.decisions == 3 * 40
     assert res.at_bound == int((game.values[:, :, 0] < 0.9).sum())  # v - 0.9 < 0: the bid is clipped to 0

@@ -8,10 +8,10 @@ from gymnasium.utils.env_checker import check_env
 import mdbf_envs  # noqa: F401
 from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
 from baselines.strategies import PhaseShade, Shade
-from mdbf_envs.paired import PairedMarket
+from mdbf_envs.vcg_learn.paired import PairedMarket
 from mdbf_envs.registry import make_mechanism
-from mdbf_envs.rollout import rollout
-from mdbf_envs.streams import pair_streams
+from mdbf_envs.vcg_learn.rollout import rollout
+from mdbf_envs.core.streams import pair_streams
 from mdbf_envs.vcg_learn.scenarios import single_item
 
 SETTINGS = [("etc", None), ("opt", None), ("etc", PhaseShade(0.3, "explore")), ("opt", PhaseShade(0.3, "explore"))]

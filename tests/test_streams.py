@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mdbf_envs.streams import ReplicationStreams
+from mdbf_envs.core.streams import ReplicationStreams
 
 
 @pytest.mark.parametrize("draws", [("standard_normal",), ("random",), ("standard_normal", "random")])

@@ -57,7 +57,7 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
-from mdbf_envs.checks import (
+from mdbf_envs.core.checks import (
     check_action,
     check_bool,
     check_choice,

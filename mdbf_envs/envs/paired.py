@@ -2,7 +2,7 @@
 
 ``gymnasium.make("mdbf_envs/VCGLearnETC-v0", reward_mode="gain", decisions="influential")``
 (and ``make_vec`` of the same) build these instead of the plain single-agent view: the
-manipulator plays :class:`mdbf_envs.paired.PairedMarket`; likewise
+manipulator plays :class:`mdbf_envs.core.paired.PairedMarket`; likewise
 ``gymnasium.make("mdbf_envs/JointAds-v0", reward_mode="gain")`` plays
 :class:`mdbf_envs.joint_ads.paired.JointAdsPairedGame` (a buyer who stays, against a learner;
 every round is a decision; the action bids clip(v + scale a, 0, 1)). So
@@ -76,12 +76,12 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from mdbf_envs.checks import check_action, check_int
+from mdbf_envs.core.checks import check_action, check_int
 from mdbf_envs.joint_ads.paired import JointAdsPairedGame
-from mdbf_envs.paired import DECISIONS, PairedGame, PairedMarket
-from mdbf_envs.registry import make_mechanism, make_scenario
-from mdbf_envs.rollout import BatchStrategy
-from mdbf_envs.streams import ReplicationStreams, copy_generators
+from mdbf_envs.core.paired import DECISIONS, BatchStrategy, PairedGame
+from mdbf_envs.registry import learner_factory, make_mechanism, make_scenario
+from mdbf_envs.vcg_learn.paired import PairedMarket
+from mdbf_envs.core.streams import ReplicationStreams, copy_generators
 
 REWARD_MODES = ("gain", "expected")
 
@@ -120,6 +120,12 @@ def paired_market(
     mech = make_mechanism(mechanism, sc, zeta=zeta, f=f, g=g, replications=2 * pairs, **dict(mechanism_kwargs or {}))
     return PairedMarket(mech, horizon, sc.agent_names.index(name), strategies, decisions, deviation_scale,
                         report_bounds, publish)
+
+
+def joint_ads_game(pairs: int, learner: str = "augment_the_best", learner_kwargs: Mapping[str, Any] | None = None,
+                   **kwargs: Any) -> JointAdsPairedGame:
+    """A :class:`JointAdsPairedGame` of ``pairs`` pairs against a registered ``learner``."""
+    return JointAdsPairedGame(pairs, learner_factory(learner, **dict(learner_kwargs or {})), **kwargs)
 
 
 class PairedVectorEnv(VectorEnv):
@@ -210,7 +216,7 @@ class JointAdsPairedVectorEnv(PairedVectorEnv):
     def build(pairs: int, decisions: str = "every", **kwargs: Any) -> JointAdsPairedGame:
         if decisions not in DECISIONS:
             raise ValueError(f"decisions = {decisions!r}; use one of {DECISIONS}")
-        return JointAdsPairedGame(pairs, **kwargs)  # every bid is learned from: every round decides
+        return joint_ads_game(pairs, **kwargs)  # every bid is learned from: every round decides
 
 
 class PairedEnv(gym.Env):

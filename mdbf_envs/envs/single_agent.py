@@ -18,7 +18,7 @@ import gymnasium as gym
 import numpy as np
 from pettingzoo import ParallelEnv
 
-from mdbf_envs.checks import check_action, check_real
+from mdbf_envs.core.checks import check_action, check_real
 from mdbf_envs.envs.joint_ads import JointAdsParallelEnv
 from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
 

@@ -61,7 +61,7 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.conversions import parallel_to_aec_wrapper
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
-from mdbf_envs.checks import (
+from mdbf_envs.core.checks import (
     check_action,
     check_bool,
     check_choice,
@@ -71,11 +71,11 @@ from mdbf_envs.checks import (
     check_seed,
 )
 from mdbf_envs.envs.render import finish, new_figure
-from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
-from mdbf_envs.protocol import HasEstimates, Mechanism, Round, optimizer_of
+from mdbf_envs.core.protocol import HasEstimates, Mechanism, Round
+from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.registry import make_mechanism, make_scenario
-from mdbf_envs.streams import ReplicationStreams
-from mdbf_envs.vcg_learn.regret import RegretAccount
+from mdbf_envs.vcg_learn.market import Market
+from mdbf_envs.vcg_learn.observation import ObservationBuilder
 from mdbf_envs.vcg_learn.scenario import Scenario
 
 REWARD_MODES = ("expected", "realised")
@@ -157,6 +157,7 @@ class VCGLearnParallelEnv(ParallelEnv):
                             "(scenario, replications, reset, propose, observe)")
         if self.mechanism.replications != self.replications:
             raise ValueError(f"mechanism {mechanism!r} runs {self.mechanism.replications} replications, not {replications}")
+        self.market = Market(self.mechanism)
         self.reward_mode, self.designer_info = reward_mode, designer_info
         self.render_mode = render_mode
         self._reporting = np.array([a not in bids for a in sc.agent_names])
@@ -201,10 +202,8 @@ class VCGLearnParallelEnv(ParallelEnv):
             raise ValueError(f"seed = {seed}: give one seed per replication ({R})")
         if seed is not None or self._rng is None:
             generators = [seeding.np_random(s)[0] for s in seeds]
-            self._rng = generators[0] if R == 1 else ReplicationStreams(generators, self.scenario.draws)
-        self.mechanism.reset()
-        self.account = RegretAccount(self.scenario, R, optimizer_of(self.mechanism))
-        self.tallies = AgentTallies(R, self.scenario)
+            self._rng = generators[0] if R == 1 else ReplicationStreams(generators, self.market.draws)
+        self.market.reset(self._rng)
         self._history: list[tuple[float, float]] = []
         self.agents = list(self.possible_agents)
         self._begin_round()
@@ -212,14 +211,12 @@ class VCGLearnParallelEnv(ParallelEnv):
 
     def _begin_round(self) -> None:
         """Propose round t, let every agent experience it, and build the observations."""
-        self._round: Round = self.mechanism.propose()
-        self._realised = self.scenario.realise(self._round.outcome, self._rng)  # (R, n)
-        self._allocation = self.scenario.allocation_of(self._round.outcome)  # (R, n)
-        self.tallies.experience(self._allocation, self._realised)
+        self._round: Round = self.market.begin()
+        self._realised = self.market.realised  # (R, n)
         self._observe()
 
     def _observe(self) -> None:
-        self._observation = self.observer.build(self._round, self._realised, self.tallies, self.mechanism).astype(np.float32)
+        self._observation = self.observer.build(self._round, self._realised, self.market.tallies, self.mechanism).astype(np.float32)
 
     def _observations(self) -> dict[str, np.ndarray]:
         return {agent: self._observation[0, i] for agent, i in self.agent_index.items()}
@@ -283,12 +280,10 @@ class VCGLearnParallelEnv(ParallelEnv):
             raise ValueError(f"report of {self.scenario.agent_names[i]}{where} = {reports[r, i]} "
                              f"is outside the report space [{low}, {high}]")
         rnd = self._round
-        self.tallies.report(self._allocation, reports, self._reporting)
-        self.mechanism.observe(reports)
-        self._utility = self.account.record(rnd.outcome, rnd.prices).agents
-        self._played = (rnd, self._allocation, self._realised - rnd.prices)
+        self._utility = self.market.finish(reports).agents
+        self._played = (rnd, self.market.allocation, self._realised - rnd.prices)
         if self.render_mode is not None:
-            self._history.append((float(self.account.welfare[0]), float(self.account.seller[0])))
+            self._history.append((float(self.market.account.welfare[0]), float(self.market.account.seller[0])))
         done = rnd.t >= self.horizon
         if done:  # the last observation shows the last round with its reports
             self.agents = []
@@ -314,7 +309,7 @@ class VCGLearnParallelEnv(ParallelEnv):
         return {
             "utility": self._utility, "realised_utility": realised_utility, "price": rnd.prices,
             "allocation": s.astype(np.int64), "explore": np.full(shape, rnd.explore),
-            "bracket": np.full(shape, rnd.bracket, np.int64), "regret": self.account.agents.copy(),
+            "bracket": np.full(shape, rnd.bracket, np.int64), "regret": self.market.account.agents.copy(),
         }
 
     def info(self, i: int) -> dict[str, Any]:
@@ -335,7 +330,7 @@ class VCGLearnParallelEnv(ParallelEnv):
 
     def designer_view(self) -> dict[str, np.ndarray]:
         """Global regrets so far ``(R,)``: welfare R_t, seller R_0t, all agents R^a_t."""
-        acc = self.account
+        acc = self.market.account
         return {"welfare_regret": acc.welfare.copy(), "seller_regret": acc.seller.copy(),
                 "all_agents_regret": acc.all_agents}
 

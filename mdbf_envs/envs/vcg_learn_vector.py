@@ -24,10 +24,10 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from mdbf_envs.checks import check_int
+from mdbf_envs.core.checks import check_int
 from mdbf_envs.envs.single_agent import controlled_agent, deviation_to_action
 from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
-from mdbf_envs.streams import copy_generators
+from mdbf_envs.core.streams import copy_generators
 
 
 class VCGLearnVectorEnv(VectorEnv):

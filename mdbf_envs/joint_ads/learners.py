@@ -3,7 +3,7 @@
 *Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco):
 Augment-the-Best-Mechanism (Sec. 4, Thm. 4), PathLearning (Sec. 5, Thms. 6-7), and the
 follow-the-leader, posted-price and fixed baselines; :class:`EpochLearner` is our robustness
-variant. A learner (:class:`mdbf_envs.protocol.Learner`) implements ``post() -> mechanism`` for
+variant. A learner (:class:`Learner`) implements ``post() -> mechanism`` for
 the coming round and ``update(v)`` with the round's bid pair, observed in full. :func:`play`
 runs one against a sequence.
 """
@@ -14,14 +14,32 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.checks import check_int, check_real
+from mdbf_envs.core.checks import check_int, check_real
 from mdbf_envs.joint_ads.mechanism import JointAdsMechanism, Staircase, check_valuations
 from mdbf_envs.joint_ads.optimal import augment, best_path, best_posted_prices, uniform_grid
 from mdbf_envs.joint_ads.valuations import ExpectedRevenue
+
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """A repeated joint-ads seller: posts a mechanism each round and learns from the bids."""
+
+    def post(self) -> Any:
+        """The mechanism for the coming round (``payments(bids)`` and ``allocate(bids)``)."""
+
+    def update(self, bids: np.ndarray) -> None:
+        """Learn from the round's bid pair."""
+
+
+LearnerFactory = Callable[[int, np.random.Generator], Learner]
+"""``(horizon, rng) -> Learner``: how a paired game or env builds each replication's seller."""
+
 
 WHOLE_SQUARE = Staircase([(0.0, 0.0)])
 """Always sell, at price zero: the mechanism posted before any data."""

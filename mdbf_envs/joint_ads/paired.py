@@ -20,12 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from mdbf_envs.checks import check_int, check_real
+from mdbf_envs.core.checks import check_int, check_real
+from mdbf_envs.core.paired import BatchStrategy, PairedGame
+from mdbf_envs.core.streams import ReplicationStreams
+from mdbf_envs.joint_ads.learners import Learner, LearnerFactory
 from mdbf_envs.joint_ads.valuations import SEQUENCES
-from mdbf_envs.paired import PairedGame
-from mdbf_envs.registry import make_learner
-from mdbf_envs.rollout import BatchStrategy
-from mdbf_envs.streams import ReplicationStreams
 
 AGENTS = ("merchant", "brand")
 FIELDS = ("value", "time", "last_bid", "last_allocated", "last_payment")
@@ -36,13 +35,14 @@ class JointAdsPairedGame(PairedGame):
 
     Args:
         pairs: R.
-        learner: a registered learner (:func:`mdbf_envs.register_learner`).
+        learner: ``(horizon, rng) -> Learner``, the seller of each replication (by name:
+            :func:`mdbf_envs.envs.paired.joint_ads_game`).
         sequence: "stochastic", "smooth", "adversarial", "equal-revenue" or "lower-bound".
         horizon: T rounds.
         agent: the audited buyer, "merchant" or "brand".
         others: the other buyer's batch strategy (default: bid its value).
         deviation_scale: bid = clip(v + scale a, 0, 1).
-        learner_kwargs, sequence_kwargs: passed to the builders.
+        sequence_kwargs: passed to the sequence's builder.
     """
 
     draws = ("random",)
@@ -52,13 +52,12 @@ class JointAdsPairedGame(PairedGame):
     def __init__(
         self,
         pairs: int,
-        learner: str = "augment_the_best",
+        learner: LearnerFactory,
         sequence: str = "stochastic",
         horizon: int = 200,
         agent: str = "merchant",
         others: BatchStrategy | None = None,
         deviation_scale: float = 1.0,
-        learner_kwargs: Mapping[str, Any] | None = None,
         sequence_kwargs: Mapping[str, Any] | None = None,
     ):
         check_int("pairs", pairs, 1)
@@ -70,11 +69,11 @@ class JointAdsPairedGame(PairedGame):
         check_real("deviation_scale", deviation_scale, positive=True)
         if others is not None and not callable(others):
             raise TypeError(f"others = {others!r}: give a batch strategy for the other buyer")
-        self.pairs, self.learner_name, self.sequence, self.horizon = int(pairs), learner, sequence, int(horizon)
+        self.pairs, self.make_learner, self.sequence, self.horizon = int(pairs), learner, sequence, int(horizon)
         self.agent, self.other = AGENTS.index(agent), 1 - AGENTS.index(agent)
         self.others, self.scale = others, float(deviation_scale)
-        self.learner_kwargs, self.sequence_kwargs = dict(learner_kwargs or {}), dict(sequence_kwargs or {})
-        make_learner(learner, self.horizon, np.random.default_rng(0), **self.learner_kwargs)  # fail early
+        self.sequence_kwargs = dict(sequence_kwargs or {})
+        self._build(np.random.default_rng(0))  # a bad learner fails here, before any episode
         self.done = True
 
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
@@ -87,9 +86,14 @@ class JointAdsPairedGame(PairedGame):
             values.append(SEQUENCES[self.sequence](self.horizon, g, **self.sequence_kwargs).values)
             seeds.append(int(g.integers(2**63)))
         self.values = np.stack(values)  # (R, T, 2)
-        self.learners = [make_learner(self.learner_name, self.horizon, np.random.default_rng(s), **self.learner_kwargs)
-                         for s in seeds + seeds]
+        self.learners = [self._build(np.random.default_rng(s)) for s in seeds + seeds]
         self._last = np.zeros((2 * R, 2, 3))  # per replication and buyer: last bid, allocated, payment
+
+    def _build(self, rng: np.random.Generator) -> Learner:
+        learner = self.make_learner(self.horizon, rng)
+        if not isinstance(learner, Learner):
+            raise TypeError(f"the learner factory built {learner!r}, which lacks post() and update(bids)")
+        return learner
 
     def _fields(self, buyer: int, rows: slice | np.ndarray) -> dict[str, np.ndarray]:
         v = self._v[rows, buyer]

@@ -18,8 +18,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.checks import check_int, check_number_array
-from mdbf_envs.protocol import Round
+from mdbf_envs.core.checks import check_int, check_number_array
+from mdbf_envs.core.protocol import Round
 from mdbf_envs.vcg_learn.scenario import Scenario
 from mdbf_envs.vcg_learn.schedule import BracketClock
 from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, OutcomeOptimizer, seller_value_at
@@ -309,7 +309,7 @@ class VCGLearn:
 
     def influential_reports(self) -> np.ndarray:
         """``(R, n)`` bool for the round just proposed: the reports :meth:`observe` will keep for
-        an estimated pair (:class:`mdbf_envs.protocol.KeepsReports`). Explore rounds keep a
+        an estimated pair (:class:`mdbf_envs.core.protocol.KeepsReports`). Explore rounds keep a
         realisation agent's first report per allocation in the phase; exploit rounds keep every
         report under OPT and none under ETC. Reports on known pairs and bidders' entries never
         matter."""
@@ -324,17 +324,31 @@ class VCGLearn:
             return estimated & ~self._kept[agents, s]
         return estimated & ~self._etc[:, None]
 
-    def skip_exploit(self, limit: int) -> int:
-        """ETC only: jump over the rest of the current exploit phase, at most ``limit`` rounds;
-        returns the rounds skipped.
+    @property
+    def observes_seller(self) -> bool:
+        """Whether :meth:`observe` needs the seller's realisation (:class:`~mdbf_envs.core.protocol.ObservesSeller`)."""
+        return self.learn_seller_value
 
-        ETC ignores exploit-phase reports, so after the phase's first round (proposed and
-        observed) the remaining rounds change nothing but the clock. With f = g they all play
-        the same outcome at the same prices (the widths shift F and G alike), so a simulator can
-        account for them in one step (:func:`mdbf_envs.vcg_learn.simulate.simulate`, ``fast_etc``).
-        """
-        if not self._etc.all() or self._round is not None or self.clock.explore:
-            raise RuntimeError("skip_exploit() needs ETC, after an observed exploit round")
+    @property
+    def repeats_rounds(self) -> bool:
+        """ETC with f = g and v_0 known: each exploit phase repeats its first round
+        (:class:`~mdbf_envs.core.protocol.SkipsRounds`, :meth:`skip_repeats`).
+
+        ETC ignores exploit-phase reports, so after the phase's first round the remaining
+        rounds change nothing but the clock; with f = g they play the same outcome at the same
+        prices (the widths grow with t but shift F and G alike). Declared for VCG-Learn's own
+        ``propose`` and ``prices``; a subclass that overrides either opts in by overriding this."""
+        own = type(self).prices is VCGLearn.prices and type(self).propose is VCGLearn.propose
+        return own and bool(self._etc.all()) and self.f == self.g and not self.learn_seller_value
+
+    def skip_repeats(self, limit: int) -> int:
+        """Jump over the rest of the current ETC exploit phase, at most ``limit`` rounds, right
+        after its first round was observed; returns the rounds skipped (0 after an explore
+        round)."""
+        if not self.repeats_rounds or self._round is not None:
+            raise RuntimeError("skip_repeats() needs ETC with f = g (repeats_rounds), after an observed round")
+        if self.clock.explore:
+            return 0
         left = min(limit, self.clock.length - self.clock.position - 1)
         self.clock.t += left
         self.clock.position += left

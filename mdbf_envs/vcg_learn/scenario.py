@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, OutcomeOptimizer
 
 if TYPE_CHECKING:
-    from mdbf_envs.streams import ReplicationStreams
+    from mdbf_envs.core.streams import ReplicationStreams
 
 NOISE_FAMILIES: tuple[str, ...] = ("gaussian", "bernoulli", "deterministic")
 """Value noise families; the index of a family is its code in :attr:`Scenario.noise`."""
@@ -188,7 +188,7 @@ class Scenario:
 
         Args:
             outcome: ``(R,)`` outcome indices, one per replication.
-            rng: the random source: a generator, or :class:`~mdbf_envs.streams.ReplicationStreams`
+            rng: the random source: a generator, or :class:`~mdbf_envs.core.streams.ReplicationStreams`
                 (one generator per replication). One standard normal (if any pair is
                 Gaussian) and one uniform (if any is Bernoulli) are drawn per (replication,
                 agent), whatever the outcome, so two runs that share a seed see the same noise
@@ -207,6 +207,12 @@ class Scenario:
             u = rng.random(shape)
             x = np.where(self.noise[agents, s] == BERNOULLI, (u < x).astype(np.float64), x)
         return x
+
+    def realise_seller(self, outcome: np.ndarray, rng: np.random.Generator | ReplicationStreams) -> np.ndarray:
+        """The seller's realised values X_0 = v_0(omega) + ``seller_noise_sd`` Z ``(R,)``, for a
+        mechanism that learns v_0 (paper 1, Sec. 5); one standard normal per replication."""
+        z = rng.standard_normal((outcome.shape[0], 1))[:, 0]
+        return self.seller_value[outcome] + self.seller_noise_sd * z
 
     def allocation_of(self, outcome: np.ndarray) -> np.ndarray:
         """``(..., n)`` allocations s_i(omega) of ``(...)`` outcome ids."""

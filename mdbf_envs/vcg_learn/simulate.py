@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.checks import check_int, check_seed
-from mdbf_envs.protocol import Round
+from mdbf_envs.core.checks import check_int, check_seed
+from mdbf_envs.core.protocol import Round
+from mdbf_envs.vcg_learn.market import Market
 from mdbf_envs.vcg_learn.mechanism import VCGLearn
-from mdbf_envs.vcg_learn.regret import RegretAccount
 
 ReportStrategy = Callable[[Round, np.ndarray], np.ndarray]
 """Maps a round and the realised values ``(R, n)`` to the reports ``(R, n)``."""
@@ -59,8 +59,8 @@ def simulate(
         rng: the source of every realisation: a Generator, or a seed (an integer, or None).
         strategy: the agents' reports given the realised values; bidders' reports are ignored.
         checkpoints: rounds (1..T) at which to record; default every round.
-        fast_etc: when every replication runs ETC with f = g, account for each exploit phase in one step
-            (:meth:`VCGLearn.skip_exploit`): exact, since ETC ignores exploit reports and plays
+        fast_etc: when the mechanism repeats rounds (ETC with f = g, :meth:`VCGLearn.repeats_rounds`),
+            account for each exploit phase in one step: exact, since ETC ignores exploit reports and plays
             one outcome at fixed prices there, but the skipped rounds draw no realisations, so
             the random stream (not the law of the results) differs from the round-by-round run.
         backend: "numpy", or "numba": the compiled loop of :mod:`mdbf_envs.vcg_learn.compiled` (truthful
@@ -81,36 +81,29 @@ def simulate(
         from mdbf_envs.vcg_learn import compiled  # numba is an optional dependency
 
         return SimulationResult(rounds=points, **compiled.run(mechanism, horizon, rng, points))
-    skip = fast_etc and mechanism.zeta == "etc" and mechanism.f == mechanism.g and not mechanism.learn_seller_value
     sc = mechanism.scenario
     R, n = mechanism.replications, sc.n_agents
-    mechanism.reset()
-    account = RegretAccount(sc, R, mechanism.optimizer)
+    market = Market(mechanism, tallies=False)
+    market.reset(rng)
     utility = np.zeros((R, n))
     out = {k: np.zeros((len(points), R)) for k in ("welfare", "seller")}
     out["agents"] = np.zeros((len(points), R, n))
     out["utility"] = np.zeros((len(points), R, n))
+    account = market.account
     next_point, t = 0, 0
     while next_point < len(points):
-        rnd = mechanism.propose()
-        realised = sc.realise(rnd.outcome, rng)
-        seller = None
-        if mechanism.learn_seller_value:
-            seller = sc.seller_value[rnd.outcome] + sc.seller_noise_sd * rng.standard_normal(R)
-        mechanism.observe(strategy(rnd, realised), seller)
-        span = 1 + (mechanism.skip_exploit(horizon - t - 1) if skip and not rnd.explore else 0)
         # a fast-forwarded block needs its start to fill checkpoints inside it
-        before = None
-        if span > 1:
-            before = (account.welfare.copy(), account.seller.copy(), account.agents.copy(), utility.copy())
-        u = account.record(rnd.outcome, rnd.prices, span)
+        before = (account.welfare.copy(), account.seller.copy(), account.agents.copy(), utility.copy()) if fast_etc else None
+        rnd = market.begin()
+        u = market.finish(strategy(rnd, market.realised))
+        span = 1 + (market.skip(horizon - t - 1, draw=False)[0] if fast_etc else 0)
         utility += span * u.agents
         after = (account.welfare, account.seller, account.agents, utility)
         # checkpoints inside the block: regrets grow linearly, one round's increment at a time
         while next_point < len(points) and points[next_point] <= t + span:
             k = points[next_point] - t
             for key, b, a in zip(("welfare", "seller", "agents", "utility"), before or after, after, strict=True):
-                out[key][next_point] = a if before is None else b + (a - b) * (k / span)
+                out[key][next_point] = a if span == 1 else b + (a - b) * (k / span)
             next_point += 1
         t += span
     return SimulationResult(rounds=points, **out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.checks import check_int, check_number_array, check_real
+from mdbf_envs.core.checks import check_int, check_number_array, check_real
 from mdbf_envs.vcg_learn.scenario import Scenario
 
 

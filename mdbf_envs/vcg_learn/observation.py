@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mdbf_envs.protocol import HasClock, HoldsReports, Mechanism, Round
+from mdbf_envs.core.protocol import HasClock, HoldsReports, Mechanism, Round
 from mdbf_envs.vcg_learn.scenario import Scenario
 
 PUBLISHABLE = ("prices", "outcome")

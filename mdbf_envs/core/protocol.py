@@ -16,22 +16,31 @@ What else a mechanism offers is declared by small protocols, tested with ``isins
 * :class:`KeepsReports`: ``influential_reports()``, which reports of the proposed round it will
   keep and use (the manipulator's decision points). Without it every report counts
   (:func:`influence_of`), so a user's mechanism still works, only more slowly.
+* :class:`SkipsRounds`: ``skip_repeats(limit)``, jump over rounds that repeat the one just
+  observed and ignore every report (VCG-Learn's exploit phases under ETC with f = g), so a round
+  loop can account for them in one step.
+* :class:`ObservesSeller`: ``observes_seller``, the mechanism learns the seller's value from a
+  noisy realisation each round, passed as ``observe(reports, seller_realisation)``.
 
-Paper 2's sellers are learners (:class:`Learner`): each round ``post()`` a DSIC mechanism for the two
-buyers, then ``update(bids)`` with the bids it received. One learner is one replication; the
-paired game (:mod:`mdbf_envs.joint_ads.paired`) runs 2R of them.
+This module is the paper-agnostic core: it imports no paper and no env. A mechanism's
+``scenario`` is anything with ``n_agents`` and ``agent_names`` (:class:`Population`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from mdbf_envs.vcg_learn.scenario import Scenario
+
+@runtime_checkable
+class Population(Protocol):
+    """Who takes part: ``n_agents`` agents named ``agent_names``."""
+
+    n_agents: int
+    agent_names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ class Mechanism(Protocol):
     """A repeated mechanism over R independent replications (the PettingZoo env uses R = 1, the
     vector env R = num_envs; factories take ``replications``)."""
 
-    scenario: Scenario
+    scenario: Population
     replications: int
 
     def reset(self) -> None:
@@ -62,7 +71,8 @@ class Mechanism(Protocol):
         """Choose the next round's outcome and prices."""
 
     def observe(self, reports: np.ndarray) -> None:
-        """Take the round's reports ``(R, n)``."""
+        """Take the round's reports ``(R, n)`` (:class:`ObservesSeller` mechanisms also take
+        ``seller_realisation`` ``(R,)``)."""
 
 
 @runtime_checkable
@@ -110,6 +120,35 @@ class KeepsReports(Protocol):
         what the mechanism does later (it is kept and used by an estimate)."""
 
 
+@runtime_checkable
+class SkipsRounds(Protocol):
+    """Can jump over the rounds after the one just observed that repeat it (same outcome, same
+    prices) and ignore every report, e.g. an explore-then-commit mechanism's exploit phase."""
+
+    repeats_rounds: bool
+    """whether this configuration ever repeats rounds (decided once, at construction)"""
+
+    def skip_repeats(self, limit: int) -> int:
+        """Skip at most ``limit`` such rounds (advancing the clock); returns how many."""
+
+
+@runtime_checkable
+class ObservesSeller(Protocol):
+    """``observes_seller``: True if ``observe`` needs the seller's realised value each round."""
+
+    observes_seller: bool
+
+
+def repeats_rounds(mechanism: Mechanism) -> bool:
+    """Whether the mechanism declares rounds it can skip (:class:`SkipsRounds`)."""
+    return isinstance(mechanism, SkipsRounds) and bool(mechanism.repeats_rounds)
+
+
+def observes_seller(mechanism: Mechanism) -> bool:
+    """Whether the mechanism needs the seller's realisation each round (:class:`ObservesSeller`)."""
+    return isinstance(mechanism, ObservesSeller) and bool(mechanism.observes_seller)
+
+
 def bidders(mechanism: Mechanism) -> np.ndarray:
     """``(n,)`` bool: the mechanism's bidders (none unless it is :class:`HasBidders`)."""
     if isinstance(mechanism, HasBidders):
@@ -130,14 +169,3 @@ def influence_of(mechanism: Mechanism) -> Callable[[], np.ndarray]:
         return lambda: np.asarray(mechanism.influential_reports(), bool)
     every = np.broadcast_to(~bidders(mechanism), (mechanism.replications, mechanism.scenario.n_agents))
     return lambda: every
-
-
-@runtime_checkable
-class Learner(Protocol):
-    """A repeated joint-ads seller: posts a mechanism each round and learns from the bids."""
-
-    def post(self) -> Any:
-        """The mechanism for the coming round (``payments(bids)`` and ``allocate(bids)``)."""
-
-    def update(self, bids: np.ndarray) -> None:
-        """Learn from the round's bid pair."""

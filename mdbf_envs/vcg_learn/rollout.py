@@ -9,17 +9,16 @@ difference.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from mdbf_envs.envs.vcg_observation import AgentTallies, ObservationBuilder
-from mdbf_envs.protocol import Mechanism, bidders, optimizer_of
-from mdbf_envs.vcg_learn.regret import RegretAccount
+from mdbf_envs.core.paired import BatchStrategy
+from mdbf_envs.core.protocol import Mechanism
+from mdbf_envs.vcg_learn.market import Market
+from mdbf_envs.vcg_learn.observation import ObservationBuilder
 
-BatchStrategy = Callable[[dict[str, np.ndarray], np.random.Generator], np.ndarray]
-"""Decoded observation fields ``{name: (R, width)}`` of one agent -> its reports ``(R,)``."""
 
 
 @dataclass(frozen=True)
@@ -54,34 +53,27 @@ def rollout(
         track: an agent whose cumulative utility is recorded every round.
     """
     sc = mechanism.scenario
-    R = mechanism.replications
     strategies = dict(strategies or {})
-    bidder = bidders(mechanism)
+    market = Market(mechanism)
     for i in strategies:
-        if not 0 <= i < sc.n_agents or bidder[i]:
-            raise ValueError(f"agent {i} cannot report: agents are 0..{sc.n_agents - 1}, bidders {np.flatnonzero(bidder)}")
-    rng, policy_rng = np.random.default_rng(seed), np.random.default_rng(policy_seed)
-    mechanism.reset()
-    account = RegretAccount(sc, R, optimizer_of(mechanism))
+        if not 0 <= i < sc.n_agents or not market.reporting[i]:
+            raise ValueError(f"agent {i} cannot report: agents are 0..{sc.n_agents - 1}, "
+                             f"bidders {np.flatnonzero(~market.reporting)}")
+    policy_rng = np.random.default_rng(policy_seed)
+    market.reset(np.random.default_rng(seed))
     observer = ObservationBuilder(sc, horizon, publish, mechanism)
-    tallies = AgentTallies(R, sc)
-    utility = np.zeros((R, sc.n_agents))
-    curve = np.empty((horizon, R)) if track is not None else None
+    utility = np.zeros((mechanism.replications, sc.n_agents))
+    curve = np.empty((horizon, mechanism.replications)) if track is not None else None
     for t in range(horizon):
-        rnd = mechanism.propose()
-        realised = sc.realise(rnd.outcome, rng)
-        allocation = sc.allocation_of(rnd.outcome)
-        tallies.experience(allocation, realised)
-        reports = realised.copy()
+        rnd = market.begin()
+        reports = market.realised.copy()
         if strategies:
-            obs = observer.build(rnd, realised, tallies, mechanism)
+            obs = observer.build(rnd, market.realised, market.tallies, mechanism)
             for i, strategy in strategies.items():
                 reports[:, i] = strategy(observer.decode(obs[:, i]), policy_rng)
         if not np.all(np.isfinite(reports)):
             raise ValueError(f"a strategy reported a non-finite value in round {rnd.t}")
-        tallies.report(allocation, reports, ~bidder)
-        mechanism.observe(reports)
-        utility += account.record(rnd.outcome, rnd.prices).agents
+        utility += market.finish(reports).agents
         if curve is not None:
             curve[t] = utility[:, track]
-    return RolloutResult(utility, account.welfare.copy(), account.seller.copy(), curve)
+    return RolloutResult(utility, market.account.welfare.copy(), market.account.seller.copy(), curve)

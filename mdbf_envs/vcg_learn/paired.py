@@ -1,0 +1,181 @@
+"""VCG-Learn's paired market: each replication beside its truthful shadow (paper 1, App. F's audit).
+
+:class:`PairedMarket` is the :class:`~mdbf_envs.core.paired.PairedGame` of any
+:class:`~mdbf_envs.core.protocol.Mechanism` over a :class:`~mdbf_envs.vcg_learn.scenario.Scenario`:
+one batched mechanism of 2R replications, r with the agent's policy and R + r truthful. Both
+halves draw the same standard normals and uniforms each round.
+
+Decision points (``decisions="influential"``): a report matters only if the mechanism keeps it
+(:func:`mdbf_envs.core.protocol.influence_of`): under ETC about 43 of 2 000 rounds for the
+efficient winner of Appendix F. The market asks for the agent's action only in rounds where its
+report is kept in some replication (elsewhere it reports truthfully, which changes no utility:
+a discarded report cannot), and plays the rounds in between at once. A mechanism that declares
+:class:`~mdbf_envs.core.protocol.SkipsRounds` (VCG-Learn under ETC with f = g) lets it also
+fast-forward each exploit phase when the others are truthful or blind to their own reports
+(:class:`~mdbf_envs.core.paired.ReportBlind`), still drawing every round's realisations so the
+random stream and the agents' tallies are those of the round-by-round run.
+
+The agent sees :meth:`PairedMarket.features`: the env's observation fields (what the agent may
+know, nothing private to others) scaled by construction into about [0, 1] (counts and the
+bracket as log(1 + x) / log(1 + T)), plus the rounds since its last decision and whether this
+round is a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from mdbf_envs.core.checks import check_int, check_real
+from mdbf_envs.core.paired import DECISIONS, BatchStrategy, PairedDraws, PairedGame, ReportBlind
+from mdbf_envs.core.protocol import Mechanism, influence_of
+from mdbf_envs.core.streams import ReplicationStreams
+from mdbf_envs.vcg_learn.market import Market
+from mdbf_envs.vcg_learn.observation import ObservationBuilder
+
+
+class PairedMarket(PairedGame):
+    """R pairs of one market (module docstring): agent ``agent`` follows a policy in replication
+    r and reports truthfully in replication R + r; everything else is shared.
+
+    Args:
+        mechanism: built with 2R replications (``make_mechanism(..., replications=2 * R)``).
+        horizon: T rounds per episode.
+        agent: the manipulating agent's index (a realisation agent, not a bidder).
+        others: agent index -> batch strategy of the other agents (truthful if absent); each is
+            called on both halves with identically seeded generators, once per round for all
+            the agents that share it (their rows stacked: strategies act row by row).
+        decisions: "every" (the agent acts every round) or "influential" (only where its report
+            is kept, module docstring).
+        deviation_scale: the report is X + ``deviation_scale`` a for an action a in [-1, 1].
+        report_bounds: reports are clipped to these bounds (the env's report space).
+        publish: as the VCG-Learn env's ``publish``.
+    """
+
+    def __init__(
+        self,
+        mechanism: Mechanism,
+        horizon: int,
+        agent: int,
+        others: Mapping[int, BatchStrategy] | None = None,
+        decisions: str = "influential",
+        deviation_scale: float = 3.0,
+        report_bounds: tuple[float, float] = (-5.0, 6.0),
+        publish: Sequence[str] = (),
+    ):
+        self.market = Market(mechanism)
+        if mechanism.replications % 2:
+            raise ValueError(f"a paired market needs 2R replications, the mechanism has {mechanism.replications}")
+        if decisions not in DECISIONS:
+            raise ValueError(f"decisions = {decisions!r}; use one of {DECISIONS}")
+        check_real("deviation_scale", deviation_scale, positive=True)
+        sc = self.scenario = mechanism.scenario
+        self.mechanism, self.horizon, self.decisions = mechanism, check_int("horizon", horizon, 1), decisions
+        self.pairs = mechanism.replications // 2
+        self._reporting = self.market.reporting
+        if not (0 <= agent < sc.n_agents) or not self._reporting[agent]:
+            raise ValueError(f"agent {agent} cannot report: reporting agents are {np.flatnonzero(self._reporting).tolist()}")
+        self.others = dict(others or {})
+        for j in self.others:
+            if j == agent or not (0 <= j < sc.n_agents) or not self._reporting[j]:
+                raise ValueError(f"others name agent {j}, which is the manipulator, unknown or a bidder")
+        self.agent, self.scale = int(agent), float(deviation_scale)
+        groups: dict[int, tuple[BatchStrategy, list[int]]] = {}
+        for j, strategy in sorted(self.others.items()):
+            groups.setdefault(id(strategy), (strategy, []))[1].append(j)
+        self._groups = [(strategy, np.array(agents)) for strategy, agents in groups.values()]
+        self.low, self.high = map(float, report_bounds)
+        self.observer = ObservationBuilder(sc, self.horizon, publish, mechanism)
+        fields = self.observer.layout()
+        self._log_T = np.log1p(self.horizon)
+        self._log_scaled = [fields[k] for k in fields if k.endswith("_count")]
+        self.feature_size = self.observer.size + 2
+        self.draws, self.n_agents = self.market.draws, sc.n_agents
+        self._influential = influence_of(mechanism)
+        blind = all(isinstance(s, ReportBlind) and not s.reads_own_reports for s in self.others.values())
+        self._fast_forward = decisions == "influential" and blind and self.market.repeats_rounds
+        self.done = True
+
+    # ---- episode ---------------------------------------------------------------------------
+    def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
+        self.market.reset(PairedDraws(rng, self.pairs))
+
+    def features(self) -> np.ndarray:
+        """``(R, d)`` the agent's scaled observation in the current round (module docstring)."""
+        obs = self._agent_obs.copy()
+        for a, b in self._log_scaled:  # count / T -> log(1 + count) / log(1 + T)
+            obs[:, a:b] = np.log1p(obs[:, a:b] * self.horizon) / self._log_T
+        at = self.observer.layout()["bracket"][0]
+        obs[:, at] = np.log1p(obs[:, at]) / self._log_T
+        extra = np.stack([np.log1p(self._since) / self._log_T, self._deciding.astype(np.float64)], axis=1)
+        return np.concatenate([obs, extra], axis=1)
+
+    def strategy_fields(self) -> dict[str, np.ndarray]:
+        return self.observer.decode(self._agent_obs[self._deciding])
+
+    # ---- rounds ----------------------------------------------------------------------------
+    def _begin_round(self) -> None:
+        """Propose the next round; everyone experiences it; the others choose their reports."""
+        R, market = self.pairs, self.market
+        self._round = market.begin()
+        self._realised = market.realised  # (2R, n)
+        self._reports = self._realised.copy()
+        self._deciding = np.ones(R, bool)
+        if self.decisions == "influential":
+            self._deciding = self._influential()[:R, self.agent].copy()
+        build = self.observer.build
+        if self.others:
+            obs = build(self._round, self._realised, market.tallies, self.mechanism)
+            for strategy, agents in self._groups:  # agents sharing a strategy report in one call
+                for half, rng in zip((slice(0, R), slice(R, 2 * R)), self._policy_rngs, strict=True):
+                    rows = obs[half][:, agents].reshape(-1, self.observer.size)
+                    self._reports[half, agents] = np.reshape(strategy(self.observer.decode(rows), rng), (R, len(agents)))
+            self._agent_obs = obs[:R, self.agent]
+        elif self._deciding.any():  # only the agent's own rows are needed
+            i = self.agent
+            self._agent_obs = build(self._round, self._realised, market.tallies, self.mechanism,
+                                    slice(0, R), slice(i, i + 1))[:, 0]
+        if not np.all(np.isfinite(self._reports)):
+            raise ValueError(f"a strategy reported a non-finite value in round {self._round.t}")
+
+    def _finish_round(self, actions: np.ndarray | None, reports: np.ndarray | None = None) -> None:
+        """Play the current round: where deciding, the agent reports X + scale a for ``actions``
+        ``(R,)``, or ``reports`` (one per deciding replication)."""
+        i, R, rnd = self.agent, self.pairs, self._round
+        rows = self._deciding
+        if (actions is not None or reports is not None) and rows.any():
+            if reports is None:
+                reports = self._realised[:R, i][rows] + self.scale * actions[rows]
+            clipped = np.clip(reports, self.low, self.high)
+            own = self._reports[:R, i]
+            own[rows] = clipped
+            self._record_decisions(actions, reports, clipped)
+        self._since += 1
+        u = self.market.finish(self._reports)
+        self.utility += u.agents
+        self.seller += u.seller
+        self._record_curve(rnd.t - 1, self.gain[None])
+        self._played = rnd.t
+        if self._fast_forward:
+            self._skip_repeats()
+        if self._played >= self.horizon:
+            self.done = True
+        else:
+            self._begin_round()
+
+    def _skip_repeats(self) -> None:
+        """Others truthful or blind to their own reports (:class:`ReportBlind`): the rounds that
+        repeat this one (an ETC exploit phase) change nothing but utilities and the agents' own
+        tallies, whatever anyone reports there; account for them at once."""
+        rnd = self._round
+        left, u = self.market.skip(self.horizon - rnd.t)
+        if left == 0:
+            return
+        if self.curve is not None:  # each pair's gain grows linearly over the block
+            step = u.agents[: self.pairs, self.agent] - u.agents[self.pairs:, self.agent]
+            self._record_curve(rnd.t, self.gain[None] + np.arange(1, left + 1)[:, None] * step[None])
+        self.utility += left * u.agents
+        self.seller += left * u.seller
+        self._since += left
+        self._played += left
