@@ -64,26 +64,37 @@ class CandidatePolicies:
 class SearchConfig:
     """CMA-ES budget and settings."""
 
-    episodes: int = 12_000
+    episodes: int = 24_000
     """total paired episodes over all generations (candidates x pairs per candidate)"""
-    pairs: int = 32
-    """paired episodes per candidate (the same draws for every candidate and generation)"""
+    pairs: int = 8
+    """paired episodes per candidate; all candidates of a generation share them"""
     popsize: int | None = None
     """CMA-ES population (default: the library's 4 + 3 ln d)"""
-    sigma0: float = 0.1
+    sigma0: float = 0.3
     """initial step size in parameter units (features lie in about [0, 1])"""
+    fresh: bool = True
+    """draw new pairs every generation (common to its candidates); False: the same pairs in
+    every generation (PEGASUS), which overfits when they are few"""
+    final_pairs: int = 256
+    """held-apart pairs that pick the returned policy: the distribution's mean or the best
+    candidate seen"""
     seed: int = 0
 
 
 @dataclass
 class SearchResult:
     policy: LinearPolicy
-    objective: float  # mean paired gain of the final policy on the search draws
+    objective: float  # mean paired gain of the returned policy on the held-apart pairs
     history: list = field(default_factory=list)  # (generation, best, mean) objective
 
 
 def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig) -> SearchResult:
-    """CMA-ES over :class:`LinearPolicy`; ``make_market(R)`` builds a paired game of R pairs."""
+    """CMA-ES over :class:`LinearPolicy`; ``make_market(R)`` builds a paired game of R pairs.
+
+    Every generation scores its candidates on common pairs (candidate c plays pairs c M ..
+    c M + M - 1, pair m of every candidate on the same draws); with ``fresh`` the pairs are new
+    each generation, so the search follows the expected gain rather than a few fixed draws.
+    The returned policy is chosen on ``final_pairs`` pairs that no generation used."""
     import cma
 
     probe = make_market(1)
@@ -94,21 +105,25 @@ def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig) -> S
     market = make_market(popsize * cfg.pairs)
     draws = probe.draws
 
-    def score(thetas: np.ndarray) -> np.ndarray:
-        streams = pair_streams(cfg.seed, cfg.pairs, len(thetas), draws)
-        res = market.run(CandidatePolicies(thetas, cfg.pairs), streams, policy_seed=cfg.seed)
+    def score(thetas: np.ndarray, generation: int) -> np.ndarray:
+        key = generation if cfg.fresh else 0
+        streams = pair_streams([cfg.seed, key], cfg.pairs, len(thetas), draws)
+        res = market.run(CandidatePolicies(thetas, cfg.pairs), streams, policy_seed=cfg.seed * 100_003 + key)
         return res.gain.reshape(len(thetas), cfg.pairs).mean(axis=1)
 
     history = []
     generations = max(1, cfg.episodes // (popsize * cfg.pairs))
     for g in range(generations):
         xs = np.asarray(es.ask())
-        values = score(xs)
+        values = score(xs, g + 1)
         es.tell(list(xs), list(-values))
         history.append((g, float(values.max()), float(values.mean())))
-    # the distribution's mean, or the best candidate seen, whichever scores higher
+    # the distribution's mean or the best candidate seen, whichever scores higher on held-apart pairs
     finals = np.stack([es.result.xfavorite, es.result.xbest])
-    final_values = np.concatenate([score(np.repeat(finals[:1], popsize, 0))[:1], score(np.repeat(finals[1:], popsize, 0))[:1]])
+    final = make_market(2 * cfg.final_pairs)
+    res = final.run(CandidatePolicies(finals, cfg.final_pairs), pair_streams([cfg.seed, 2**31], cfg.final_pairs, 2, draws),
+                    policy_seed=cfg.seed)
+    final_values = res.gain.reshape(2, cfg.final_pairs).mean(axis=1)
     k = int(np.argmax(final_values))
     return SearchResult(LinearPolicy(tuple(map(float, finals[k]))), float(final_values[k]), history)
 
@@ -117,11 +132,11 @@ def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig) -> S
 class SearchArgs(GameArgs):
     """CMA-ES over a linear reporting policy; writes ``policy.json`` and ``config.json``."""
 
-    episodes: int = 8_000
+    episodes: int = 24_000
     """CMA-ES budget in paired episodes"""
-    pairs: int = 32
-    """paired episodes per candidate"""
-    sigma0: float = 0.1
+    pairs: int = 8
+    """paired episodes per candidate (fresh every generation)"""
+    sigma0: float = 0.3
     """initial CMA-ES step size"""
 
 

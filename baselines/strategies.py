@@ -46,6 +46,21 @@ class Scale:
 
 
 @dataclass(frozen=True)
+class KnownValues:
+    """Y = v_i(s): report one's own *mean* value for the allocation s just received. Knows the
+    agent's values (``knows_values``): the exact best response under explore-then-commit
+    (docs/exact_optimum.md), the denominator of the audit's found figure there."""
+
+    reads_own_reports = False
+    knows_values = True
+
+    values: tuple[float, ...]  # v_i(s) for each allocation s
+
+    def __call__(self, fields, rng):
+        return fields["allocation"] @ np.asarray(self.values, dtype=np.float64)
+
+
+@dataclass(frozen=True)
 class Shade:
     """Y = X - amount (a constant shade; negative amounts inflate)."""
 

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from agents.audit import AuditConfig, PolicyStrategy, paired_gain, run
+from agents.audit import AuditConfig, PolicyStrategy, VCGLearnOptions, run
+from mdbf_envs.core.stats import t_summary
 from baselines.strategies import PhaseShade, Scale, Shade, Truthful, as_policy
 from mdbf_envs import vcg_learn_v0
 from mdbf_envs.vcg_learn.rollout import rollout
@@ -17,14 +18,13 @@ def test_truthful_against_itself_gives_exactly_zero_gain():
     a = rollout(mech, 200, seed=3).utility
     b = rollout(mech, 200, seed=3, strategies={0: Truthful()}).utility
     np.testing.assert_array_equal(a, b)
-    assert paired_gain(b[:, 0] - a[:, 0]) == {
+    assert t_summary(b[:, 0] - a[:, 0]) == {
         "gain_mean": 0.0, "gain_se": 0.0, "gain_ci95": [0.0, 0.0], "p_value": 1.0, "n_pairs": 8,
-        "verdict": "no significant gain",
     }
 
 
 def test_holm_controls_the_family_and_matches_a_hand_computation():
-    from agents.audit import holm
+    from mdbf_envs.core.stats import holm
 
     assert holm([0.01, 0.04, 0.03, 0.005]) == [True, False, False, True]  # 0.005<=.0125, .01<=.0167, .03>.025
     assert holm([0.2, 0.3]) == [False, False]
@@ -53,8 +53,8 @@ def test_audit_detects_a_known_profitable_manipulation():
     mech = PayYourEstimate(single_item(), "opt", replications=32)
     truthful = rollout(mech, 400, seed=1).utility[:, 0]
     shaded = rollout(mech, 400, seed=1, strategies={0: Shade(0.2)}).utility[:, 0]
-    row = paired_gain(shaded - truthful)
-    assert row["verdict"] == "significant gain" and row["gain_ci95"][0] > 1
+    row = t_summary(shaded - truthful)
+    assert row["p_value"] < 1e-3 and row["gain_ci95"][0] > 1
 
 
 def test_etc_ignores_exploit_reports_so_exploit_lies_change_nothing():
@@ -76,21 +76,26 @@ def strict_json(text: str) -> dict:
 SMALL = {"horizon": 60, "train_steps": 256, "n_pairs": 6, "search_episodes": 40, "search_pairs": 2}
 
 
+def vcg_config(controls: bool = False, **options) -> AuditConfig:
+    return AuditConfig(papers=("vcg_learn",), vcg_learn=VCGLearnOptions(**options), controls=controls)
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_quick_audit_output_schema_with_a_short_training(tmp_path):
-    cfg = AuditConfig(papers=("vcg_learn",), zetas=("etc",), others=("truthful",), agents=(0, 9), **SMALL)
+    cfg = vcg_config(zetas=("etc",), others=("truthful",), agents=(0, 9), **SMALL)
     report = run(cfg, tmp_path / "out")
     on_disk = strict_json((tmp_path / "out" / "audit.json").read_text())
     assert on_disk == json.loads(json.dumps(report))
-    assert on_disk["config"]["horizon"] == 60 and on_disk["config"]["agents"] == [0, 9]
+    assert on_disk["config"]["vcg_learn"]["horizon"] == 60 and on_disk["config"]["vcg_learn"]["agents"] == [0, 9]
     strategies = {r["strategy"] for r in on_disk["rows"]}
-    assert {"truthful", "ppo", "cma_es", "shade_0.1", "explore_shade_0.3"} <= strategies
+    assert {"truthful", "ppo", "cma_es", "shade_0.1", "explore_shade_0.3", "exact_optimum"} <= strategies
     assert {r["agent"] for r in on_disk["rows"]} == {"agent_0", "agent_9"}
     for r in on_disk["rows"]:
         assert set(r) >= {"mechanism", "others", "agent", "strategy", "learned", "gain_mean", "gain_ci95", "n_pairs",
                           "truthful_utility", "theory_bound", "verdict", "p_value", "at_bound"}
         assert r["learned"] == (r["strategy"] in ("ppo", "cma_es"))
-        assert ("holm_significant" in r) == (r["strategy"] != "truthful")
+        assert set(r) == set(on_disk["rows"][0])  # every row has the same keys
+        assert r["verdict"] in ("gain", "loss", "none") and r["knows_values"] == (r["strategy"] == "exact_optimum")
         low, high = r["gain_ci95"]
         assert low <= r["gain_mean"] <= high and r["n_pairs"] == 6
         assert r["theory_bound"] == 0.0  # ETC: truthful in expectation
@@ -99,12 +104,12 @@ def test_quick_audit_output_schema_with_a_short_training(tmp_path):
     text = (tmp_path / "out" / "audit.md").read_text()
     assert "| vcg_learn:etc | truthful | agent_0 | ppo | yes |" in text and "## Found" in text
     assert (tmp_path / "out" / "audit_gain.png").stat().st_size > 0
-    assert not (tmp_path / "out.partial").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no partial folder left
 
 
 def test_too_few_pairs_give_unknown_intervals_in_strict_json():
-    row = paired_gain(np.array([1.5]))
-    assert row["gain_ci95"] == [None, None] and row["verdict"] == "too few pairs"
+    row = t_summary(np.array([1.5]))
+    assert row["gain_ci95"] == [None, None] and row["p_value"] == 1.0
     strict_json(json.dumps(row, allow_nan=False))
 
 
@@ -132,7 +137,7 @@ def test_policy_strategy_maps_actions_like_the_gym_view():
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_audit_against_learning_others(tmp_path):
-    cfg = AuditConfig(papers=("vcg_learn",), zetas=("opt",), others=("learning",), agents=(0,), **{**SMALL, "horizon": 40, "n_pairs": 4})
+    cfg = vcg_config(zetas=("opt",), others=("learning",), agents=(0,), **{**SMALL, "horizon": 40, "n_pairs": 4})
     report = run(cfg, tmp_path)
     rows = report["rows"]
     assert {r["others"] for r in rows} == {"learning"}
@@ -144,9 +149,11 @@ def test_quick_sets_the_budget_and_given_options_still_apply(tmp_path):
     from agents.audit import main
 
     report = main(["--quick", "--papers", "vcg_learn", "--zetas", "etc", "--others", "truthful", "--agents", "4",
-                   "--n-pairs", "4", "--search-episodes", "32", "--search-pairs", "2", "--no-rl", "--backend", "serial",
+                   "--n-pairs", "4", "--search-episodes", "32", "--search-pairs", "2", "--no-rl", "--no-controls",
+                   "--backend", "serial",
                    "--out", str(tmp_path / "out")])
     cfg = report["config"]
-    assert cfg["horizon"] == 500 and cfg["ads_horizon"] == 100  # from --quick
-    assert cfg["n_pairs"] == 4 and cfg["agents"] == [4] and cfg["rl"] is False  # given on the command line
+    assert cfg["vcg_learn"]["horizon"] == 500 and cfg["confirm_stages"] == 2  # from --quick
+    assert "joint_ads" not in cfg  # the options of papers not audited are left out
+    assert cfg["vcg_learn"]["n_pairs"] == 4 and cfg["vcg_learn"]["agents"] == [4] and cfg["rl"] is False  # given
     assert {r["strategy"] for r in report["rows"]} >= {"cma_es", "own_mean"} and "ppo" not in {r["strategy"] for r in report["rows"]}

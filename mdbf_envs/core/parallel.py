@@ -13,11 +13,27 @@ Results come back in the order of ``trials`` whatever the backend.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 BACKENDS = ("serial", "process", "ray")
+
+
+def _worker_init() -> None:
+    """In each worker: leave Ctrl-C to the parent (which terminates the pool), and exit as soon
+    as the parent is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        def watch() -> None:
+            multiprocessing.connection.wait([parent.sentinel])
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
 
 
 def run_trials(
@@ -40,18 +56,22 @@ def run_trials(
             report(len(results), n)
         return results
     if backend == "process":
-        # spawn: a clean interpreter per worker (fork after torch/BLAS threads is unsafe)
+        # spawn: a clean interpreter per worker (fork after torch/BLAS threads is unsafe). The
+        # pool's exit terminates its workers, so an error or Ctrl-C here stops them at once;
+        # workers ignore Ctrl-C themselves and end when this process dies, even by SIGKILL.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(fn, **trial): k for k, trial in enumerate(trials)}
-            try:
-                for done, future in enumerate(as_completed(futures), 1):
-                    future.result()  # a failed trial stops the run here
-                    report(done, n)
-            except BaseException:  # an error or Ctrl-C: drop the queued trials, do not orphan workers
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            return [f.result() for f in sorted(futures, key=futures.get)]
+        with context.Pool(workers, initializer=_worker_init) as pool:
+            pending = [pool.apply_async(fn, kwds=dict(trial)) for trial in trials]
+            waiting = set(range(n))
+            while waiting:
+                for k in sorted(waiting):
+                    if pending[k].ready():
+                        pending[k].get()  # a failed trial stops the run here
+                        waiting.discard(k)
+                        report(n - len(waiting), n)
+                if waiting:
+                    pending[min(waiting)].wait(0.2)
+            return [p.get() for p in pending]
     import ray
 
     if not ray.is_initialized():

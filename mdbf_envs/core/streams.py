@@ -72,8 +72,12 @@ def copy_generators(seed: int | Sequence[int] | None, copies: int,
     return current or [seeding.np_random(None)[0] for _ in range(copies)]
 
 
-def pair_streams(seed: int, pairs: int, copies: int, draws: Sequence[str]) -> ReplicationStreams:
+def pair_streams(seed: int | Sequence[int], pairs: int, copies: int, draws: Sequence[str],
+                 first: int = 0) -> ReplicationStreams:
     """Streams for ``copies`` x ``pairs`` replications where pair m of every copy draws from the
-    same generator, seeded (seed, m): common random numbers across copies (e.g. the candidates
-    of a policy search) and across batch sizes."""
-    return ReplicationStreams([np.random.default_rng([seed, m]) for _ in range(copies) for m in range(pairs)], draws)
+    same generator, seeded (seed, m) (or (*seed, m)): common random numbers across copies (e.g.
+    the candidates of a policy search) and across batch sizes. ``first``: start at pair
+    ``first``, so later stages of an evaluation draw pairs that earlier stages never used."""
+    key = [seed] if isinstance(seed, (int, np.integer)) else list(seed)
+    return ReplicationStreams([np.random.default_rng([*key, m]) for _ in range(copies)
+                               for m in range(first, first + pairs)], draws)

@@ -270,8 +270,12 @@ class JointAdsPairedEnv(PairedEnv):
 
 
 def uses_paired_market(kwargs: Mapping[str, Any]) -> bool:
-    """Whether a VCG-Learn id's keyword arguments ask for the paired envs."""
-    return kwargs.get("reward_mode") == "gain" or kwargs.get("decisions", "every") != "every"
+    """Whether a VCG-Learn id's keyword arguments ask for the paired envs (``reward_mode="gain"``);
+    ``decisions="influential"`` without it is refused rather than silently pairing."""
+    if kwargs.get("decisions", "every") != "every" and kwargs.get("reward_mode") != "gain":
+        raise ValueError(f"decisions = {kwargs['decisions']!r} needs reward_mode='gain' (the paired env); "
+                         f"got reward_mode = {kwargs.get('reward_mode', 'expected')!r}")
+    return kwargs.get("reward_mode") == "gain"
 
 
 def view(**kwargs: Any) -> gym.Env:

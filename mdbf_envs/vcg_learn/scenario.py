@@ -32,9 +32,13 @@ class ScenarioError(ValueError):
 
 def _array(name: str, value: ArrayLike, dtype: type, ndim: int) -> np.ndarray:
     try:
+        given = np.asarray(value)
         arr = np.array(value, dtype=dtype)
     except (ValueError, TypeError) as err:
         raise ScenarioError(f"{name} = {value!r} is not a regular table of {np.dtype(dtype).name}: {err}") from None
+    if arr.dtype.kind == "i" and given.dtype.kind == "f" and np.any(given != arr):  # refuse 0.5, never truncate it
+        bad = np.argwhere(given != arr)[0]
+        raise ScenarioError(f"{name} must hold integers (indices); {name}{bad.tolist()} = {given[tuple(bad)]}")
     if arr.ndim != ndim:
         raise ScenarioError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):

@@ -29,7 +29,7 @@ def single_item(
             convention that the paper's own lower-bound instance follows
             (docs/decisions.md#noise-variance). Pass ``noise_var=0.25`` for the sd = 0.5 reading.
     """
-    n_agents = check_int("n_agents", n_agents, 1)
+    n_agents = check_int("n_agents", n_agents, 2)  # one agent alone would never be without the item
     noise_var = check_real("noise_var", noise_var, low=0.0)
     mu = np.linspace(0.8, 0.2, n_agents) if means is None else check_number_array("means", means)
     if mu.shape != (n_agents,):

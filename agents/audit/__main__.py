@@ -1,0 +1,3 @@
+from agents.audit.cli import main
+
+main()

@@ -1,0 +1,69 @@
+"""Where the audit writes: checked before any work, and never at the cost of a user's files.
+
+The output folder must be new, empty, or an earlier audit's output (holding only the files the
+audit writes). The files are written into a private temporary folder beside it and moved in
+one by one when the run completes, so an interrupted or failed run leaves the folder as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+AUDIT_FILES = ("audit.json", "audit.md", "audit_gain.png")
+
+
+class OutError(ValueError):
+    """The output folder cannot be used; the message names it and says why."""
+
+
+def check_out(out: Path) -> Path:
+    """The absolute output folder, or an :class:`OutError` before any work: an existing file, a
+    path under a file, a folder holding files the audit did not write, or a place that cannot be
+    written."""
+    out = Path(out).expanduser().absolute()
+    if out.exists() and not out.is_dir():
+        raise OutError(f"--out {out} is a file, not a folder")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in AUDIT_FILES)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise OutError(f"--out {out} holds files the audit did not write ({shown}); give a new or empty folder")
+    ancestor = out if out.is_dir() else out.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutError(f"--out {out} lies under {ancestor}, which is a file")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutError(f"--out {out}: {ancestor} is not writable")
+    return out
+
+
+Content = Mapping[str, Any] | str | Callable[[Path], None]
+
+
+def write_outputs(out: Path, files: Mapping[str, Content]) -> None:
+    """Write ``files`` (name -> JSON-able mapping, text, or a function that writes the path)
+    into ``out``: first into a temporary folder beside it, then each moved into place."""
+    out = check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        for name, content in files.items():
+            path = tmp / name
+            if callable(content):
+                content(path)
+            elif isinstance(content, str):
+                path.write_text(content)
+            else:
+                path.write_text(json.dumps(content, indent=2, allow_nan=False))
+        out.mkdir(exist_ok=True)
+        for name in files:
+            os.replace(tmp / name, out / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # our own temporary folder only
