@@ -82,11 +82,13 @@ def learners(T: int, sigma: float, rng: np.random.Generator) -> dict:
     }
 
 
-def ci95(x: np.ndarray) -> list[float]:
-    """Mean +- the 95% t half-width over runs (None when there is one run)."""
+def ci95(x: np.ndarray) -> dict:
+    """``{"mean", "half_width_95"}`` over runs: the mean and its 95% t half-width (None when
+    there is one run)."""
     if len(x) < 2:
-        return [float(x.mean()), None]
-    return [float(x.mean()), float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))]
+        return {"mean": float(x.mean()), "half_width_95": None}
+    return {"mean": float(x.mean()),
+            "half_width_95": float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))}
 
 
 def smooth_benchmark(T: int, sigma: float, draws: int, seed: int) -> tuple[float, object]:
@@ -141,22 +143,24 @@ def main(argv: list[str] | None = None) -> dict:
     runs = {T: [one_run(args.setting, T, args.seed + 100 * r, args.sigma, args.fit_draws) for r in range(args.runs)]
             for T in horizons}
     names = list(runs[horizons[0]][0])
-    report = {"config": {"setting": args.setting, "horizons": horizons, "runs": args.runs, "seed": args.seed,
-                         "sigma": args.sigma, "fit_draws": args.fit_draws},
+    config = {"setting": args.setting, "horizons": horizons, "runs": args.runs, "seed": args.seed}
+    if args.setting == "smooth":  # the only setting that uses them
+        config.update(sigma=args.sigma, fit_draws_per_round_for_the_expected_benchmark=args.fit_draws)
+    report = {"config": config,
               "theory": THEORY[args.setting], "benchmark": BENCHMARK[args.setting], "learners": {}}
     for name in names:
         row = {}
         for key in ("regret", "revenue_over_hindsight", "expected_over_benchmark"):
             if runs[horizons[0]][0][name][key] is not None:
                 row[key] = [ci95(np.array([run[name][key] for run in runs[T]])) for T in horizons]
-        means = np.array([m for m, _ in row["regret"]])
+        means = np.array([c["mean"] for c in row["regret"]])
         row["rate"] = loglog_slope(np.array(horizons), means) if np.all(means > 0) and len(horizons) > 1 else None
         report["learners"][name] = row
         last = row["regret"][-1]
         rate = "n/a" if row["rate"] is None else f"{row['rate']:.2f}"
-        half = "" if last[1] is None else f" +- {last[1]:.1f}"
-        ratio = row.get("expected_over_benchmark", row["revenue_over_hindsight"])[-1][0]
-        print(f"{name:>20}: regret at T = {horizons[-1]}: {last[0]:8.1f}{half}, rate {rate}, "
+        half = "" if last["half_width_95"] is None else f" +- {last['half_width_95']:.1f}"
+        ratio = row.get("expected_over_benchmark", row["revenue_over_hindsight"])[-1]["mean"]
+        print(f"{name:>20}: regret at T = {horizons[-1]}: {last['mean']:8.1f}{half}, rate {rate}, "
               f"{'E[revenue] / benchmark' if 'expected_over_benchmark' in row else 'revenue / hindsight'} {ratio:.3f}")
     print(f"theory: {THEORY[args.setting]}; benchmark: {BENCHMARK[args.setting]}")
     stem = args.out / f"joint_ads_{args.setting.replace('-', '_')}"
@@ -176,20 +180,21 @@ def plot(report: dict, path: Path) -> None:
     T = np.array(report["config"]["horizons"])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
     for name, row in report["learners"].items():
-        mean = np.array([m for m, _ in row["regret"]])
-        half = np.array([h or 0.0 for _, h in row["regret"]])
+        mean = np.array([c["mean"] for c in row["regret"]])
+        half = np.array([c["half_width_95"] or 0.0 for c in row["regret"]])
         rate = "" if row["rate"] is None else f" (rate {row['rate']:.2f})"
         ax1.plot(T, mean, marker="o", ms=3, label=name + rate)
         ax1.fill_between(T, mean - half, mean + half, alpha=0.15)
         key = "expected_over_benchmark" if "expected_over_benchmark" in row else "revenue_over_hindsight"
-        ax2.plot(T, [m for m, _ in row[key]], marker="o", ms=3, label=name)
-    positive = all(m > 0 for row in report["learners"].values() for m, _ in row["regret"])
+        ax2.plot(T, [c["mean"] for c in row[key]], marker="o", ms=3, label=name)
+    positive = all(c["mean"] > 0 for row in report["learners"].values() for c in row["regret"])
     ax1.set(xscale="log", yscale="log" if positive else "symlog", xlabel="horizon T", ylabel="regret")
-    ax1.set_title(f"{report['config']['setting']}: regret vs {report['benchmark']}", fontsize=9, wrap=True)
+    ax1.set_title(f"{report['config']['setting']}: regret vs {report['benchmark']}\ntheory: {report['theory']}",
+                  fontsize=8, wrap=True)
     ratio = "E[revenue] / benchmark" if any("expected_over_benchmark" in r for r in report["learners"].values()) \
         else "revenue / hindsight optimum"
     ax2.set(xscale="log", xlabel="horizon T", ylabel=ratio)
-    ax2.set_title(f"theory: {report['theory']}", fontsize=9, wrap=True)
+    ax2.set_title(f"{ratio} over T", fontsize=9)
     ax1.legend(fontsize=7)
     ax2.legend(fontsize=7)
     fig.tight_layout()

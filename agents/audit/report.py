@@ -39,12 +39,12 @@ def summarise(rows: list[dict], facts: list[dict]) -> list[dict]:
         if top is not None and (gain_exists or exact_exists) and denominator["gain_mean"] > 0:
             entry.update(found_ratio(np.asarray(top["_gains"]), np.asarray(denominator["_gains"]), np.random.default_rng(0)))
             entry["found_against"] = "exact optimum" if exact is not None else f"best known ({denominator['strategy']})"
-        entry["verdict"] = _verdict(entry)
+        entry["statement"] = _statement(entry)
         out.append(entry)
     return out
 
 
-def _verdict(s: dict) -> str:
+def _statement(s: dict) -> str:
     best = s["best_confirmed"]
     lo, hi = best["gain_ci"]
     text = (f"gain {best['gain_mean']:+.2f} [{_f(lo)}, {_f(hi)}] confirmed on {best['n_pairs']} fresh pairs"

@@ -150,7 +150,7 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
     write_outputs(out, {"audit.json": report, "audit.md": markdown(report),
                         "audit_gain.png": lambda path: plot(curves, path)})
     for s in summary:
-        print(f"{s['mechanism']:>34} | {s['others']:>17} | {s['agent']:>8} | {s['verdict']}")
+        print(f"{s['mechanism']:>34} | {s['others']:>17} | {s['agent']:>8} | {s['statement']}")
     return report
 
 
