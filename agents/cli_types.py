@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 from tyro.constructors import PrimitiveConstructorSpec
@@ -20,3 +21,8 @@ JsonObject = Annotated[dict, PrimitiveConstructorSpec(
     nargs=1, metavar="JSON", instance_from_str=lambda args: json_object(args[0]),
     is_instance=lambda value: isinstance(value, dict), str_from_instance=lambda value: [json.dumps(value)])]
 """A dict given as one JSON object on the command line."""
+
+
+def plain(docstring: str) -> str:
+    """A module docstring as plain text for ``--help``: Sphinx roles and double backquotes removed."""
+    return re.sub(r":\w+:`~?([^`]+)`", r"\1", docstring).replace("``", "")

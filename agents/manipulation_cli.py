@@ -1,23 +1,24 @@
-"""What the manipulator CLIs share: which paired game to play, and how to report a policy's gain."""
+"""What the manipulator CLIs share: which paired game to play (the audit's setting of it, through
+the table of papers), and how to report a policy's gain."""
 
 from __future__ import annotations
 
 import json
-import math
 import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy import stats
 
-from baselines.strategies import scripted, scripted_bids
-from mdbf_envs.envs.paired import joint_ads_game, paired_market
 from mdbf_envs.core.paired import PairedGame
+from mdbf_envs.core.stats import t_summary
 from mdbf_envs.core.streams import pair_streams
+
+if TYPE_CHECKING:
+    from agents.audit import Setting
 
 
 @dataclass
@@ -47,45 +48,43 @@ class GameArgs:
     out: Path = Path("runs")
     """parent folder of the run directory"""
 
+    def setting(self) -> Setting:
+        """The audit's setting of this game (the paper's entry in :data:`agents.audit.PAPERS`)."""
+        from agents.audit import PAPERS, AuditConfig
+
+        paper = PAPERS[self.paper]
+        options, setting = paper.for_manipulator(self)
+        paper.check(options)
+        return paper.build(options, AuditConfig(papers=(self.paper,), seed=self.seed), **setting)
+
     def make(self, pairs: int) -> PairedGame:
         """The game with ``pairs`` pairs."""
-        if self.paper == "vcg_learn":
-            other = None if self.others == "truthful" else scripted()[self.others]
-            return paired_market(pairs, scenario=self.scenario, zeta=self.zeta, horizon=self.horizon,
-                                 agent=self.agent, others=other)
-        other = None if self.others == "truthful" else scripted_bids()[self.others]
-        return joint_ads_game(pairs, learner=self.learner, sequence=self.sequence, horizon=self.horizon,
-                                  agent=self.agent or "merchant", others=other)
+        return self.setting().game(pairs)
 
     def env(self) -> tuple[str, dict]:
         """The Gymnasium id and kwargs of the same game's paired env."""
-        if self.paper == "vcg_learn":
-            return "mdbf_envs/VCGLearn-v0", {"scenario": self.scenario, "zeta": self.zeta, "horizon": self.horizon,
-                                             "agent": self.agent}
-        return "mdbf_envs/JointAds-v0", {"learner": self.learner, "sequence": self.sequence, "horizon": self.horizon,
-                                         "agent": self.agent or "merchant"}
+        setting = self.setting()
+        return setting.env_id, dict(setting.env_kwargs or {})
 
     def other_strategy(self):
-        if self.others == "truthful":
-            return None
-        return (scripted() if self.paper == "vcg_learn" else scripted_bids())[self.others]
+        """The other agents' batch strategy (None: truthful)."""
+        return self.setting().others
 
     def check(self) -> None:
-        known = ["truthful", *(scripted() if self.paper == "vcg_learn" else scripted_bids())]
-        if self.others not in known:
-            raise ValueError(f"--others {self.others!r}; use one of {known}")
         if self.horizon < 1 or self.eval_pairs < 2 or self.seed < 0:
             raise ValueError(f"--horizon {self.horizon} (>= 1), --eval-pairs {self.eval_pairs} (>= 2) and --seed "
                              f"{self.seed} (>= 0) are out of range")
-        self.make(1)  # unknown scenario, learner, sequence or agent fail here, before any work
+        if self.others == "learning":
+            raise ValueError("--others learning is the audit's; give 'truthful' or a scripted strategy")
+        self.make(1)  # unknown scenario, learner, sequence, agent or others fail here, before any work
 
 
 def evaluate(args: GameArgs, policy) -> dict:
     """The policy's paired gain on ``eval_pairs`` held-out episodes: mean and 95% t-interval."""
     game = args.make(args.eval_pairs)
     res = game.run(policy, pair_streams(args.seed + 2_000, args.eval_pairs, 1, game.draws))
-    half = float(stats.t.ppf(0.975, args.eval_pairs - 1) * res.gain.std(ddof=1) / math.sqrt(args.eval_pairs))
-    return {"gain_mean": float(res.gain.mean()), "gain_ci95": [float(res.gain.mean() - half), float(res.gain.mean() + half)],
+    row = t_summary(res.gain)
+    return {"gain_mean": row["gain_mean"], "gain_ci95": row["gain_ci95"], "p_value": row["p_value"],
             "truthful_utility": float(res.truthful_utility.mean()), "seller_change": float(res.seller_change.mean())}
 
 
@@ -107,6 +106,12 @@ def write_config(run_dir: Path, args: object, result: dict) -> None:
     """``config.json``: the arguments, the evaluation and library versions."""
     import gymnasium
 
-    config = {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(args).items()}, "evaluation": result,
+    given = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(args).items()}
+    if isinstance(args, GameArgs):  # only what the paper uses, and the agent it resolved to
+        unused = ("learner", "sequence") if args.paper == "vcg_learn" else ("zeta", "scenario")
+        labels = args.setting().labels
+        given = {k: v for k, v in given.items() if k not in unused} | {"agent": labels["agent"],
+                                                                       "mechanism": labels["mechanism"]}
+    config = {**given, "evaluation": result,
               "versions": {"python": platform.python_version(), "numpy": np.__version__, "gymnasium": gymnasium.__version__}}
     (run_dir / "config.json").write_text(json.dumps(config, indent=2, allow_nan=False))

@@ -22,42 +22,11 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 import mdbf_envs  # noqa: F401  registers the ids
+from agents.cli_types import plain
 from agents.manipulation_cli import GameArgs
+from agents.ppo_config import PPOConfig
 from agents.sb3_vec_env import SB3VecEnv
 from mdbf_envs.core.paired import BatchStrategy
-
-
-@dataclass
-class PPOConfig:
-    """PPO's budget and hyperparameters on paired episodes."""
-
-    timesteps: int = 150_000
-    """decision steps in all (under ETC about 43 per Appendix-F episode)"""
-    n_envs: int = 32
-    """copies in the batched market"""
-    n_steps: int = 128
-    """steps per copy per update"""
-    batch_size: int = 1024
-    """minibatch size"""
-    n_epochs: int = 10
-    """passes over each rollout"""
-    learning_rate: float = 1e-3
-    """Adam step size"""
-    gamma: float = 1.0
-    """discount: 1, since a kept report acts for the rest of the episode"""
-    gae_lambda: float = 0.98
-    """GAE lambda"""
-    log_std_init: float = -1.6
-    """initial exploration sd exp(-1.6) = 0.2 in action units (0.6 in report units at scale 3)"""
-    net_arch: tuple[int, ...] = (64, 64)
-    """hidden layers of the policy and value networks"""
-    use_sde: bool = False
-    """generalized state-dependent exploration: noise fixed for ``sde_sample_freq`` steps (-1: a
-    whole rollout), so a perturbation acts consistently over an episode, as a lie must"""
-    sde_sample_freq: int = -1
-    """steps between gSDE noise resamples (-1: once per rollout)"""
-    seed: int = 0
-    """seeds the model and the env copies"""
 
 
 class PPOPolicy:
@@ -81,11 +50,7 @@ def train_ppo(env_id: str, env_kwargs: Mapping[str, Any], cfg: PPOConfig,
                        decisions="influential", others=others, **env_kwargs)
     env = VecMonitor(SB3VecEnv(vec))
     env.seed(cfg.seed)
-    model = PPO("MlpPolicy", env, learning_rate=cfg.learning_rate, n_steps=cfg.n_steps, batch_size=cfg.batch_size,
-                n_epochs=cfg.n_epochs, gamma=cfg.gamma, gae_lambda=cfg.gae_lambda, use_sde=cfg.use_sde,
-                sde_sample_freq=cfg.sde_sample_freq,
-                policy_kwargs={"log_std_init": cfg.log_std_init, "net_arch": list(cfg.net_arch)},
-                seed=cfg.seed, verbose=0, device="cpu")
+    model = PPO("MlpPolicy", env, **cfg.sb3_kwargs(), verbose=0, device="cpu")
     model.learn(total_timesteps=cfg.timesteps, progress_bar=progress_bar)
     env.close()
     return model
@@ -104,7 +69,7 @@ def main(argv: list[str] | None = None):
 
     from agents.manipulation_cli import evaluate, save_run
 
-    args = tyro.cli(PPOArgs, args=argv, description=__doc__)
+    args = tyro.cli(PPOArgs, args=argv, description=plain(__doc__), prog="python -m agents.ppo_paired")
     try:
         args.check()
         if args.timesteps < 1 or args.n_envs < 1 or args.n_steps < 1 or args.batch_size < 1:

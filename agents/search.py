@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.cli_types import plain
 from agents.manipulation_cli import GameArgs, evaluate, save_run
 from mdbf_envs.core.paired import PairedGame
 from mdbf_envs.core.streams import pair_streams
@@ -75,6 +76,9 @@ class SearchConfig:
     fresh: bool = True
     """draw new pairs every generation (common to its candidates); False: the same pairs in
     every generation (PEGASUS), which overfits when they are few"""
+    mirrored: bool = True
+    """mirrored sampling: half the candidates are the others reflected about the mean, so
+    their comparison on common pairs cancels much of the pairs' noise"""
     final_pairs: int = 256
     """held-apart pairs that pick the returned policy: the distribution's mean or the best
     candidate seen"""
@@ -88,36 +92,38 @@ class SearchResult:
     history: list = field(default_factory=list)  # (generation, best, mean) objective
 
 
-def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig) -> SearchResult:
+def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig,
+               progress: Callable[[int, int, float], None] | None = None) -> SearchResult:
     """CMA-ES over :class:`LinearPolicy`; ``make_market(R)`` builds a paired game of R pairs.
 
     Every generation scores its candidates on common pairs (candidate c plays pairs c M ..
     c M + M - 1, pair m of every candidate on the same draws); with ``fresh`` the pairs are new
-    each generation, so the search follows the expected gain rather than a few fixed draws.
-    The returned policy is chosen on ``final_pairs`` pairs that no generation used."""
+    each generation, so the search follows the expected gain rather than a few fixed draws. The
+    returned policy is chosen on ``final_pairs`` pairs that no generation used. ``progress(g,
+    generations, best)`` is called after each generation."""
     import cma
 
     probe = make_market(1)
     dim = probe.feature_size + 1
     popsize = cfg.popsize or 4 + int(3 * math.log(dim))
-    es = cma.CMAEvolutionStrategy(np.zeros(dim), cfg.sigma0,
-                                  {"popsize": popsize, "seed": cfg.seed + 1, "verbose": -9})
-    market = make_market(popsize * cfg.pairs)
+    options = {"popsize": popsize, "seed": cfg.seed + 1, "verbose": -9}
+    if cfg.mirrored:
+        options["CMA_mirrors"] = popsize // 2
+    es = cma.CMAEvolutionStrategy(np.zeros(dim), cfg.sigma0, options)
     draws = probe.draws
-
-    def score(thetas: np.ndarray, generation: int) -> np.ndarray:
-        key = generation if cfg.fresh else 0
-        streams = pair_streams([cfg.seed, key], cfg.pairs, len(thetas), draws)
-        res = market.run(CandidatePolicies(thetas, cfg.pairs), streams, policy_seed=cfg.seed * 100_003 + key)
-        return res.gain.reshape(len(thetas), cfg.pairs).mean(axis=1)
-
+    market = make_market(popsize * cfg.pairs)
     history = []
     generations = max(1, cfg.episodes // (popsize * cfg.pairs))
-    for g in range(generations):
+    for g in range(1, generations + 1):
+        key = g if cfg.fresh else 0
         xs = np.asarray(es.ask())
-        values = score(xs, g + 1)
+        res = market.run(CandidatePolicies(xs, cfg.pairs), pair_streams([cfg.seed, key], cfg.pairs, len(xs), draws),
+                         policy_seed=cfg.seed * 100_003 + key)
+        values = res.gain.reshape(len(xs), cfg.pairs).mean(axis=1)
         es.tell(list(xs), list(-values))
         history.append((g, float(values.max()), float(values.mean())))
+        if progress is not None:
+            progress(g, generations, float(values.max()))
     # the distribution's mean or the best candidate seen, whichever scores higher on held-apart pairs
     finals = np.stack([es.result.xfavorite, es.result.xbest])
     final = make_market(2 * cfg.final_pairs)
@@ -145,7 +151,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     import tyro
 
-    args = tyro.cli(SearchArgs, args=argv, description=__doc__)
+    args = tyro.cli(SearchArgs, args=argv, description=plain(__doc__), prog="python -m agents.search")
     try:
         args.check()
         if args.episodes < 1 or args.pairs < 1 or not args.sigma0 > 0:
@@ -154,7 +160,13 @@ def main(argv: list[str] | None = None) -> Path:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     started = time.time()
-    found = cma_search(args.make, SearchConfig(args.episodes, args.pairs, sigma0=args.sigma0, seed=args.seed + 1_000))
+    def progress(g: int, generations: int, best: float) -> None:
+        if g == generations or g % max(1, generations // 10) == 0:
+            print(f"generation {g}/{generations}: best candidate {best:+.2f} on its pairs "
+                  f"({time.time() - started:.0f} s)", flush=True)
+
+    found = cma_search(args.make, SearchConfig(args.episodes, args.pairs, sigma0=args.sigma0, seed=args.seed + 1_000),
+                       progress)
     result = {**evaluate(args, found.policy), "search_objective": found.objective, "seconds": round(time.time() - started, 1)}
     def save(run_dir: Path) -> Path:
         found.policy.save(run_dir / "policy.json")

@@ -29,7 +29,8 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor
 
 import mdbf_envs  # noqa: F401  registers the mdbf_envs/ ids
-from agents.cli_types import JsonObject
+from agents.cli_types import JsonObject, plain
+from agents.ppo_config import PPOConfig
 from agents.sb3_vec_env import SB3VecEnv
 from baselines.strategies import as_policy, scripted
 from mdbf_envs.envs.single_agent import truthful
@@ -37,12 +38,11 @@ from mdbf_envs.envs.single_agent import truthful
 ALGOS = ("ppo", "sac", "recurrent_ppo")
 
 
-
-
 @dataclass
-class Args:
+class Args(PPOConfig):
     """Train an RL manipulator on a plain single-agent view (for paired, decision-point training
-    see :mod:`agents.ppo_paired`)."""
+    see :mod:`agents.ppo_paired`). PPO's hyperparameters are :class:`agents.ppo_config.PPOConfig`'s
+    (SAC takes the ones it shares), with defaults for the plain views."""
 
     env_id: str = "mdbf_envs/VCGLearnOPT-v0"
     """a registered Gymnasium id (``mdbf_envs/VCGLearn-v0``, ``VCGLearnETC-v0``, ``VCGLearnOPT-v0``, ``JointAds-v0``)"""
@@ -54,14 +54,12 @@ class Args:
     """the other agents' strategy: 'truthful' or a name of baselines.strategies.scripted()"""
     algo: Literal["ppo", "sac", "recurrent_ppo"] = "ppo"
     """the SB3 algorithm"""
-    timesteps: int = 50_000
-    """environment steps to train for (>= 1)"""
-    seed: int = 0
-    """seeds the model and the envs (copy r gets seed + r)"""
-    n_envs: int = 4
-    """parallel env copies (>= 1)"""
     deviation_scale: float = 0.5
     """the report moves by at most this much from truthful"""
+    timesteps: int = 50_000
+    """environment steps to train for (>= 1)"""
+    n_envs: int = 4
+    """parallel env copies (>= 1)"""
     learning_rate: float = 3e-4
     """optimizer step size"""
     n_steps: int = 512
@@ -72,8 +70,6 @@ class Args:
     """discount: reports move future prices, so look far ahead"""
     gae_lambda: float = 0.95
     """GAE lambda (PPO and recurrent PPO)"""
-    ent_coef: float = 0.0
-    """entropy bonus (PPO and recurrent PPO)"""
     log_std_init: float = -1.0
     """initial log sd of the Gaussian policy: start close to truthful play"""
     progress_bar: bool = True
@@ -129,17 +125,16 @@ def make_env(args: Args, idx: int, others=None):
 def build_model(args: Args, env, tensorboard_log: str | None):
     """The SB3 model named by ``args.algo``; the hyperparameters every algorithm shares are
     written once."""
-    common = {"learning_rate": args.learning_rate, "gamma": args.gamma, "batch_size": args.batch_size,
-              "policy_kwargs": {"log_std_init": args.log_std_init}, "seed": args.seed,
-              "tensorboard_log": tensorboard_log, "verbose": 0, "device": "cpu"}
-    on_policy = {"n_steps": args.n_steps, "gae_lambda": args.gae_lambda, "ent_coef": args.ent_coef}
+    ppo = {**args.sb3_kwargs(), "tensorboard_log": tensorboard_log, "verbose": 0, "device": "cpu"}
     if args.algo == "ppo":
-        return PPO("MlpPolicy", env, **common, **on_policy)
+        return PPO("MlpPolicy", env, **ppo)
     if args.algo == "sac":
-        return SAC("MlpPolicy", env, **common)
+        shared = ("learning_rate", "gamma", "batch_size", "seed", "tensorboard_log", "verbose", "device")
+        return SAC("MlpPolicy", env, **{k: ppo[k] for k in shared}, policy_kwargs={"log_std_init": args.log_std_init})
     from sb3_contrib import RecurrentPPO
 
-    return RecurrentPPO("MlpLstmPolicy", env, **common, **on_policy)
+    ppo["policy_kwargs"] = {"log_std_init": args.log_std_init}  # the LSTM policy keeps its own layers
+    return RecurrentPPO("MlpLstmPolicy", env, **ppo)
 
 
 def make_vec_env(args: Args, others=None) -> VecEnv:
@@ -189,7 +184,7 @@ def train(args: Args, run_dir: Path | None = None, others=None):
 
 
 def main(argv: list[str] | None = None):
-    args = tyro.cli(Args, args=argv, description=__doc__)
+    args = tyro.cli(Args, args=argv, description=plain(__doc__), prog="python -m agents.train")
     try:
         args.check()
     except ValueError as err:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from stable_baselines3 import PPO
 
+from agents.cli_types import plain
 from agents.shared_vec_env import SharedPolicyVecEnv
 from mdbf_envs import vcg_learn_v0
 from mdbf_envs.envs.single_agent import deviation_to_action
@@ -60,7 +61,7 @@ def train_shared(env_kwargs: dict, timesteps: int, seed: int = 0, deviation_scal
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m agents.train_shared", description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="single_item", help="a registered scenario (default single_item)")
     parser.add_argument("--zeta", choices=("etc", "opt"), default="opt", help="VCG-Learn variant (default opt)")
     parser.add_argument("--horizon", type=int, default=2000, help="rounds per episode (default 2000)")

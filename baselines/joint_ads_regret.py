@@ -124,7 +124,7 @@ def one_run(setting: str, T: int, seed: int, sigma: float, fit_draws: int) -> di
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m baselines.joint_ads_regret", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--setting", choices=SETTINGS, required=True, help="the valuation sequence")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--horizons", type=int, nargs="+", default=[500, 1000, 2000, 4000],

@@ -2,8 +2,9 @@
 
 Each strategy is a batch function of an agent's decoded observation fields
 (:meth:`ObservationBuilder.decode`), ``{name: (R, width)}``, and a Generator, returning reports
-``(R,)``. None reads its own past reports (``reads_own_reports = False``, see
-:class:`mdbf_envs.core.paired.ReportBlind`). :func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
+``(R,)``. None reads its own past reports (``reads_own_reports = False``), and only
+:class:`Noisy` draws randomness (``stochastic``); see :class:`mdbf_envs.core.paired.ReportBlind`.
+:func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
 view, so every strategy runs in every env and in the audit.
 """
 
@@ -24,6 +25,7 @@ class Truthful:
     """Y = X."""
 
     reads_own_reports = False
+    stochastic = False
 
     def __call__(self, fields, rng):
         return _x(fields)
@@ -35,6 +37,7 @@ class Scale:
     squashing or amplifying, Sec. 2). Allocations past the given factors keep factor 1."""
 
     reads_own_reports = False
+    stochastic = False
 
     factors: tuple[float, ...]
 
@@ -52,6 +55,7 @@ class KnownValues:
     (docs/exact_optimum.md), the denominator of the audit's found figure there."""
 
     reads_own_reports = False
+    stochastic = False
     knows_values = True
 
     values: tuple[float, ...]  # v_i(s) for each allocation s
@@ -65,6 +69,7 @@ class Shade:
     """Y = X - amount (a constant shade; negative amounts inflate)."""
 
     reads_own_reports = False
+    stochastic = False
 
     amount: float
 
@@ -77,6 +82,7 @@ class Noisy:
     """Y = X + N(0, sd^2)."""
 
     reads_own_reports = False
+    stochastic = True
 
     sd: float
 
@@ -91,6 +97,7 @@ class PhaseShade:
     in exploit rounds (``phase="exploit"``)."""
 
     reads_own_reports = False
+    stochastic = False
 
     amount: float
     phase: str = "explore"
@@ -107,6 +114,7 @@ class OwnMean:
     (this one included): a lower-variance report than X, using only the agent's own data."""
 
     reads_own_reports = False
+    stochastic = False
 
     def __call__(self, fields, rng):
         return (fields["own_mean"] * fields["allocation"]).sum(-1).astype(np.float64)

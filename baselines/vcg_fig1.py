@@ -77,7 +77,7 @@ def plot(results: dict[str, SimulationResult], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m baselines.vcg_fig1", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--runs", type=int, default=5, help="replications (default 5)")
     parser.add_argument("--rounds", type=int, default=2000, help="horizon T (default 2000)")

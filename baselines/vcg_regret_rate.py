@@ -34,7 +34,7 @@ def loglog_slope(rounds: np.ndarray, values: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m baselines.vcg_regret_rate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--max-rounds", type=int, default=1_000_000, help="the last checkpoint T (default 10^6)")
     parser.add_argument("--min-rounds", type=int, default=500, help="the first checkpoint (default 500)")

@@ -249,10 +249,10 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
     from agents.ppo_paired import PPOConfig, train_ppo
     from agents.search import LinearPolicy
     from baselines.strategies import Truthful
+    from mdbf_envs.core.streams import pair_streams
     from mdbf_envs.envs.paired import paired_market
     from mdbf_envs.registry import make_mechanism
     from mdbf_envs.vcg_learn.rollout import rollout
-    from mdbf_envs.core.streams import pair_streams
 
     for zeta in ("etc", "opt"):
         market = paired_market(pairs, zeta=zeta, horizon=horizon)
@@ -293,7 +293,7 @@ BENCHES = ("ppo", "paired", "sim", "configs", "fig1", "rate", "slots", "ads", "m
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=BENCHES, default=list(BENCHES))
     parser.add_argument("--rate-rounds", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=None)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from mdbf_envs.core.protocol import Mechanism
 from mdbf_envs.joint_ads.learners import (
     AugmentTheBest,
     EpochLearner,
@@ -29,7 +30,6 @@ from mdbf_envs.joint_ads.learners import (
     PostedPriceLeader,
 )
 from mdbf_envs.joint_ads.mechanism import Staircase
-from mdbf_envs.core.protocol import Mechanism
 from mdbf_envs.vcg_learn.mechanism import VCGLearn
 from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
 from mdbf_envs.vcg_learn.scenario import Scenario

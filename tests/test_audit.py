@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from agents.audit import AuditConfig, PolicyStrategy, VCGLearnOptions, run
-from mdbf_envs.core.stats import t_summary
 from baselines.strategies import PhaseShade, Scale, Shade, Truthful, as_policy
 from mdbf_envs import vcg_learn_v0
-from mdbf_envs.vcg_learn.rollout import rollout
+from mdbf_envs.core.stats import t_summary
 from mdbf_envs.vcg_learn import VCGLearn
 from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
+from mdbf_envs.vcg_learn.rollout import rollout
 from mdbf_envs.vcg_learn.scenarios import single_item
 
 

@@ -7,12 +7,11 @@ import mdbf_envs
 from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
 from baselines.strategies import BidScale, LastPrice, scripted_bids
 from mdbf_envs import joint_ads_v0
-from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner
-from mdbf_envs.envs.paired import joint_ads_game
-from mdbf_envs.joint_ads.valuations import SEQUENCES
-from mdbf_envs.joint_ads.learners import Learner
-from mdbf_envs.registry import LEARNERS, make_learner
 from mdbf_envs.core.streams import ReplicationStreams, pair_streams
+from mdbf_envs.envs.paired import joint_ads_game
+from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner, Learner
+from mdbf_envs.joint_ads.valuations import SEQUENCES
+from mdbf_envs.registry import LEARNERS, make_learner
 
 LEARNER_NAMES = sorted(LEARNERS)
 

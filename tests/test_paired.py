@@ -7,15 +7,17 @@ from gymnasium.utils.env_checker import check_env
 
 import mdbf_envs  # noqa: F401
 from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
-from baselines.strategies import PhaseShade, Shade
-from mdbf_envs.vcg_learn.paired import PairedMarket
-from mdbf_envs.registry import make_mechanism
-from mdbf_envs.vcg_learn.rollout import rollout
+from baselines.strategies import Noisy, PhaseShade, Shade
 from mdbf_envs.core.streams import pair_streams
+from mdbf_envs.registry import make_mechanism
+from mdbf_envs.vcg_learn.paired import PairedMarket
+from mdbf_envs.vcg_learn.rollout import rollout
 from mdbf_envs.vcg_learn.scenarios import single_item
 
-SETTINGS = [("etc", None), ("opt", None), ("etc", PhaseShade(0.3, "explore")), ("opt", PhaseShade(0.3, "explore"))]
-IDS = ["etc-truthful-others", "opt-truthful-others", "etc-shading-others", "opt-shading-others"]
+SETTINGS = [("etc", None), ("opt", None), ("etc", PhaseShade(0.3, "explore")), ("opt", PhaseShade(0.3, "explore")),
+            ("etc", Noisy(0.3)), ("opt", Noisy(0.3))]
+IDS = ["etc-truthful-others", "opt-truthful-others", "etc-shading-others", "opt-shading-others",
+       "etc-random-others", "opt-random-others"]
 
 
 def shrink(fields, rng):
@@ -169,7 +171,7 @@ def test_search_cli_saves_a_policy_that_reloads_and_refuses_bad_options(tmp_path
     assert "evaluation" in (run / "config.json").read_text()
     with pytest.raises(SystemExit) as stop:
         main(["--others", "nope", "--out", str(tmp_path / "never")])
-    assert stop.value.code == 2 and "--others 'nope'" in capsys.readouterr().err and not (tmp_path / "never").exists()
+    assert stop.value.code == 2 and "--others ['nope']" in capsys.readouterr().err and not (tmp_path / "never").exists()
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

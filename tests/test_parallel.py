@@ -1,7 +1,7 @@
 import pytest
 
-from mdbf_envs.joint_ads.optimal import grid_size
 from mdbf_envs.core.parallel import run_trials
+from mdbf_envs.joint_ads.optimal import grid_size
 
 # a package function, so that process and Ray workers can import it by name
 TRIALS = [{"delta": d} for d in (0.5, 0.25, 0.1, 1.0)]

@@ -10,7 +10,7 @@ import mdbf_envs.envs.paired as paired_module
 import mdbf_envs.envs.vcg_learn as vcg_module
 from mdbf_envs import joint_ads_v0, vcg_learn_v0
 from mdbf_envs.envs.paired import paired_market
-from mdbf_envs.joint_ads.paired import FIELDS
+from mdbf_envs.joint_ads.market import FIELDS
 
 
 def table_fields(doc: str, after: str) -> list[str]:

@@ -2,7 +2,6 @@
 stop on Ctrl-C, one verdict, every number labelled, inputs refused with their value."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -227,3 +226,22 @@ def test_the_readme_points_nowhere_outside_the_repository():
 
 def test_mdbf_envs_registered_ids_still_resolve():
     assert "mdbf_envs/VCGLearn-v0" in gym.registry and mdbf_envs.__version__
+
+
+# row 12: a configuration that is not individually rational says so
+def test_f_above_g_is_flagged_as_not_individually_rational(tmp_path):
+    with pytest.warns(UserWarning, match="not individually rational"):
+        env = vcg_learn_v0.parallel_env(zeta="etc", f="upper", g="lower", horizon=200)
+    env.reset(seed=0)
+    total = 0.0
+    while env.agents:
+        _, rewards, _, _, infos = env.step({a: env.truthful_action(a) for a in env.agents})
+        total += rewards["agent_0"]
+    assert infos["agent_0"]["individually_rational"] is False and total < -100  # truthful play loses
+    env = vcg_learn_v0.parallel_env(zeta="etc", f="lower", g="upper", horizon=20)
+    env.reset(seed=0)
+    assert env.step({a: env.truthful_action(a) for a in env.agents})[4]["agent_0"]["individually_rational"] is True
+    text = AuditConfig(papers=("vcg_learn",), vcg_learn=VCGLearnOptions(f="upper", g="lower"))
+    from agents.audit import PAPERS
+
+    assert "not individually rational" in PAPERS["vcg_learn"].describe(text.vcg_learn)

@@ -25,15 +25,21 @@ fixed posted mechanism. Files: ``OUT/audit.json`` (strict JSON, schema in
 ``docs/audit.schema.json``), ``OUT/audit.md``, ``OUT/audit_gain.png``.
 """
 
-import re
-
 from agents.audit import joint_ads, searches, vcg_learn  # noqa: F401  (register the papers and searches)
 from agents.audit.config import AuditConfig, JointAdsOptions, VCGLearnOptions, quick_config
-from agents.audit.papers import PAPERS, SEARCHES, PaperAudit, Setting, register_paper, register_search
-from agents.audit.run import run
+from agents.audit.papers import (
+    PAPERS,
+    SEARCHES,
+    PaperAudit,
+    Setting,
+    register_paper,
+    register_search,
+)
+from agents.audit.runner import run
 from agents.audit.vcg_learn import PolicyStrategy
+from agents.cli_types import plain
 
-DESCRIPTION = re.sub(r":\w+:`~?([^`]+)`", r"\1", __doc__).replace("``", "")
+DESCRIPTION = plain(__doc__)
 """The docstring as plain text, for ``--help``."""
 
 __all__ = ["PAPERS", "SEARCHES", "AuditConfig", "JointAdsOptions", "PaperAudit", "PolicyStrategy", "Setting",

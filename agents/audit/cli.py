@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from agents.audit import DESCRIPTION
     from agents.audit.outputs import check_out
-    from agents.audit.run import run
+    from agents.audit.runner import run
     from mdbf_envs.registry import make_scenario
 
     argv = list(sys.argv[1:] if argv is None else argv)

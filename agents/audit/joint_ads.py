@@ -58,6 +58,13 @@ class JointAdsAudit(PaperAudit):
                        o.ads_n_pairs, control=control, ppo=ppo, env_id="mdbf_envs/JointAds-v0", env_kwargs=kwargs,
                        others=other, theory_bound=0.0 if control else None, theory_basis=basis)
 
+    def for_manipulator(self, args: Any) -> tuple[JointAdsOptions, dict]:
+        if args.agent not in (None, "merchant", "brand"):
+            raise ValueError(f"--agent {args.agent!r}; buyers: ['merchant', 'brand']")
+        options = JointAdsOptions(ads_learners=(args.learner,), ads_sequences=(args.sequence,), ads_others=(args.others,),
+                                  ads_agent=args.agent or "merchant", ads_horizon=args.horizon)
+        return options, {"learner": args.learner, "sequence": args.sequence, "others": args.others}
+
     def describe(self, o: JointAdsOptions) -> str:
         return (f"Paper 2: the {o.ads_agent} stays for T = {o.ads_horizon} rounds, {o.ads_n_pairs} paired episodes per "
                 f"row and stage, CMA-ES {o.ads_search_episodes} episodes, PPO {o.ads_train_steps} steps.")

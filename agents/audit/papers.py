@@ -67,6 +67,11 @@ class PaperAudit(ABC):
     def build(self, options: Any, cfg: Any, **setting: Any) -> Setting:
         """One setting (built where it runs, e.g. in a worker process)."""
 
+    def for_manipulator(self, args: Any) -> tuple[Any, dict]:
+        """The options and setting of a manipulator CLI's arguments
+        (:class:`agents.manipulation_cli.GameArgs`): ``(options, setting)`` for :meth:`build`."""
+        raise NotImplementedError(f"paper {self.name!r} has no manipulator command line")
+
     def describe(self, options: Any) -> str:
         """One sentence for the report's header."""
         return ""

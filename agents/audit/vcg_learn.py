@@ -17,6 +17,7 @@ from baselines.strategies import KnownValues, Truthful, scripted
 from mdbf_envs.envs.paired import paired_market
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.registry import make_mechanism, make_scenario
+from mdbf_envs.vcg_learn.mechanism import BOUNDS
 
 REPORT_BOUNDS = (-5.0, 6.0)  # the env's default report space
 CONTROL = "noiseless"
@@ -148,10 +149,21 @@ class VCGLearnAudit(PaperAudit):
                        ppo=replace(PPOConfig(), timesteps=o.train_steps), env_id="mdbf_envs/VCGLearn-v0",
                        env_kwargs=kwargs, others=other, theory_bound=bound, theory_basis=basis)
 
+    def for_manipulator(self, args: Any) -> tuple[VCGLearnOptions, dict]:
+        options = VCGLearnOptions(scenario=args.scenario, zetas=(args.zeta,), horizon=args.horizon, others=(args.others,))
+        names = make_scenario(args.scenario).agent_names
+        if args.agent is not None and args.agent not in names:
+            raise ValueError(f"--agent {args.agent!r}; agents: {list(names)}")
+        agent = 0 if args.agent is None else names.index(args.agent)
+        return options, {"zeta": args.zeta, "others": args.others, "agent": agent}
+
     def describe(self, o: VCGLearnOptions) -> str:
+        ir = BOUNDS.index(o.f) >= BOUNDS.index(o.g)
+        warning = "" if ir else (f" With f = {o.f} above g = {o.g}, eq. (7) is not individually rational: truthful "
+                                 "utility can be negative (docs/decisions.md#individual-rationality).")
         return (f"Paper 1: scenario `{o.scenario}`, mechanism `{o.mechanism}`, f = {o.f}, g = {o.g}, T = {o.horizon}, "
                 f"agents {list(self.agents(o))}, {o.n_pairs} paired episodes per row and stage, CMA-ES "
-                f"{o.search_episodes} episodes, PPO {o.train_steps} steps.")
+                f"{o.search_episodes} episodes, PPO {o.train_steps} steps." + warning)
 
 
 register_paper(VCGLearnAudit())

@@ -19,7 +19,7 @@ the Gymnasium envs of :mod:`mdbf_envs.envs.paired` step a game one decision at a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -35,14 +35,26 @@ BatchStrategy = Callable[[dict[str, np.ndarray], np.random.Generator], np.ndarra
 DECISIONS = ("every", "influential")
 
 
+def by_strategy(strategies: Mapping[int, BatchStrategy]) -> list[tuple[BatchStrategy, np.ndarray]]:
+    """The agents that share a strategy object, in agent order: ``[(strategy, agents), ...]``.
+    A shared strategy is called once per round on its agents' rows stacked replication by
+    replication, so every loop that plays it draws its randomness in the same order."""
+    groups: dict[int, tuple[BatchStrategy, list[int]]] = {}
+    for j, strategy in sorted(strategies.items()):
+        groups.setdefault(id(strategy), (strategy, []))[1].append(j)
+    return [(strategy, np.array(agents)) for strategy, agents in groups.values()]
+
+
 @runtime_checkable
 class ReportBlind(Protocol):
     """A batch strategy that says whether it reads its own past reports (``report_count``,
-    ``report_mean``). Strategies with ``reads_own_reports = False`` lose nothing when a round
-    whose reports the mechanism discards is played truthfully for them, which lets the ETC
-    fast-forward run beside them."""
+    ``report_mean``) and whether it draws randomness. One with ``reads_own_reports = False``
+    and ``stochastic = False`` loses nothing when a round whose reports the mechanism discards
+    is skipped for it (neither its later reports nor its random stream change), which lets a
+    game fast-forward such rounds beside it."""
 
     reads_own_reports: bool
+    stochastic: bool
 
 
 class PairedDraws:

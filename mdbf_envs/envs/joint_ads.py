@@ -65,6 +65,7 @@ from mdbf_envs.core.checks import (
     check_seed,
 )
 from mdbf_envs.envs.render import finish, new_figure
+from mdbf_envs.joint_ads.market import observe, settle
 from mdbf_envs.joint_ads.mechanism import Staircase
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 from mdbf_envs.registry import LEARNERS, make_learner
@@ -154,10 +155,8 @@ class JointAdsParallelEnv(ParallelEnv):
         self._v = self._values[self._t]
 
     def _observations(self) -> dict[str, np.ndarray]:
-        time = self._t / self.horizon
-        return {
-            a: np.float32([self._v[k], time, *self._last[k]]) for k, a in enumerate(self.possible_agents)
-        }
+        obs = observe(self._v, self._t / self.horizon, self._last).astype(np.float32)
+        return {a: obs[k] for k, a in enumerate(self.possible_agents)}
 
     def step(self, actions: Mapping[str, Any]):
         if self._np_random is None:
@@ -177,11 +176,8 @@ class JointAdsParallelEnv(ParallelEnv):
             if not 0 <= b <= 1:
                 raise ValueError(f"bid of {a} = {b} must be one number in [0, 1]")
             bids[k] = b
-        pay = self._mechanism.payments(bids[None, :])[0]
-        sold = bool(self._mechanism.allocate(bids[None, :])[0])
-        utility = self._v * sold - pay
+        sold, pay, utility = settle(self._mechanism, self.learner, self._v, bids)
         self._revenue += pay.sum()
-        self.learner.update(bids)
         if self.persistent:  # a fresh buyer knows nothing of the last round
             self._last = np.stack([bids, np.full(2, float(sold)), pay], axis=1)
         self._t += 1

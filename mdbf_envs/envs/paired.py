@@ -74,14 +74,14 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
 from mdbf_envs.core.checks import check_action, check_int
-from mdbf_envs.joint_ads.paired import JointAdsPairedGame
 from mdbf_envs.core.paired import DECISIONS, BatchStrategy, PairedGame
+from mdbf_envs.core.streams import ReplicationStreams
+from mdbf_envs.envs.vector import SharedClockVectorEnv
+from mdbf_envs.joint_ads.paired import JointAdsPairedGame
 from mdbf_envs.registry import learner_factory, make_mechanism, make_scenario
 from mdbf_envs.vcg_learn.paired import PairedMarket
-from mdbf_envs.core.streams import ReplicationStreams, copy_generators
 
 REWARD_MODES = ("gain", "expected")
 
@@ -128,7 +128,7 @@ def joint_ads_game(pairs: int, learner: str = "augment_the_best", learner_kwargs
     return JointAdsPairedGame(pairs, learner_factory(learner, **dict(learner_kwargs or {})), **kwargs)
 
 
-class PairedVectorEnv(VectorEnv):
+class PairedVectorEnv(SharedClockVectorEnv):
     """N manipulators' episodes as the N pairs of one paired game (module docstring); subclasses
     name the game's builder, ``build(pairs, **game_kwargs)``.
 
@@ -139,68 +139,37 @@ class PairedVectorEnv(VectorEnv):
     (stable-baselines3's, :class:`agents.sb3_vec_env.SB3VecEnv`).
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
-
     def __init__(self, num_envs: int = 1, reward_mode: str = "gain",
                  autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, render_mode: str | None = None,
                  **game_kwargs: Any):
-        check_int("num_envs", num_envs, 1)
         if reward_mode not in REWARD_MODES:
             raise ValueError(f"reward_mode = {reward_mode!r}; use one of {REWARD_MODES}")
         if render_mode is not None:
             raise ValueError(f"render_mode = {render_mode!r}: the paired envs do not render")
-        self.autoreset_mode = AutoresetMode(autoreset_mode)
-        if self.autoreset_mode not in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP):
-            raise ValueError(f"autoreset_mode = {self.autoreset_mode}; use NEXT_STEP or SAME_STEP")
-        self.metadata = {"autoreset_mode": self.autoreset_mode}
-        self.num_envs, self.reward_mode = int(num_envs), reward_mode
+        super().__init__(num_envs, autoreset_mode)
+        self.reward_mode = reward_mode
         self.market: PairedGame = type(self).build(self.num_envs, **game_kwargs)
         self.single_observation_space = spaces.Box(-np.inf, np.inf, (self.market.feature_size,), np.float32)
-        self.single_action_space = spaces.Box(-1.0, 1.0, (1,), np.float32)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self._seeds: list[np.random.Generator] = []
-        self._autoreset = False
+        self._spaces()
 
-    def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None):
-        self._seeds = copy_generators(seed, self.num_envs, self._seeds)
-        return self._start(), {}
-
-    def _start(self) -> np.ndarray:
-        inner = [seeding.np_random(int(rng.integers(2**31 - 1)))[0] for rng in self._seeds]
-        policy_seed = int(self._seeds[0].integers(2**31 - 1))
+    def _start(self, options: dict | None) -> np.ndarray:
+        inner = [seeding.np_random(int(rng.integers(2**31 - 1)))[0] for rng in self._rngs]
+        policy_seed = int(self._rngs[0].integers(2**31 - 1))
         self.market.reset(ReplicationStreams(inner, self.market.draws), policy_seed)
-        self._autoreset = False
         return self.market.features().astype(np.float32)
 
-    def step(self, actions: np.ndarray):
-        if not self._seeds:
-            raise RuntimeError("call reset() before step()")
-        a = np.asarray(actions, dtype=np.float64)
-        if a.shape != (self.num_envs, 1):
-            raise ValueError(f"actions have shape {a.shape}, expected ({self.num_envs}, 1)")
-        if self._autoreset:  # NEXT_STEP: this step only starts the new episodes
-            zeros = np.zeros(self.num_envs, bool)
-            return self._start(), np.zeros(self.num_envs), zeros, zeros.copy(), {}
+    def _play(self, actions: np.ndarray):
         market, own = self.market, self.market.agent
         before = market.utility[: self.num_envs, own].copy()
-        gain = market.step(a[:, 0])
+        gain = market.step(actions)
         reward = gain if self.reward_mode == "gain" else market.utility[: self.num_envs, own] - before
-        done = market.done
         # the episode's end has no decision to observe: a zero observation (never bootstrapped)
+        done = market.done
         obs = np.zeros((self.num_envs, market.feature_size), np.float32) if done else market.features().astype(np.float32)
         every = np.ones(self.num_envs, bool)
         infos = {"gain": market.gain, "_gain": every, "utility": market.utility[: self.num_envs, own].copy(),
                  "_utility": every, "decisions": market.decision_counts.copy(), "_decisions": every}
-        terminated = np.full(self.num_envs, done)
-        if done and self.autoreset_mode == AutoresetMode.SAME_STEP:
-            final_obs = np.empty(self.num_envs, dtype=object)
-            final_obs[:] = list(obs)
-            infos = {"final_obs": final_obs, "_final_obs": every, "final_info": infos, "_final_info": every.copy()}
-            obs = self._start()
-        elif done:
-            self._autoreset = True
-        return obs, reward.astype(np.float64), terminated, np.zeros(self.num_envs, bool), infos
+        return obs, reward.astype(np.float64), np.full(self.num_envs, done), np.zeros(self.num_envs, bool), infos
 
 
 class VCGLearnPairedVectorEnv(PairedVectorEnv):
@@ -240,7 +209,7 @@ class PairedEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """As copy 0 of the vector env reset with ``seed``."""
         super().reset(seed=seed)
-        obs, _ = self._vec.reset(seed=seed) if seed is not None or not self._vec._seeds else (self._vec._start(), {})
+        obs, _ = self._vec.reset(seed=seed) if seed is not None or not self._vec._rngs else (self._vec._start(None), {})
         self._over = False
         return obs[0], {}
 

@@ -20,6 +20,7 @@ def new_figure(render_mode: str, figsize: tuple[float, float]):
 
 def finish(fig, render_mode: str) -> np.ndarray | None:
     """``(H, W, 3)`` uint8 pixels for ``rgb_array``; draw the window and return None for ``human``."""
+    fig.tight_layout()  # axis labels inside the frame
     if render_mode == "human":
         import matplotlib.pyplot as plt
 

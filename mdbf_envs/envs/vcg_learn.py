@@ -42,7 +42,9 @@ realisations, reports) is shown.
 ### Info
 Own figures: ``utility``, ``realised_utility``, ``price``, ``allocation``, ``explore``,
 ``bracket`` and ``regret`` (own cumulative R_iT against VCG, an analysis figure the agent could
-not compute). With ``designer_info=True`` also ``designer``: welfare, seller and all-agents
+not compute), and ``individually_rational``: False when the mechanism's f is more optimistic
+than its g, so that eq. (7)'s prices can exceed any value (docs/decisions.md#individual-rationality;
+True for mechanisms that do not say). With ``designer_info=True`` also ``designer``: welfare, seller and all-agents
 regrets (the designer's view, off by default).
 
 ### Version History
@@ -51,6 +53,7 @@ regrets (the designer's view, off by default).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -70,11 +73,12 @@ from mdbf_envs.core.checks import (
     check_real,
     check_seed,
 )
-from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.core.protocol import HasEstimates, Mechanism, Round
 from mdbf_envs.core.streams import ReplicationStreams
+from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.vcg_learn.market import Market
+from mdbf_envs.vcg_learn.mechanism import VCGLearn
 from mdbf_envs.vcg_learn.observation import ObservationBuilder
 from mdbf_envs.vcg_learn.scenario import Scenario
 
@@ -158,6 +162,11 @@ class VCGLearnParallelEnv(ParallelEnv):
         if self.mechanism.replications != self.replications:
             raise ValueError(f"mechanism {mechanism!r} runs {self.mechanism.replications} replications, not {replications}")
         self.market = Market(self.mechanism)
+        self._rational = not isinstance(self.mechanism, VCGLearn) or self.mechanism.individually_rational
+        if not self._rational:
+            warnings.warn(f"f = {f}, g = {g}: eq. (7)'s prices carry the other agents' confidence widths, so "
+                          "truthful agents can lose (not individually rational; docs/decisions.md"
+                          "#individual-rationality)", stacklevel=2)
         self.reward_mode, self.designer_info = reward_mode, designer_info
         self.render_mode = render_mode
         self._reporting = np.array([a not in bids for a in sc.agent_names])
@@ -310,6 +319,7 @@ class VCGLearnParallelEnv(ParallelEnv):
             "utility": self._utility, "realised_utility": realised_utility, "price": rnd.prices,
             "allocation": s.astype(np.int64), "explore": np.full(shape, rnd.explore),
             "bracket": np.full(shape, rnd.bracket, np.int64), "regret": self.market.account.agents.copy(),
+            "individually_rational": np.full(shape, self._rational),
         }
 
     def info(self, i: int) -> dict[str, Any]:

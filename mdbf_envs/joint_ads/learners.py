@@ -25,7 +25,6 @@ from mdbf_envs.joint_ads.optimal import augment, best_path, best_posted_prices, 
 from mdbf_envs.joint_ads.valuations import ExpectedRevenue
 
 
-
 @runtime_checkable
 class Learner(Protocol):
     """A repeated joint-ads seller: posts a mechanism each round and learns from the bids."""

@@ -24,10 +24,10 @@ from mdbf_envs.core.checks import check_int, check_real
 from mdbf_envs.core.paired import BatchStrategy, PairedGame
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.joint_ads.learners import Learner, LearnerFactory
+from mdbf_envs.joint_ads.market import FIELDS, decode, observe, settle
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 
 AGENTS = ("merchant", "brand")
-FIELDS = ("value", "time", "last_bid", "last_allocated", "last_payment")
 
 
 class JointAdsPairedGame(PairedGame):
@@ -96,10 +96,7 @@ class JointAdsPairedGame(PairedGame):
         return learner
 
     def _fields(self, buyer: int, rows: slice | np.ndarray) -> dict[str, np.ndarray]:
-        v = self._v[rows, buyer]
-        last = self._last[rows, buyer]
-        return {"value": v[:, None], "time": np.full((len(v), 1), self._played / self.horizon),
-                "last_bid": last[:, :1], "last_allocated": last[:, 1:2], "last_payment": last[:, 2:]}
+        return decode(observe(self._v[rows, buyer], self._played / self.horizon, self._last[rows, buyer]))
 
     def _begin_round(self) -> None:
         R = self.pairs
@@ -115,7 +112,8 @@ class JointAdsPairedGame(PairedGame):
         self._deciding = np.ones(R, bool)
 
     def features(self) -> np.ndarray:
-        return np.concatenate(list(self._fields(self.agent, slice(0, self.pairs)).values()), axis=1)
+        R = self.pairs
+        return observe(self._v[:R, self.agent], self._played / self.horizon, self._last[:R, self.agent])
 
     def strategy_fields(self) -> dict[str, np.ndarray]:
         return self._fields(self.agent, slice(0, self.pairs))
@@ -130,12 +128,10 @@ class JointAdsPairedGame(PairedGame):
         self._since += 1
         bids = self._bids
         for r, (mechanism, learner) in enumerate(zip(self._mechanisms, self.learners, strict=True)):
-            pay = mechanism.payments(bids[r : r + 1])[0]
-            sold = float(mechanism.allocate(bids[r : r + 1])[0])
-            self.utility[r] += self._v[r] * sold - pay
+            sold, pay, utility = settle(mechanism, learner, self._v[r], bids[r])
+            self.utility[r] += utility
             self.seller[r] += pay.sum()
             self._last[r, :, 0], self._last[r, :, 1], self._last[r, :, 2] = bids[r], sold, pay
-            learner.update(bids[r])
         self._record_curve(self._played, self.gain[None])
         self._played += 1
         if self._played >= self.horizon:

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdbf_envs.core.protocol import Mechanism, Round, bidders, observes_seller, optimizer_of, repeats_rounds
+from mdbf_envs.core.protocol import (
+    Mechanism,
+    Round,
+    bidders,
+    observes_seller,
+    optimizer_of,
+    repeats_rounds,
+)
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.vcg_learn.observation import AgentTallies
 from mdbf_envs.vcg_learn.regret import RegretAccount, Utilities

@@ -325,6 +325,13 @@ class VCGLearn:
         return estimated & ~self._etc[:, None]
 
     @property
+    def individually_rational(self) -> bool:
+        """Whether truthful agents keep a non-negative expected utility: f no more optimistic
+        than g in every replication (docs/decisions.md#individual-rationality). With f above g
+        eq. (7)'s price carries the others' widths and can exceed any value."""
+        return all(BOUNDS.index(f) >= BOUNDS.index(g) for f, g in zip(self._fs, self._gs, strict=True))
+
+    @property
     def observes_seller(self) -> bool:
         """Whether :meth:`observe` needs the seller's realisation (:class:`~mdbf_envs.core.protocol.ObservesSeller`)."""
         return self.learn_seller_value

@@ -11,8 +11,8 @@ efficient winner of Appendix F. The market asks for the agent's action only in r
 report is kept in some replication (elsewhere it reports truthfully, which changes no utility:
 a discarded report cannot), and plays the rounds in between at once. A mechanism that declares
 :class:`~mdbf_envs.core.protocol.SkipsRounds` (VCG-Learn under ETC with f = g) lets it also
-fast-forward each exploit phase when the others are truthful or blind to their own reports
-(:class:`~mdbf_envs.core.paired.ReportBlind`), still drawing every round's realisations so the
+fast-forward each exploit phase when the others are truthful, or blind to their own reports and
+deterministic (:class:`~mdbf_envs.core.paired.ReportBlind`), still drawing every round's realisations so the
 random stream and the agents' tallies are those of the round-by-round run.
 
 The agent sees :meth:`PairedMarket.features`: the env's observation fields (what the agent may
@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from mdbf_envs.core.checks import check_int, check_real
-from mdbf_envs.core.paired import DECISIONS, BatchStrategy, PairedDraws, PairedGame, ReportBlind
+from mdbf_envs.core.paired import DECISIONS, BatchStrategy, PairedDraws, PairedGame, ReportBlind, by_strategy
 from mdbf_envs.core.protocol import Mechanism, influence_of
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.vcg_learn.market import Market
@@ -81,10 +81,7 @@ class PairedMarket(PairedGame):
             if j == agent or not (0 <= j < sc.n_agents) or not self._reporting[j]:
                 raise ValueError(f"others name agent {j}, which is the manipulator, unknown or a bidder")
         self.agent, self.scale = int(agent), float(deviation_scale)
-        groups: dict[int, tuple[BatchStrategy, list[int]]] = {}
-        for j, strategy in sorted(self.others.items()):
-            groups.setdefault(id(strategy), (strategy, []))[1].append(j)
-        self._groups = [(strategy, np.array(agents)) for strategy, agents in groups.values()]
+        self._groups = by_strategy(self.others)
         self.low, self.high = map(float, report_bounds)
         self.observer = ObservationBuilder(sc, self.horizon, publish, mechanism)
         fields = self.observer.layout()
@@ -93,7 +90,8 @@ class PairedMarket(PairedGame):
         self.feature_size = self.observer.size + 2
         self.draws, self.n_agents = self.market.draws, sc.n_agents
         self._influential = influence_of(mechanism)
-        blind = all(isinstance(s, ReportBlind) and not s.reads_own_reports for s in self.others.values())
+        blind = all(isinstance(s, ReportBlind) and not s.reads_own_reports and not s.stochastic
+                    for s in self.others.values())
         self._fast_forward = decisions == "influential" and blind and self.market.repeats_rounds
         self.done = True
 
@@ -165,7 +163,7 @@ class PairedMarket(PairedGame):
             self._begin_round()
 
     def _skip_repeats(self) -> None:
-        """Others truthful or blind to their own reports (:class:`ReportBlind`): the rounds that
+        """Others truthful, or blind to their own reports and deterministic (:class:`ReportBlind`): the rounds that
         repeat this one (an ETC exploit phase) change nothing but utilities and the agents' own
         tallies, whatever anyone reports there; account for them at once."""
         rnd = self._round

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mdbf_envs.core.paired import BatchStrategy
+from mdbf_envs.core.paired import BatchStrategy, by_strategy
 from mdbf_envs.core.protocol import Mechanism
 from mdbf_envs.vcg_learn.market import Market
 from mdbf_envs.vcg_learn.observation import ObservationBuilder
-
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,7 @@ def rollout(
     policy_rng = np.random.default_rng(policy_seed)
     market.reset(np.random.default_rng(seed))
     observer = ObservationBuilder(sc, horizon, publish, mechanism)
+    groups = by_strategy(strategies)
     utility = np.zeros((mechanism.replications, sc.n_agents))
     curve = np.empty((horizon, mechanism.replications)) if track is not None else None
     for t in range(horizon):
@@ -69,8 +69,9 @@ def rollout(
         reports = market.realised.copy()
         if strategies:
             obs = observer.build(rnd, market.realised, market.tallies, mechanism)
-            for i, strategy in strategies.items():
-                reports[:, i] = strategy(observer.decode(obs[:, i]), policy_rng)
+            for strategy, agents in groups:  # as the paired market calls them
+                rows = obs[:, agents].reshape(-1, observer.size)
+                reports[:, agents] = np.reshape(strategy(observer.decode(rows), policy_rng), (-1, len(agents)))
         if not np.all(np.isfinite(reports)):
             raise ValueError(f"a strategy reported a non-finite value in round {rnd.t}")
         utility += market.finish(reports).agents
