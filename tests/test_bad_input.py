@@ -2,6 +2,7 @@
 nothing is changed. One case per row."""
 
 import pickle
+import warnings
 
 import gymnasium as gym
 import numpy as np
@@ -174,11 +175,22 @@ NOT_AN_INTEGER = st.one_of(st.floats(allow_nan=True).filter(lambda x: x != int(x
 @settings(max_examples=25, deadline=None)
 @given(VALID, st.integers(0, 2**31 - 1))
 def test_valid_configurations_never_raise(kwargs, seed):
-    env = vcg_learn_v0.parallel_env(**kwargs)
+    """Any valid configuration plays its whole horizon with finite rewards, and says whether it
+    is individually rational (f no more optimistic than g)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # f above g warns, by design
+        env = vcg_learn_v0.parallel_env(**kwargs)
     R = kwargs["replications"]
     env.reset(seed=seed if R == 1 else [seed + r for r in range(R)])
+    rounds = 0
     while env.agents:
         env.play(env.truthful_reports())
+        rounds += 1
+        assert np.isfinite(env.rewards()).all()
+    assert rounds == kwargs["horizon"]
+    order = ("upper", "mean", "lower")
+    rational = order.index(kwargs["f"]) >= order.index(kwargs["g"])
+    assert env.info_table()["individually_rational"].all() == rational
 
 
 @settings(max_examples=40, deadline=None)

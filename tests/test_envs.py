@@ -210,6 +210,19 @@ def test_user_registered_scenario_and_mechanism_work_everywhere():
     view = gym.make("mdbf_envs/VCGLearn-v0", scenario="two_bidders", mechanism="half_price", horizon=20)
     view.reset(seed=0)
     view.step(np.float32([0.0]))
+    # the registered mechanism is the one that plays: half of pay-your-estimate's prices, same reports
+    sc = single_item(2, means=[0.7, 0.4])
+    half, full = HalfPrice(sc, "opt"), PayYourEstimate(sc, "opt")
+    rng = np.random.default_rng(0)
+    charged = 0
+    for _ in range(40):
+        a, b = half.propose(), full.propose()
+        np.testing.assert_allclose(a.prices, 0.5 * b.prices, atol=1e-12)
+        charged += np.any(b.prices > 0)
+        reports = sc.realise(a.outcome, rng)
+        half.observe(reports)
+        full.observe(reports)
+    assert charged > 10
 
 
 def test_module_prefixed_id_works_in_a_fresh_process():

@@ -197,6 +197,31 @@ def test_unknown_seller_value_variant_learns_v0():
         m.observe(np.zeros((1, sc.n_agents)))
 
 
+@pytest.mark.parametrize("zeta, f, g", [("etc", "mean", "mean"), ("opt", "upper", "lower"), ("opt", "lower", "upper"),
+                                        ("etc", "upper", "mean")])
+def test_prices_follow_eq7_computed_by_hand(zeta, f, g):
+    """p_i = max_omega F^{-i}(omega) - G^{-i}(omega_t), written out over the outcomes of the single
+    item (omega_k: agent k gets it; the others' value of not getting it is 0, v_0 = 0)."""
+    sc = single_item(4)
+    mech = VCGLearn(sc, zeta, f, g)
+    rng = np.random.default_rng(2)
+    checked = 0
+    for _ in range(300):
+        rnd = mech.propose()
+        if not rnd.explore:
+            est = mech.estimates()
+            F, G = est.agent(f)[0], est.agent(g)[0]  # (n, |S|): column 0 the item, 1 none
+            w = rnd.outcome[0]
+            for i in range(sc.n_agents):
+                others = [j for j in range(sc.n_agents) if j != i]
+                best = max(sum(F[j, 0 if j == k else 1] for j in others) for k in range(sc.n_agents))
+                at = sum(G[j, 0 if j == w else 1] for j in others)
+                assert rnd.prices[0, i] == pytest.approx(best - at, abs=1e-12)
+            checked += 1
+        mech.observe(sc.realise(rnd.outcome, rng))
+    assert checked > 100
+
+
 def test_regret_identity_lemma5_and_optimal_play():
     for zeta, (f, g) in itertools.product(["etc", "opt"], PAIRS[:4]):
         res = simulate(VCGLearn(single_item(4), zeta, f, g, replications=2), 400, np.random.default_rng(1))

@@ -112,7 +112,7 @@ class VCGLearnAudit(PaperAudit):
         unknown = [v for v in o.others if v not in known]
         if unknown:
             raise ValueError(f"--others {unknown}: use {known}")
-        for name in ("horizon", "n_pairs", "search_episodes", "search_pairs", "train_steps"):
+        for name in ("horizon", "n_pairs", "search_episodes", "etc_search_episodes", "search_pairs", "train_steps"):
             if getattr(o, name) < (2 if name == "n_pairs" else 1):
                 raise ValueError(f"--{name.replace('_', '-')} {getattr(o, name)} is too small")
         if not o.deviation_scale > 0:
@@ -145,7 +145,8 @@ class VCGLearnAudit(PaperAudit):
         return Setting({"mechanism": mechanism, "others": others, "agent": name},
                        lambda pairs: paired_market(pairs, others=other, **kwargs),
                        {"truthful": Truthful(), **scripted()},
-                       SearchConfig(o.search_episodes, o.search_pairs), o.n_pairs, exact=exact, control=control,
+                       SearchConfig(o.etc_search_episodes if zeta == "etc" else o.search_episodes, o.search_pairs),
+                       o.n_pairs, exact=exact, control=control,
                        ppo=replace(PPOConfig(), timesteps=o.train_steps), env_id="mdbf_envs/VCGLearn-v0",
                        env_kwargs=kwargs, others=other, theory_bound=bound, theory_basis=basis)
 
@@ -163,7 +164,8 @@ class VCGLearnAudit(PaperAudit):
                                  "utility can be negative (docs/decisions.md#individual-rationality).")
         return (f"Paper 1: scenario `{o.scenario}`, mechanism `{o.mechanism}`, f = {o.f}, g = {o.g}, T = {o.horizon}, "
                 f"agents {list(self.agents(o))}, {o.n_pairs} paired episodes per row and stage, CMA-ES "
-                f"{o.search_episodes} episodes, PPO {o.train_steps} steps." + warning)
+                f"{o.etc_search_episodes} episodes under ETC and {o.search_episodes} otherwise, PPO {o.train_steps} "
+                "steps." + warning)
 
 
 register_paper(VCGLearnAudit())

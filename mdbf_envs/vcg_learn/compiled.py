@@ -14,8 +14,9 @@ computed once in Python. The rest (eq. 4's width and clipping, eq. 6's argmax wi
 rule, eq. 7's prices, eq. 3's regrets) is the numpy code written again as loops; the tests
 keep the two equal.
 
-Requires numba (``pip install mdbf-envs[fast]``); the first call compiles (a few seconds,
-cached on disk afterwards).
+Requires numba (``pip install mdbf-envs[fast]``); the first call in a process compiles (a few
+seconds). The round loop is not cached on disk: numba's cache would not notice an edit to the
+helpers it calls from other modules (such as :func:`beta_squared`) and could run stale code.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from mdbf_envs.vcg_learn.vcg import TIE_TOLERANCE, EnumeratedOutcomes
 CHUNK = 4096
 """Rounds per compiled call (their standard normals are drawn in one batch beforehand)."""
 
-_beta_squared = numba.njit(cache=True)(beta_squared)
+_beta_squared = numba.njit(beta_squared)
 
 
 def unsupported(mechanism: VCGLearn) -> str | None:
@@ -98,7 +99,7 @@ def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit
 def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, acc_agents, utility, points,
           next_point, out_welfare, out_seller, out_agents, out_utility, K, schedule, lengths, outcomes,
           seller_value, mean, gaussian_sd, sigma, estimated, fixed_values, no_width, etc_known, etc, f_index,
