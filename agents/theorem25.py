@@ -55,8 +55,9 @@ def episode_gain(mu1: float, mu2: float, noise_sd: float, horizon: int, K: int =
     return total
 
 
-def measured_max_gain(horizon: int, agent: int = 0, pairs: int = 512, seed: int = 0, **market) -> np.ndarray:
-    """The exact maximum gain per pair: ``KnownValues`` on the paired evaluator (ETC)."""
+def measured_max_gain(horizon: int, pairs: int = 512, seed: int = 0, **market) -> np.ndarray:
+    """The exact maximum gain per pair: ``KnownValues`` on the paired evaluator (ETC); ``market``
+    names the agent, scenario, others... (:func:`mdbf_envs.envs.paired.paired_market`)."""
     game = paired_market(pairs, zeta="etc", horizon=horizon, **market)
     sc = game.scenario
     strategy = KnownValues(tuple(map(float, sc.mean[game.agent])))
@@ -77,6 +78,28 @@ def max_gain_curve(horizons: list[int], agents: list[int], pairs: int, seed: int
     return out
 
 
+def plot(curve: dict, path: Path) -> None:
+    """The exact maximum gain against T on log-log axes, each agent's slope in its label, and
+    the theorem's T^(2/3) scale through agent 0's first point."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    T = np.asarray(curve["horizons"], float)
+    for name, c in curve["agents"].items():
+        ax.errorbar(T, c["mean"], yerr=c["half_width_95"], marker="o", label=f"{name} (slope {c['loglog_slope']:.2f})")
+    first = next(iter(curve["agents"].values()))["mean"][0]
+    ax.plot(T, first * (T / T[0]) ** (2 / 3), "k--", lw=0.8, label="T^(2/3) scale")
+    ax.set(xscale="log", yscale="log", xlabel="T", ylabel="exact maximum gain over truthful play",
+           title="ETC, App. F: what a manipulator can gain (Thm 2.5 says 0)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m agents.theorem25", description=__doc__.split("\n\n")[0])
     parser.add_argument("--horizons", type=int, nargs="+", default=[1_000, 3_000, 10_000, 30_000, 100_000])
@@ -89,22 +112,7 @@ def main(argv: list[str] | None = None) -> dict:
     curve["seconds"] = round(time.time() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "theorem25.json").write_text(json.dumps(curve, indent=2, allow_nan=False))
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    T = np.asarray(args.horizons, float)
-    for name, c in curve["agents"].items():
-        ax.errorbar(T, c["mean"], yerr=c["half_width_95"], marker="o", label=f"{name} (slope {c['loglog_slope']:.2f})")
-    first = next(iter(curve["agents"].values()))["mean"][0]
-    ax.plot(T, first * (T / T[0]) ** (2 / 3), "k--", lw=0.8, label="T^(2/3) scale")
-    ax.set(xscale="log", yscale="log", xlabel="T", ylabel="exact maximum gain over truthful",
-           title="ETC (App. F): the exact maximum gain grows with T")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(args.out / "theorem25.png", dpi=90)
+    plot(curve, args.out / "theorem25.png")
     for name, c in curve["agents"].items():
         print(name, [f"{m:.1f}" for m in c["mean"]], f"slope {c['loglog_slope']:.3f}")
     print(f"wrote {args.out / 'theorem25.json'} and {args.out / 'theorem25.png'} in {curve['seconds']} s")

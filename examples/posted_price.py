@@ -63,12 +63,7 @@ class MeanBidPriceGame(PairedGame):
         self.utility[:, 0] += np.where(sold, self._v - self._p, 0.0)
         self.seller += np.where(sold, self._p, 0.0)
         self._bid_sum += bids
-        self._record_curve(self._played, self.gain[None])
-        self._played += 1
-        if self._played >= self.horizon:
-            self.done = True
-        else:
-            self._begin_round()
+        self._next_round()
 
 
 def truthful(fields: dict, rng: np.random.Generator) -> np.ndarray:

@@ -73,7 +73,7 @@ def strict_json(text: str) -> dict:
     return json.loads(text, parse_constant=refuse)
 
 
-SMALL = {"horizon": 60, "train_steps": 256, "n_pairs": 6, "search_episodes": 40, "search_pairs": 2}
+SMALL = {"horizon": 60, "train_steps": 256, "n_pairs": 6, "search_episodes": 40, "etc_search_episodes": 40, "search_pairs": 2}
 
 
 def vcg_config(controls: bool = False, **options) -> AuditConfig:
@@ -149,7 +149,7 @@ def test_quick_sets_the_budget_and_given_options_still_apply(tmp_path):
     from agents.audit import main
 
     report = main(["--quick", "--papers", "vcg_learn", "--zetas", "etc", "--others", "truthful", "--agents", "4",
-                   "--n-pairs", "4", "--search-episodes", "32", "--search-pairs", "2", "--no-rl", "--no-controls",
+                   "--n-pairs", "4", "--search-episodes", "32", "--etc-search-episodes", "32", "--search-pairs", "2", "--no-rl", "--no-controls",
                    "--backend", "serial",
                    "--out", str(tmp_path / "out")])
     cfg = report["config"]

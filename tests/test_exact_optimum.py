@@ -110,3 +110,18 @@ def test_the_exhaustive_search_finds_more_than_known_values_where_it_is_not_opti
     reporting one's mean, so the ETC test above can fail."""
     mech = VCGLearn(tiny(), "opt")
     assert best_value(copy.deepcopy(mech), 7, None) > best_value(copy.deepcopy(mech), 7, lambda x, mean: mean) + 0.01
+
+
+def test_the_measured_optimum_is_the_named_agents():
+    two = {"scenario_kwargs": {"n_agents": 2, "means": [0.8, 0.3]}, "pairs": 256, "seed": 1}
+    first, second = measured_max_gain(200, agent="agent_0", **two), measured_max_gain(200, agent="agent_1", **two)
+    assert not np.array_equal(first, second)  # each agent's own optimum, not agent 0's twice
+    assert first.mean() > 0.5 and second.mean() > 0.5  # the lucky loser gains by not overpaying
+
+
+def test_theorem25_cli_writes_its_curve(tmp_path):
+    from agents.theorem25 import main
+
+    curve = main(["--horizons", "200", "400", "--agents", "0", "--pairs", "16", "--out", str(tmp_path)])
+    assert (tmp_path / "theorem25.json").exists() and (tmp_path / "theorem25.png").stat().st_size > 0
+    assert len(curve["agents"]["agent_0"]["mean"]) == 2 and np.isfinite(curve["agents"]["agent_0"]["loglog_slope"])

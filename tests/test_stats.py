@@ -85,7 +85,7 @@ def test_selection_confirmation_and_search_never_share_a_pair(monkeypatch):
         return wrapped
 
     cfg = AuditConfig(papers=("vcg_learn",), vcg_learn=VCGLearnOptions(
-        zetas=("etc",), others=("truthful",), agents=(9,), horizon=200, n_pairs=8, search_episodes=64, search_pairs=2),
+        zetas=("etc",), others=("truthful",), agents=(9,), horizon=200, n_pairs=8, search_episodes=64, etc_search_episodes=64, search_pairs=2),
         rl=False, controls=False, confirm_stages=4)
     monkeypatch.setattr(run_mod, "pair_streams", spy("run"))
     monkeypatch.setattr(search_mod, "pair_streams", spy("search"))

@@ -22,7 +22,7 @@ from mdbf_envs.vcg_learn.scenarios import single_item
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--papers", "vcg_learn", "--zetas", "etc", "--others", "truthful", "--agents", "0", "--horizon", "40",
-        "--n-pairs", "4", "--search-episodes", "16", "--search-pairs", "2", "--no-rl", "--no-controls",
+        "--n-pairs", "4", "--search-episodes", "16", "--etc-search-episodes", "16", "--search-pairs", "2", "--no-rl", "--no-controls",
         "--confirm-stages", "1", "--backend", "serial"]
 
 
@@ -100,7 +100,7 @@ def _alive(pid: int) -> bool:
 def test_ctrl_c_stops_the_audit_within_seconds_leaving_nothing(tmp_path):
     out = tmp_path / "x2"
     argv = [sys.executable, "-m", "agents.audit", "--papers", "vcg_learn", "--zetas", "etc", "opt", "--agents", "0", "4",
-            "--horizon", "300", "--search-episodes", "4000", "--no-rl", "--backend", "process", "--workers", "2",
+            "--horizon", "300", "--search-episodes", "4000", "--etc-search-episodes", "4000", "--no-rl", "--backend", "process", "--workers", "2",
             "--out", str(out)]
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     workers: set[int] = set()
@@ -193,7 +193,7 @@ def test_a_negative_seed_names_only_the_seed(tmp_path, capsys):
 # row 6: one verdict everywhere, the same keys in every row, a schema
 def test_audit_json_follows_its_schema_with_one_verdict(tmp_path):
     cfg = AuditConfig(papers=("vcg_learn",), vcg_learn=VCGLearnOptions(
-        zetas=("etc",), others=("truthful",), agents=(0,), horizon=60, n_pairs=8, search_episodes=32, search_pairs=2),
+        zetas=("etc",), others=("truthful",), agents=(0,), horizon=60, n_pairs=8, search_episodes=32, etc_search_episodes=32, search_pairs=2),
         rl=False, confirm_stages=2)
     report = run(cfg, tmp_path / "out")
     schema = json.loads((ROOT / "docs" / "audit.schema.json").read_text())

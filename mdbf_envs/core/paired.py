@@ -195,6 +195,16 @@ class PairedGame(ABC):
         if self.pairs > 1:
             self.curve[rounds, 1] = gains.std(axis=1, ddof=1) / np.sqrt(self.pairs)
 
+    def _next_round(self) -> None:
+        """After a one-round step: record the gain curve, then begin the next round or end the
+        episode."""
+        self._record_curve(self._played, self.gain[None])
+        self._played += 1
+        if self._played >= self.horizon:
+            self.done = True
+        else:
+            self._begin_round()
+
     def _record_decisions(self, actions: np.ndarray | None, reports: np.ndarray, clipped: np.ndarray) -> None:
         """Count the round's decisions and those at a bound: the action's (|a| = 1) or the
         report space's (the report or bid was clipped)."""

@@ -132,9 +132,4 @@ class JointAdsPairedGame(PairedGame):
             self.utility[r] += utility
             self.seller[r] += pay.sum()
             self._last[r, :, 0], self._last[r, :, 1], self._last[r, :, 2] = bids[r], sold, pay
-        self._record_curve(self._played, self.gain[None])
-        self._played += 1
-        if self._played >= self.horizon:
-            self.done = True
-        else:
-            self._begin_round()
+        self._next_round()
