@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,8 @@ class AuditArgs:
     """paper 1: audit every agent (instead of --agents)"""
     backend: Literal["serial", "process", "ray"] = "process"
     """where the settings run"""
-    workers: int = 2
-    """parallel workers of the process and ray backends"""
+    workers: int | None = None
+    """parallel workers of the process and ray backends (default: one per core)"""
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> dict:
         if args.all_agents:
             o = cfg.vcg_learn
             o.agents = tuple(range(make_scenario(o.scenario, o.scenario_kwargs).n_agents))
-        if args.workers < 1:
+        if args.workers is not None and args.workers < 1:
             raise ValueError(f"--workers {args.workers} must be >= 1")
         cfg.check()
         check_out(args.out)
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"error: {str(err).strip(chr(34) + chr(39))}", file=sys.stderr)
         raise SystemExit(2) from None
     try:
-        report = run(cfg, args.out, args.backend, args.workers)
+        report = run(cfg, args.out, args.backend, args.workers or os.cpu_count() or 1)
     except KeyboardInterrupt:
         print("audit: interrupted; nothing was written", file=sys.stderr)
         raise SystemExit(130) from None
