@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from agents.audit import Setting
 
 
+PAPER_ARGS = ("zeta", "scenario", "learner", "sequence")
+"""The arguments of :class:`GameArgs` that only some papers read (``PaperAudit.manipulator_args``)."""
+
+
 @dataclass
 class GameArgs:
     """The paired game a manipulator learns in (VCG-Learn's Appendix F market, or joint ads)."""
@@ -91,7 +95,7 @@ def evaluate(args: GameArgs, policy) -> dict:
 def save_run(args: GameArgs, kind: str, save: Callable[[Path], Path], result: dict) -> Path:
     """A new run directory ``<kind>_<paper>_<zeta or learner>_<time>`` with the policy (``save``
     writes it and returns its path) and ``config.json``; prints the held-out gain."""
-    mechanism = args.zeta if args.paper == "vcg_learn" else args.learner
+    mechanism = args.setting().labels["mechanism"].split(":")[-1].replace("/", "_")
     run_dir = args.out / f"{kind}_{args.paper}_{mechanism}_{time.strftime('%Y%m%d-%H%M%S')}"
     run_dir.mkdir(parents=True)
     policy = save(run_dir)
@@ -107,8 +111,10 @@ def write_config(run_dir: Path, args: object, result: dict) -> None:
     import gymnasium
 
     given = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(args).items()}
-    if isinstance(args, GameArgs):  # only what the paper uses, and the agent it resolved to
-        unused = ("learner", "sequence") if args.paper == "vcg_learn" else ("zeta", "scenario")
+    if isinstance(args, GameArgs):  # only what the paper reads, and the agent it resolved to
+        from agents.audit import PAPERS
+
+        unused = set(PAPER_ARGS) - set(PAPERS[args.paper].manipulator_args)
         labels = args.setting().labels
         given = {k: v for k, v in given.items() if k not in unused} | {"agent": labels["agent"],
                                                                        "mechanism": labels["mechanism"]}

@@ -23,6 +23,7 @@ CONTROL_LEARNER = "fixed"
 class JointAdsAudit(PaperAudit):
     name = "joint_ads"
     section = JointAdsOptions
+    manipulator_args = ("learner", "sequence")
 
     def check(self, o: JointAdsOptions) -> None:
         for flag, values, known in (("--ads-learners", o.ads_learners, sorted(LEARNERS)),

@@ -49,6 +49,7 @@ class PaperAudit(ABC):
 
     name: str
     section: type  # its config dataclass
+    manipulator_args: tuple[str, ...] = ()  # the paper-specific GameArgs fields it reads
 
     def options(self, cfg: Any) -> Any:
         """This paper's section of an :class:`agents.audit.config.AuditConfig`: its own field if

@@ -99,6 +99,7 @@ def noiseless(scenario_kwargs: dict | None, scenario: Any) -> dict:
 class VCGLearnAudit(PaperAudit):
     name = "vcg_learn"
     section = VCGLearnOptions
+    manipulator_args = ("zeta", "scenario")
 
     def check(self, o: VCGLearnOptions) -> None:
         scenario = make_scenario(o.scenario, o.scenario_kwargs)
