@@ -102,7 +102,10 @@ def test_ctrl_c_stops_the_audit_within_seconds_leaving_nothing(tmp_path):
     argv = [sys.executable, "-m", "agents.audit", "--papers", "vcg_learn", "--zetas", "etc", "opt", "--agents", "0", "4",
             "--horizon", "300", "--search-episodes", "4000", "--etc-search-episodes", "4000", "--no-rl", "--backend", "process", "--workers", "2",
             "--out", str(out)]
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # as from a terminal: Ctrl-C's default action, even if this test runs where SIGINT is ignored
+    # (a background job of a non-interactive shell inherits SIG_IGN, and Python then never raises)
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: set[int] = set()
     deadline = time.time() + 60
     while time.time() < deadline and len(workers) < 2:  # wait until the pool's workers run
