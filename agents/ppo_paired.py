@@ -13,47 +13,11 @@ in a noisy episode total.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-import gymnasium as gym
-import numpy as np
-from gymnasium.vector import AutoresetMode
-
-import mdbf_envs  # noqa: F401  registers the ids
 from agents.cli_types import plain
 from agents.manipulation_cli import GameArgs
-from agents.ppo_config import PPOConfig
-from agents.sb3_vec_env import SB3VecEnv
-from mdbf_envs.core.paired import BatchStrategy
-
-
-class PPOPolicy:
-    """A trained SB3 policy as a :data:`mdbf_envs.core.paired.BatchPolicy` (deterministic)."""
-
-    def __init__(self, model):
-        self.model = model
-
-    def __call__(self, features: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        action, _ = self.model.predict(features.astype(np.float32), deterministic=True)
-        return np.clip(action[:, 0], -1.0, 1.0)
-
-
-def train_ppo(env_id: str, env_kwargs: Mapping[str, Any], cfg: PPOConfig,
-              others: BatchStrategy | Mapping[str, BatchStrategy] | None = None, progress_bar: bool = False):
-    """Train PPO on ``env_id``'s paired vector env; returns the SB3 model."""
-    from stable_baselines3 import PPO
-    from stable_baselines3.common.vec_env import VecMonitor
-
-    vec = gym.make_vec(env_id, num_envs=cfg.n_envs, autoreset_mode=AutoresetMode.SAME_STEP, reward_mode="gain",
-                       decisions="influential", others=others, **env_kwargs)
-    env = VecMonitor(SB3VecEnv(vec))
-    env.seed(cfg.seed)
-    model = PPO("MlpPolicy", env, **cfg.sb3_kwargs(), verbose=0, device="cpu")
-    model.learn(total_timesteps=cfg.timesteps, progress_bar=progress_bar)
-    env.close()
-    return model
+from agents.ppo import PPOConfig, PPOPolicy, train_ppo
 
 
 @dataclass

@@ -30,7 +30,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor
 
 import mdbf_envs  # noqa: F401  registers the mdbf_envs/ ids
 from agents.cli_types import JsonObject, plain
-from agents.ppo_config import PPOConfig
+from agents.ppo import PPOConfig
 from agents.sb3_vec_env import SB3VecEnv
 from baselines.strategies import as_policy, scripted
 from mdbf_envs.envs.single_agent import truthful
@@ -41,7 +41,7 @@ ALGOS = ("ppo", "sac", "recurrent_ppo")
 @dataclass
 class Args(PPOConfig):
     """Train an RL manipulator on a plain single-agent view (for paired, decision-point training
-    see :mod:`agents.ppo_paired`). PPO's hyperparameters are :class:`agents.ppo_config.PPOConfig`'s
+    see :mod:`agents.ppo_paired`). PPO's hyperparameters are :class:`agents.ppo.PPOConfig`'s
     (SAC takes the ones it shares), with defaults for the plain views."""
 
     env_id: str = "mdbf_envs/VCGLearnOPT-v0"

@@ -246,8 +246,8 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
     rest truthful; one episode = one pair of a policy episode and its truthful shadow), against
     the reference rollout that plays the two episodes apart; and PPO's episodes per second on
     paired decision-point episodes against PPO on the plain view's native vector env."""
-    from agents.ppo_paired import PPOConfig, train_ppo
-    from agents.search import LinearPolicy
+    from agents.policy_search import LinearPolicy
+    from agents.ppo import PPOConfig, train_ppo
     from baselines.strategies import Truthful
     from mdbf_envs.core.streams import pair_streams
     from mdbf_envs.envs.paired import paired_market

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from agents.audit import PaperAudit, Setting, register_paper
-from agents.search import SearchConfig
+from agents.policy_search import SearchConfig
 from mdbf_envs.core.paired import PairedDraws, PairedGame
 from mdbf_envs.core.streams import ReplicationStreams
 

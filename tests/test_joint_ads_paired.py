@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mdbf_envs
-from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
+from agents.policy_search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
 from baselines.strategies import BidScale, LastPrice, scripted_bids
 from mdbf_envs import joint_ads_v0
 from mdbf_envs.core.streams import ReplicationStreams, pair_streams

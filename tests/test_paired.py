@@ -6,7 +6,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import mdbf_envs  # noqa: F401
-from agents.search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
+from agents.policy_search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
 from baselines.strategies import Noisy, PhaseShade, Shade
 from mdbf_envs.core.streams import pair_streams
 from mdbf_envs.registry import make_mechanism

@@ -65,9 +65,9 @@ def test_found_ratio_bootstraps_over_the_same_pairs():
 def test_selection_confirmation_and_search_never_share_a_pair(monkeypatch):
     """Every random stream the audit opens for a setting, by purpose: no pair (generator key) of
     the confirmation stages is one that selection or the searches used."""
-    from agents.audit import AuditConfig, VCGLearnOptions
     import agents.audit.runner as run_mod
-    import agents.search as search_mod
+    import agents.policy_search as search_mod
+    from agents.audit import AuditConfig, VCGLearnOptions
     from mdbf_envs.core import streams
 
     keys: dict[str, set] = {"select": set(), "confirm": set(), "search": set()}

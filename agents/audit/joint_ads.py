@@ -7,8 +7,8 @@ from typing import Any
 
 from agents.audit.config import JointAdsOptions
 from agents.audit.papers import PaperAudit, Setting, register_paper
-from agents.ppo_paired import PPOConfig
-from agents.search import SearchConfig
+from agents.policy_search import SearchConfig
+from agents.ppo import PPOConfig
 from baselines.strategies import BidScale, scripted_bids
 from mdbf_envs.envs.paired import joint_ads_game
 from mdbf_envs.joint_ads.valuations import SEQUENCES

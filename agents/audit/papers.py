@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agents.ppo_paired import PPOConfig
-from agents.search import SearchConfig
+from agents.policy_search import SearchConfig
+from agents.ppo import PPOConfig
 from mdbf_envs.core.paired import BatchPolicy, BatchStrategy, PairedGame
 
 

@@ -1,5 +1,5 @@
 """The audit's learned manipulators, registered as search methods: CMA-ES over a linear policy
-(:mod:`agents.search`) and PPO on paired decision-point episodes (:mod:`agents.ppo_paired`)."""
+(:mod:`agents.policy_search`) and PPO on paired decision-point episodes (:mod:`agents.ppo`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from agents.audit.papers import Setting, register_search
-from agents.search import cma_search
+from agents.policy_search import cma_search
 from mdbf_envs.core.paired import BatchPolicy
 
 SEARCH_SEED_OFFSET = 1_000  # search draws apart from selection and confirmation
@@ -22,7 +22,7 @@ def ppo(setting: Setting, cfg: Any) -> BatchPolicy | None:
     """PPO on the setting's paired vector env; None without ``--rl`` or an env to train on."""
     if not cfg.rl or setting.ppo is None:
         return None
-    from agents.ppo_paired import PPOPolicy, train_ppo
+    from agents.ppo import PPOPolicy, train_ppo
 
     model = train_ppo(setting.env_id, setting.env_kwargs or {}, replace(setting.ppo, seed=cfg.seed), others=setting.others)
     return PPOPolicy(model)

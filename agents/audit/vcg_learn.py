@@ -11,8 +11,8 @@ import numpy as np
 
 from agents.audit.config import VCGLearnOptions
 from agents.audit.papers import PaperAudit, Setting, register_paper
-from agents.ppo_paired import PPOConfig
-from agents.search import SearchConfig
+from agents.policy_search import SearchConfig
+from agents.ppo import PPOConfig
 from baselines.strategies import KnownValues, Truthful, scripted
 from mdbf_envs.envs.paired import paired_market
 from mdbf_envs.envs.single_agent import deviation_to_action

@@ -1,8 +1,26 @@
-"""PPO's hyperparameters, one dataclass for both trainers (:mod:`agents.ppo_paired`, :mod:`agents.train`)."""
+"""PPO for a manipulator on paired, decision-point episodes: its hyperparameters (one dataclass
+for both trainers, :mod:`agents.ppo_paired` and :mod:`agents.train`), training, and the trained
+policy as a batch policy.
+
+The agent learns through the paired vector env (:mod:`mdbf_envs.envs.paired`): one step per
+decision point, reward = its utility minus that of its truthful shadow on the same draws, gamma
+= 1 (a kept report acts for the rest of the episode), scaled observations, N copies in one
+batched market.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode
+
+import mdbf_envs  # noqa: F401  registers the ids
+from agents.sb3_vec_env import SB3VecEnv
+from mdbf_envs.core.paired import BatchStrategy
 
 
 @dataclass
@@ -48,3 +66,30 @@ class PPOConfig:
                 "n_epochs": self.n_epochs, "gamma": self.gamma, "gae_lambda": self.gae_lambda, "ent_coef": self.ent_coef,
                 "use_sde": self.use_sde, "sde_sample_freq": self.sde_sample_freq, "seed": self.seed,
                 "policy_kwargs": {"log_std_init": self.log_std_init, "net_arch": list(self.net_arch)}}
+
+
+class PPOPolicy:
+    """A trained SB3 policy as a :data:`mdbf_envs.core.paired.BatchPolicy` (deterministic)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, features: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        action, _ = self.model.predict(features.astype(np.float32), deterministic=True)
+        return np.clip(action[:, 0], -1.0, 1.0)
+
+
+def train_ppo(env_id: str, env_kwargs: Mapping[str, Any], cfg: PPOConfig,
+              others: BatchStrategy | Mapping[str, BatchStrategy] | None = None, progress_bar: bool = False):
+    """Train PPO on ``env_id``'s paired vector env; returns the SB3 model."""
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    vec = gym.make_vec(env_id, num_envs=cfg.n_envs, autoreset_mode=AutoresetMode.SAME_STEP, reward_mode="gain",
+                       decisions="influential", others=others, **env_kwargs)
+    env = VecMonitor(SB3VecEnv(vec))
+    env.seed(cfg.seed)
+    model = PPO("MlpPolicy", env, **cfg.sb3_kwargs(), verbose=0, device="cpu")
+    model.learn(total_timesteps=cfg.timesteps, progress_bar=progress_bar)
+    env.close()
+    return model
