@@ -24,7 +24,7 @@ class SearchArgs(GameArgs):
     """CMA-ES budget in paired episodes"""
     pairs: int = 8
     """paired episodes per candidate (fresh every generation)"""
-    sigma0: float = 0.3
+    sigma0: float = 0.1
     """initial CMA-ES step size"""
 
 
