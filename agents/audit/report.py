@@ -46,8 +46,7 @@ def summarise(rows: list[dict], facts: list[dict]) -> list[dict]:
 
 def _statement(s: dict) -> str:
     best = s["best_confirmed"]
-    lo, hi = best["gain_ci"]
-    text = (f"gain {best['gain_mean']:+.2f} [{_f(lo)}, {_f(hi)}] confirmed on {best['n_pairs']} fresh pairs"
+    text = (f"gain {_gain(best)} confirmed on {best['n_pairs']} fresh pairs"
             if s["gain_exists"] else f"no confirmed gain ({best['n_pairs']} fresh pairs)")
     if s["exact_optimum"] is not None:
         text += f"; exact optimum {s['exact_optimum']['gain_mean']:+.2f}"
@@ -58,6 +57,12 @@ def _statement(s: dict) -> str:
 
 def _f(x: float | None, spec: str = "+.2f") -> str:
     return "-" if x is None else format(x, spec)
+
+
+def _gain(confirmation: dict) -> str:
+    """A confirmed gain as ``+m [lo, hi]``."""
+    lo, hi = confirmation["gain_ci"]
+    return f"{confirmation['gain_mean']:+.2f} [{_f(lo)}, {_f(hi)}]"
 
 
 def markdown(report: dict) -> str:
@@ -76,8 +81,8 @@ def markdown(report: dict) -> str:
              "|---|---|---|---|---|---|---:|---|---|---:|---:|---|---|"]
     for s in report["summary"]:
         b, e = s["best_confirmed"], s["exact_optimum"]
-        exact = "-" if e is None else f"{e['gain_mean']:+.2f} [{_f(e['gain_ci'][0])}, {_f(e['gain_ci'][1])}]"
-        best = f"{b['gain_mean']:+.2f} [{_f(b['gain_ci'][0])}, {_f(b['gain_ci'][1])}]" + ("" if s["gain_exists"] else " (none)")
+        exact = "-" if e is None else _gain(e)
+        best = _gain(b) + ("" if s["gain_exists"] else " (none)")
         lo, hi = s["found_ci95"]
         lines.append(f"| {s['mechanism']} | {s['others']} | {s['agent']} | {'yes' if s['control'] else ''} | "
                      f"{s['best_strategy']} | {best} | {b['n_pairs']} | {exact} | {s['best_learned'] or '-'} | "
