@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--f", choices=("upper", "mean", "lower"), default="mean", help="F of eq. (7) (default mean)")
     parser.add_argument("--g", choices=("upper", "mean", "lower"), default="mean", help="G of eq. (7) (default mean)")
     parser.add_argument("--backend", choices=("numba", "numpy"), default="numba",
-                        help="numba: the compiled loop (pip install 'mdbf-envs[fast]'); numpy: the reference loop")
+                        help="numba: the compiled loop; numpy: the reference loop")
     args = parser.parse_args(argv)
     if not 1 <= args.min_rounds < args.max_rounds or args.points < 2 or args.runs < 1 or args.seed < 0:
         parser.error(f"need 1 <= --min-rounds ({args.min_rounds}) < --max-rounds ({args.max_rounds}), --points "

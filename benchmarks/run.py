@@ -1,7 +1,7 @@
 """Performance benchmarks: each figure is a ratio or a median, measured in one run.
 
     python -m benchmarks.run                 # everything (several minutes)
-    python -m benchmarks.run --only sim ads  # a subset: ppo paired sim configs fig1 rate slots ads memory
+    python -m benchmarks.run --only paired ads audit  # a subset: ppo paired sim configs fig1 rate slots ads memory audit
 
 Prints one line per measurement with its target, and writes ``benchmarks/results.json`` when
 ``--out`` is given. Timings are wall-clock on this machine; compare ratios across machines.
@@ -224,11 +224,19 @@ def bench_slots(rounds: int = 120) -> None:
     report("slots_round_ms (50 advertisers, 10 slots)", median_ms, "ms", "< 5", median_ms < 5)
 
 
-def bench_ads() -> None:
-    """Joint ads: the optimal mechanism on 10^4 pairs; Augment-the-Best over 10^4 rounds."""
+def bench_ads(pairs: int = 64, horizon: int = 200) -> None:
+    """Joint ads: the optimal mechanism on 10^4 pairs; Augment-the-Best over 10^4 rounds; and the
+    paired game (T = 200, a linear policy for the merchant) with the learners' array versions
+    against one learner per replication, on the same episodes (the results are equal)."""
+    import tempfile
+
+    from agents.policy_search import LinearPolicy
+    from mdbf_envs.core.streams import pair_streams
+    from mdbf_envs.envs.paired import joint_ads_game
     from mdbf_envs.joint_ads import AugmentTheBest, best_path, play
 
     v = np.random.default_rng(0).random((10_000, 2))
+    best_path(v[:10])  # compiles (or loads the compiled kernels from numba's cache)
     times = []
     for _ in range(3):
         start = time.perf_counter()
@@ -239,6 +247,91 @@ def bench_ads() -> None:
     play(AugmentTheBest(), v)
     seconds = time.perf_counter() - start
     report("augment_the_best_1e4_rounds_s", seconds, "s", "< 60", seconds < 60)
+    for learner in ("augment_the_best", "path_learning"):
+        rates, gains = {}, {}
+        for arrays in (True, False):
+            game = joint_ads_game(pairs, learner=learner, sequence="smooth", horizon=horizon, arrays=arrays)
+            policy = LinearPolicy((-0.2,) + (0.0,) * (game.feature_size - 1) + (0.05,))
+            start = time.perf_counter()
+            gains[arrays] = game.run(policy, pair_streams(0, pairs, 1, game.draws)).gain
+            rates[arrays] = pairs / (time.perf_counter() - start)
+        assert np.array_equal(gains[True], gains[False])
+        report(f"joint ads paired game, {learner}, T = {horizon} (episodes/s)", rates[True], "ep/s", "(rate)", True)
+        report(f"  / one learner per replication (same kernels), {learner}", rates[True] / rates[False], "x", "(ratio)",
+               True, batched=rates[True], loop=rates[False], pairs=pairs)
+        with tempfile.TemporaryDirectory() as tmp:
+            old_rate, old_gain = _ads_rate(export(BASELINE, Path(tmp)), learner, pairs, horizon)
+        here_rate, here_gain = _ads_rate(Path(__file__).resolve().parents[1], learner, pairs, horizon)
+        ratio = here_rate / old_rate
+        report(f"  / the per-replication loop of {BASELINE}, {learner}", ratio, "x", ">= 20", ratio >= 20,
+               here=here_rate, baseline=old_rate, same_gains=here_gain == old_gain)
+
+
+BASELINE = "7d569db"
+"""The commit the speed issue measured against: the audit and the joint-ads game before batching."""
+
+
+def export(commit: str, into: Path) -> Path:
+    """The tree of ``commit`` of this repository, written under ``into`` (``git archive``)."""
+    root = Path(__file__).resolve().parents[1]
+    tree = into / commit
+    tree.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(root), "archive", commit], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+ADS_RATE_SCRIPT = """
+import sys, time
+try:  # this tree
+    from agents.policy_search import LinearPolicy
+    from mdbf_envs.core.streams import pair_streams
+    from mdbf_envs.envs.paired import joint_ads_game
+except ImportError:  # the baseline's layout
+    from agents.search import LinearPolicy
+    from mdbf_envs.streams import pair_streams
+    from mdbf_envs.joint_ads.paired import JointAdsPairedGame as joint_ads_game
+learner, pairs, horizon = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+game = joint_ads_game(pairs, learner=learner, sequence="smooth", horizon=horizon)
+policy = LinearPolicy((-0.2,) + (0.0,) * (game.feature_size - 1) + (0.05,))
+game.run(policy, pair_streams(1, pairs, 1, game.draws))  # compiles, or loads numba's cache
+start = time.perf_counter()
+gain = game.run(policy, pair_streams(0, pairs, 1, game.draws)).gain
+print(pairs / (time.perf_counter() - start), repr(float(gain.sum())))
+"""
+
+
+def _ads_rate(tree: Path, learner: str, pairs: int, horizon: int) -> tuple[float, float]:
+    import os
+
+    out = subprocess.run([sys.executable, "-c", ADS_RATE_SCRIPT, learner, str(pairs), str(horizon)], cwd=tree,
+                         env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True, check=True)
+    rate, gain = out.stdout.split()
+    return float(rate), float(gain)
+
+
+def bench_audit(baseline: str = BASELINE) -> None:
+    """``python -m agents.audit --quick --backend serial`` here against the same command in an
+    export of ``baseline`` (``git archive``), one after the other on this machine, each in a fresh
+    interpreter with the export first on PYTHONPATH (numba's cache warmed by a first run of each)."""
+    import os
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        old = export(baseline, Path(tmp))
+        seconds = {}
+        for name, tree in (("here", root), ("baseline", old)):
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            for run in ("warm-up", "timed"):
+                out = Path(tmp) / f"{name}-{run}"
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "agents.audit", "--quick", "--backend", "serial", "--out", str(out)],
+                               cwd=tree, env=env, check=True, capture_output=True)
+                seconds[name] = time.perf_counter() - start
+    ratio = seconds["baseline"] / seconds["here"]
+    report(f"audit --quick wall time, {baseline} / here (serial)", ratio, "x", ">= 3", ratio >= 3,
+           here_s=seconds["here"], baseline_s=seconds["baseline"])
 
 
 def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000) -> None:
@@ -264,8 +357,9 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
         for strategies in ({0: Truthful()}, {}):
             rollout(make_mechanism("vcg_learn", market.scenario, zeta=zeta, replications=pairs), horizon, 0, strategies)
         rollout_rate = pairs / (time.perf_counter() - start)
-        report(f"paired evaluator, {zeta}, {pairs} pairs, T = {horizon} (episodes/s)", paired_rate, "ep/s", ">= 500",
-               paired_rate >= 500)
+        target = {"etc": 2000, "opt": 1000}[zeta]
+        report(f"paired evaluator, {zeta}, {pairs} pairs, T = {horizon} (episodes/s)", paired_rate, "ep/s", f">= {target}",
+               paired_rate >= target)
         report(f"  / two separate rollouts, {zeta}", paired_rate / rollout_rate, "x", "(ratio)", True)
     for zeta in ("etc", "opt"):
         kwargs = {"zeta": zeta, "horizon": horizon}
@@ -289,7 +383,7 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
     report("PPO on the plain view, etc, 32 native copies (episodes/s)", plain, "ep/s", "(rate)", True)
 
 
-BENCHES = ("ppo", "paired", "sim", "configs", "fig1", "rate", "slots", "ads", "memory")
+BENCHES = ("ppo", "paired", "sim", "configs", "fig1", "rate", "slots", "ads", "memory", "audit")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -299,7 +393,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     runs = {"ppo": bench_ppo, "paired": bench_paired, "sim": bench_sim, "configs": bench_configs, "fig1": bench_fig1, "rate": lambda: bench_rate(args.rate_rounds),
-            "slots": bench_slots, "ads": bench_ads, "memory": lambda: bench_memory(args.rate_rounds)}
+            "slots": bench_slots, "ads": bench_ads, "memory": lambda: bench_memory(args.rate_rounds), "audit": bench_audit}
     for name in args.only:
         runs[name]()
     RESULTS["_peak_rss_kb_this_process"] = {"value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}

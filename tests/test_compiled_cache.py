@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("numba")
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = """
 import numpy as np

@@ -71,7 +71,6 @@ def unexplored_known_pair() -> Scenario:
 def test_numba_backend_gives_the_numpy_loops_results(make_scenario, kwargs):
     """Same random numbers, same rounds: regrets and utilities at every round agree up to
     summation order, and the mechanism's data and clock end in the same state."""
-    pytest.importorskip("numba")
     runs = {}
     for backend in ("numpy", "numba"):
         mech = VCGLearn(make_scenario(), replications=4, **kwargs)
@@ -86,7 +85,6 @@ def test_numba_backend_gives_the_numpy_loops_results(make_scenario, kwargs):
 
 
 def test_numba_backend_refuses_what_it_does_not_compile():
-    pytest.importorskip("numba")
     from mdbf_envs.vcg_learn.scenarios import online_ads
 
     rng = np.random.default_rng(0)

@@ -65,10 +65,11 @@ from mdbf_envs.core.checks import (
     check_seed,
 )
 from mdbf_envs.envs.render import finish, new_figure
+from mdbf_envs.joint_ads.batched import batched
 from mdbf_envs.joint_ads.market import observe, settle
 from mdbf_envs.joint_ads.mechanism import Staircase
 from mdbf_envs.joint_ads.valuations import SEQUENCES
-from mdbf_envs.registry import LEARNERS, make_learner
+from mdbf_envs.registry import LEARNERS, learner_factory
 
 AGENTS = ("merchant", "brand")
 
@@ -134,7 +135,7 @@ class JointAdsParallelEnv(ParallelEnv):
         # itself, so truthful play is exactly individually rational
         self._values, self._bayes = seq.values.astype(np.float32).astype(np.float64), seq.bayes_revenue
         learner_rng = np.random.default_rng(int(rng.integers(2**63)))  # as the paired game seeds it
-        self.learner = make_learner(self.learner_name, self.horizon, learner_rng, **dict(self.learner_kwargs))
+        self.learner = batched(learner_factory(self.learner_name, **dict(self.learner_kwargs)), self.horizon, [learner_rng])
         self._t, self._revenue = 0, 0.0
 
     def reset(self, seed: int | None = None, options: dict | None = None):
@@ -151,7 +152,8 @@ class JointAdsParallelEnv(ParallelEnv):
         return self._observations(), {a: {} for a in self.agents}
 
     def _begin_round(self) -> None:
-        self._mechanism = self.learner.post()
+        self._mechanisms = self.learner.post()  # a batch of one
+        self._mechanism = self._mechanisms[0]
         self._v = self._values[self._t]
 
     def _observations(self) -> dict[str, np.ndarray]:
@@ -176,7 +178,8 @@ class JointAdsParallelEnv(ParallelEnv):
             if not 0 <= b <= 1:
                 raise ValueError(f"bid of {a} = {b} must be one number in [0, 1]")
             bids[k] = b
-        sold, pay, utility = settle(self._mechanism, self.learner, self._v, bids)
+        sold, pay, utility = (x[0] for x in settle(self._mechanisms, self.learner, self._v[None], bids[None]))
+        sold = bool(sold)
         self._revenue += pay.sum()
         if self.persistent:  # a fresh buyer knows nothing of the last round
             self._last = np.stack([bids, np.full(2, float(sold)), pay], axis=1)

@@ -2,7 +2,9 @@
 
 Paper 2, Sec. 2: the seller posts a DSIC mechanism M_t (:meth:`Learner.post`); the merchant and
 the brand bid; the ad is shown iff the bid pair lies in M_t's region, each buyer pays its
-critical price; the learner then learns from the bids. A buyer sees :data:`FIELDS`.
+critical price; the learner then learns from the bids. A buyer sees :data:`FIELDS`. Rounds are
+settled for a batch of replications at once (:mod:`mdbf_envs.joint_ads.batched`); the env is a
+batch of one.
 """
 
 from __future__ import annotations
@@ -11,21 +13,21 @@ from typing import Any
 
 import numpy as np
 
-from mdbf_envs.joint_ads.learners import Learner
+from mdbf_envs.joint_ads.batched import BatchLearner
 
 FIELDS = ("value", "time", "last_bid", "last_allocated", "last_payment")
 """A buyer's observation: its value this round, t / T, and its own bid, whether the ad was shown
 and its payment last round (all in [0, 1])."""
 
 
-def settle(mechanism: Any, learner: Learner, values: np.ndarray, bids: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray]:
-    """Play the posted ``mechanism`` on ``bids`` ``(2,)`` and let ``learner`` learn from them;
-    returns whether the ad was shown, the payments ``(2,)`` and the buyers' utilities
-    v_i 1{shown} - p_i ``(2,)``."""
-    pay = mechanism.payments(bids[None, :])[0]
-    sold = bool(mechanism.allocate(bids[None, :])[0])
+def settle(mechanisms: Any, learner: BatchLearner, values: np.ndarray, bids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Play the posted ``mechanisms`` (one per replication) on ``bids`` ``(R, 2)`` and let
+    ``learner`` learn from them; returns whether each ad was shown ``(R,)``, the payments
+    ``(R, 2)`` and the buyers' utilities v_i 1{shown} - p_i ``(R, 2)``."""
+    pay = mechanisms.payments(bids)
+    sold = mechanisms.allocate(bids)
     learner.update(bids)
-    return sold, pay, values * sold - pay
+    return sold, pay, values * sold[:, None] - pay
 
 
 def observe(values: np.ndarray, time: float, last: np.ndarray) -> np.ndarray:

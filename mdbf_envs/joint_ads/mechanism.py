@@ -10,11 +10,19 @@ likewise, and nothing when the ad is not shown. The revenue is p_1 + p_2.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from mdbf_envs.joint_ads.kernels import (
+    critical_payments,
+    each_critical_payment,
+    minimal_points,
+    price1_at,
+    price2_at,
+)
 
 
 def check_valuations(v: ArrayLike, name: str = "valuations") -> np.ndarray:
@@ -79,11 +87,7 @@ class Staircase:
         p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         if p.size == 0:
             return cls(p)
-        p = check_valuations(p, "points")
-        p = p[np.lexsort((p[:, 1], p[:, 0]))]  # x ascending, then y ascending
-        running_min = np.minimum.accumulate(p[:, 1])
-        keep = np.r_[True, p[1:, 1] < running_min[:-1]]  # strictly below everything to its left
-        return cls(p[keep])
+        return cls(minimal_points(check_valuations(p, "points")))
 
     @classmethod
     def from_path(cls, nodes: ArrayLike) -> Staircase:
@@ -124,26 +128,47 @@ class Staircase:
         return nodes[keep]
 
     def price1_at(self, v2: np.ndarray) -> np.ndarray:
-        """min{a_k : b_k <= v2} (inf if none): a suffix of the corners, so its first a."""
-        k = np.searchsorted(-self.corners[:, 1], -v2, side="left")  # first k with b_k <= v2
-        return np.where(k < len(self.corners), self.corners[np.minimum(k, len(self.corners) - 1), 0], np.inf)
+        """min{a_k : b_k <= v2} (inf if none)."""
+        return price1_at(self.corners, np.asarray(v2, dtype=np.float64).reshape(-1))
 
     def price2_at(self, v1: np.ndarray) -> np.ndarray:
-        """min{b_k : a_k <= v1} (inf if none): a prefix of the corners, so its last b."""
-        k = np.searchsorted(self.corners[:, 0], v1, side="right") - 1  # last k with a_k <= v1
-        return np.where(k >= 0, self.corners[np.maximum(k, 0), 1], np.inf)
+        """min{b_k : a_k <= v1} (inf if none)."""
+        return price2_at(self.corners, np.asarray(v1, dtype=np.float64).reshape(-1))
 
     def allocate(self, v: np.ndarray) -> np.ndarray:
-        if len(self.corners) == 0:
-            return np.zeros(len(v), bool)
-        return self.price2_at(v[:, 0]) <= v[:, 1]
+        return critical_payments(self.corners, v)[1]
 
     def payments(self, v: np.ndarray) -> np.ndarray:
-        if len(self.corners) == 0:
-            return np.zeros((len(v), 2))
-        p1, p2 = self.price1_at(v[:, 1]), self.price2_at(v[:, 0])
-        sold = p2 <= v[:, 1]
-        return np.where(sold[:, None], np.stack([p1, p2], axis=1), 0.0)
+        return critical_payments(self.corners, v)[0]
+
+
+class Staircases:
+    """R orthogonal mechanisms at once, one per replication: replication r posts the staircase
+    ``corners[r, :counts[r]]``. ``allocate`` and ``payments`` take one bid pair per replication,
+    ``(R, 2)``, and evaluate row r in mechanism r with the same critical prices as
+    :class:`Staircase`."""
+
+    def __init__(self, corners: np.ndarray, counts: np.ndarray):
+        self.corners, self.counts = corners, counts
+        self.replications = len(counts)
+
+    @classmethod
+    def stack(cls, mechanisms: Sequence[Staircase]) -> Staircases:
+        """The batch of these staircases (padded with +inf rows)."""
+        counts = np.array([len(m.corners) for m in mechanisms], dtype=np.int64)
+        corners = np.full((len(mechanisms), max(int(counts.max(initial=0)), 1), 2), np.inf)
+        for r, m in enumerate(mechanisms):
+            corners[r, : counts[r]] = m.corners
+        return cls(corners, counts)
+
+    def __getitem__(self, r: int) -> Staircase:
+        return Staircase(self.corners[r, : self.counts[r]])
+
+    def allocate(self, v: np.ndarray) -> np.ndarray:
+        return each_critical_payment(self.corners, self.counts, v)[1]
+
+    def payments(self, v: np.ndarray) -> np.ndarray:
+        return each_critical_payment(self.corners, self.counts, v)[0]
 
 
 class ThresholdMechanism:

@@ -14,12 +14,12 @@ O(m) Python steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.joint_ads.kernels import augmented_corners, longest_path, posted_prices
 from mdbf_envs.joint_ads.mechanism import Staircase, check_valuations
 
 
@@ -66,26 +66,6 @@ def _weights(points: np.ndarray, weights: ArrayLike | None) -> np.ndarray:
     return w
 
 
-def _row_sweep(
-    points: np.ndarray, weights: np.ndarray, xs: np.ndarray, ys: np.ndarray
-) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """For i = nx-1 .. 0 yield (i, mass_i, srow_i).
-
-    ``mass_i[j]`` is the weight with V_1 in column band i and V_2 in row band j;
-    ``srow_i[j]`` the weight with V_1 >= xs[i] and V_2 in row band j.
-    """
-    bi = np.searchsorted(xs, points[:, 0], side="right") - 1
-    bj = np.searchsorted(ys, points[:, 1], side="right") - 1
-    order = np.argsort(bi, kind="stable")
-    starts = np.searchsorted(bi[order], np.arange(len(xs) + 1))
-    srow = np.zeros(len(ys))
-    for i in range(len(xs) - 1, -1, -1):
-        rows = order[starts[i] : starts[i + 1]]
-        mass = np.bincount(bj[rows], weights=weights[rows], minlength=len(ys))
-        srow = srow + mass
-        yield i, mass, srow
-
-
 def best_path(
     points: ArrayLike,
     weights: ArrayLike | None = None,
@@ -105,32 +85,8 @@ def best_path(
     """
     p = check_valuations(points, "points") if len(np.asarray(points)) else np.zeros((0, 2))
     w = _weights(p, weights)
-    xs, ys = _axis(xs, p[:, 0], "xs"), _axis(ys, p[:, 1], "ys")
-    nx, ny = len(xs), len(ys)
-    down = np.zeros((nx, ny), bool)
-    start = np.empty(nx)
-    best_next = np.zeros(ny)
-    for i, mass, srow in _row_sweep(p, w, xs, ys):
-        scol = np.cumsum(mass[::-1])[::-1]  # V_1 in band i, V_2 >= ys[j]
-        across = ys * scol + (best_next if i < nx - 1 else 0.0)  # right edge, or end term
-        c = xs[i] * srow[:-1]  # vertical edge (i, j) -> (i, j-1) earns xs[i] * srow[j-1]
-        C = np.r_[0.0, np.cumsum(c)]
-        best = C + np.maximum.accumulate(across - C)
-        down[i, 1:] = c + best[:-1] > across[1:]
-        start[i] = xs[i] * srow[-1] + best[-1]  # start-node term: V_2 = 1 atoms
-        best_next = best
-    i, j = int(np.argmax(start)), ny - 1
-    nodes = [(xs[i], ys[j])]
-    while True:
-        if j > 0 and down[i, j]:
-            j -= 1
-        elif i < nx - 1:
-            i += 1
-        else:
-            break
-        nodes.append((xs[i], ys[j]))
-    nodes_arr = np.array(nodes)
-    return PathSolution(Staircase.from_path(nodes_arr), nodes_arr, float(start.max()))
+    nodes, revenue = longest_path(p, w, _axis(xs, p[:, 0], "xs"), _axis(ys, p[:, 1], "ys"))
+    return PathSolution(Staircase.from_path(nodes), nodes, revenue)
 
 
 def best_posted_prices(points: ArrayLike, weights: ArrayLike | None = None) -> PathSolution:
@@ -140,35 +96,15 @@ def best_posted_prices(points: ArrayLike, weights: ArrayLike | None = None) -> P
     """
     p = check_valuations(points, "points")
     w = _weights(p, weights)
-    xs, ys = _axis(None, p[:, 0], "xs"), _axis(None, p[:, 1], "ys")
-    best, arg = -1.0, (0.0, 0.0)
-    for i, _, srow in _row_sweep(p, w, xs, ys):
-        tail = np.cumsum(srow[::-1])[::-1]  # P(V_1 >= xs[i], V_2 >= ys[j])
-        rev = (xs[i] + ys) * tail
-        j = int(np.argmax(rev))
-        if rev[j] >= best:
-            best, arg = float(rev[j]), (xs[i], ys[j])
-    nodes = np.array([(arg[0], 1.0), arg, (1.0, arg[1])])
-    return PathSolution(Staircase([arg]), nodes, best)
+    a, b, revenue = posted_prices(p, w, _axis(None, p[:, 0], "xs"), _axis(None, p[:, 1], "ys"))
+    nodes = np.array([(a, 1.0), (a, b), (1.0, b)])
+    return PathSolution(Staircase([(a, b)]), nodes, revenue)
 
 
 def augment(mechanism: Staircase, delta: float) -> Staircase:
-    """The augmented-grid mechanism M' in M+_delta associated with M (paper 2, Lemma 1).
-
-    For each tile T = (x0, x0 + delta] x (y0 - delta, y0] of G_delta that A meets (its north-east
-    corner is in A), add the point (max(x0, p_1(., y0)), max(y0 - delta, p_2(x0 + delta, .))),
-    where p_i are M's critical prices: this is (x(P_in), y(P_out)) for a boundary entering on
-    the north side and leaving on the east side, and reduces to the other three cases of
-    docs/decisions.md#augmentation (N->S, W->E, W->S; tiles inside A give their south-west corner). A' is the
-    up-closure of these points; it contains A, and each price drops by at most delta.
-    """
+    """The augmented-grid mechanism M' in M+_delta associated with M (paper 2, Lemma 1): see
+    :func:`_augmented_corners`."""
     k = grid_size(delta)
     if len(mechanism.corners) == 0:
         return mechanism
-    i, j = np.meshgrid(np.arange(k), np.arange(1, k + 1), indexing="ij")
-    x0, y0 = (i / k).ravel(), (j / k).ravel()
-    x1, y_low = ((i + 1) / k).ravel(), ((j - 1) / k).ravel()
-    meets = mechanism.allocate(np.stack([x1, y0], axis=1))
-    a = np.maximum(x0, mechanism.price1_at(y0))
-    b = np.maximum(y_low, mechanism.price2_at(x1))
-    return Staircase.up_closure(np.stack([a, b], axis=1)[meets])
+    return Staircase(augmented_corners(mechanism.corners, k))

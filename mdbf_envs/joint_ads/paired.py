@@ -23,7 +23,8 @@ import numpy as np
 from mdbf_envs.core.checks import check_int, check_real
 from mdbf_envs.core.paired import BatchStrategy, PairedGame
 from mdbf_envs.core.streams import ReplicationStreams
-from mdbf_envs.joint_ads.learners import Learner, LearnerFactory
+from mdbf_envs.joint_ads.batched import batched
+from mdbf_envs.joint_ads.learners import LearnerFactory
 from mdbf_envs.joint_ads.market import FIELDS, decode, observe, settle
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 
@@ -43,6 +44,8 @@ class JointAdsPairedGame(PairedGame):
         others: the other buyer's batch strategy (default: bid its value).
         deviation_scale: bid = clip(v + scale a, 0, 1).
         sequence_kwargs: passed to the sequence's builder.
+        arrays: play the learners' array versions (:func:`~mdbf_envs.joint_ads.batched.batched`);
+            False plays one learner per replication (the reference; same results).
     """
 
     draws = ("random",)
@@ -59,6 +62,7 @@ class JointAdsPairedGame(PairedGame):
         others: BatchStrategy | None = None,
         deviation_scale: float = 1.0,
         sequence_kwargs: Mapping[str, Any] | None = None,
+        arrays: bool = True,
     ):
         check_int("pairs", pairs, 1)
         check_int("horizon", horizon, 1)
@@ -72,8 +76,8 @@ class JointAdsPairedGame(PairedGame):
         self.pairs, self.make_learner, self.sequence, self.horizon = int(pairs), learner, sequence, int(horizon)
         self.agent, self.other = AGENTS.index(agent), 1 - AGENTS.index(agent)
         self.others, self.scale = others, float(deviation_scale)
-        self.sequence_kwargs = dict(sequence_kwargs or {})
-        self._build(np.random.default_rng(0))  # a bad learner fails here, before any episode
+        self.sequence_kwargs, self.arrays = dict(sequence_kwargs or {}), bool(arrays)
+        batched(learner, self.horizon, [np.random.default_rng(0)])  # a bad learner fails here, before any episode
         self.done = True
 
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
@@ -86,14 +90,8 @@ class JointAdsPairedGame(PairedGame):
             values.append(SEQUENCES[self.sequence](self.horizon, g, **self.sequence_kwargs).values)
             seeds.append(int(g.integers(2**63)))
         self.values = np.stack(values)  # (R, T, 2)
-        self.learners = [self._build(np.random.default_rng(s)) for s in seeds + seeds]
+        self.learner = batched(self.make_learner, self.horizon, [np.random.default_rng(s) for s in seeds + seeds], self.arrays)
         self._last = np.zeros((2 * R, 2, 3))  # per replication and buyer: last bid, allocated, payment
-
-    def _build(self, rng: np.random.Generator) -> Learner:
-        learner = self.make_learner(self.horizon, rng)
-        if not isinstance(learner, Learner):
-            raise TypeError(f"the learner factory built {learner!r}, which lacks post() and update(bids)")
-        return learner
 
     def _fields(self, buyer: int, rows: slice | np.ndarray) -> dict[str, np.ndarray]:
         return decode(observe(self._v[rows, buyer], self._played / self.horizon, self._last[rows, buyer]))
@@ -101,7 +99,7 @@ class JointAdsPairedGame(PairedGame):
     def _begin_round(self) -> None:
         R = self.pairs
         self._v = np.tile(self.values[:, self._played], (2, 1))  # (2R, 2)
-        self._mechanisms = [learner.post() for learner in self.learners]
+        self._mechanisms = self.learner.post()
         self._bids = self._v.copy()
         if self.others is not None:
             for half, rng in zip((slice(0, R), slice(R, 2 * R)), self._policy_rngs, strict=True):
@@ -126,10 +124,8 @@ class JointAdsPairedGame(PairedGame):
             self._bids[:R, i] = clipped
             self._record_decisions(actions, wanted, clipped)
         self._since += 1
-        bids = self._bids
-        for r, (mechanism, learner) in enumerate(zip(self._mechanisms, self.learners, strict=True)):
-            sold, pay, utility = settle(mechanism, learner, self._v[r], bids[r])
-            self.utility[r] += utility
-            self.seller[r] += pay.sum()
-            self._last[r, :, 0], self._last[r, :, 1], self._last[r, :, 2] = bids[r], sold, pay
+        sold, pay, utility = settle(self._mechanisms, self.learner, self._v, self._bids)
+        self.utility += utility
+        self.seller += pay.sum(axis=1)
+        self._last[:, :, 0], self._last[:, :, 1], self._last[:, :, 2] = self._bids, sold[:, None], pay
         self._next_round()

@@ -14,8 +14,7 @@ computed once in Python. The rest (eq. 4's width and clipping, eq. 6's argmax wi
 rule, eq. 7's prices, eq. 3's regrets) is the numpy code written again as loops; the tests
 keep the two equal.
 
-Requires numba (``pip install mdbf-envs[fast]``); the first call in a process compiles (a few
-seconds). The round loop is not cached on disk: numba's cache would not notice an edit to the
+The first call in a process compiles (a few seconds). The round loop is not cached on disk: numba's cache would not notice an edit to the
 helpers it calls from other modules (such as :func:`beta_squared`) and could run stale code.
 """
 
@@ -23,12 +22,8 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
-
-try:
-    import numba
-except ImportError as err:  # pragma: no cover (depends on the install)
-    raise ImportError("the compiled simulator needs numba: pip install 'mdbf-envs[fast]'") from err
 
 from mdbf_envs.vcg_learn.mechanism import BOUNDS, VCGLearn, beta_squared
 from mdbf_envs.vcg_learn.regret import RegretAccount

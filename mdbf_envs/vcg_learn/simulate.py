@@ -78,7 +78,7 @@ def simulate(
     if backend == "numba":
         if strategy is not truthful:
             raise ValueError("the numba backend plays truthful agents only; use backend='numpy'")
-        from mdbf_envs.vcg_learn import compiled  # numba is an optional dependency
+        from mdbf_envs.vcg_learn import compiled  # imported here: compiling costs seconds
 
         return SimulationResult(rounds=points, **compiled.run(mechanism, horizon, rng, points))
     sc = mechanism.scenario
