@@ -115,10 +115,49 @@ def test_theorem1_dp_equals_brute_force(vals, seed):
     assert sol.revenue == pytest.approx(float(probs @ revenue(sol.mechanism, points)), abs=1e-12)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(EIGHTHS, EIGHTHS), min_size=1, max_size=8))
+def test_repeated_points_weigh_as_their_merged_weight(vals):
+    points = np.array(vals)
+    distinct, counts = np.unique(points, axis=0, return_counts=True)
+    repeated, merged = best_path(points), best_path(distinct, counts / len(points))
+    assert repeated.revenue == pytest.approx(merged.revenue, abs=1e-12)
+    np.testing.assert_array_equal(repeated.nodes, merged.nodes)
+
+
+def test_ties_prefer_the_horizontal_step():
+    # no data: every path earns 0; the chosen one starts at (0, 1) and runs east along the
+    # north side (a step down would tie)
+    np.testing.assert_array_equal(best_path(np.zeros((0, 2))).nodes, [[0, 1], [1, 1]])
+
+
+def brute_force_posted_prices(points, weights):
+    """max (p1 + p2) P(V1 >= p1, V2 >= p2) over the coordinates and 0, ties to the smaller p1,
+    then the smaller p2."""
+    best = (-1.0, 0.0, 0.0)
+    for p1 in np.unique(np.r_[0.0, points[:, 0], 1.0]):
+        for p2 in np.unique(np.r_[0.0, points[:, 1], 1.0]):
+            rev = (p1 + p2) * weights[(points[:, 0] >= p1) & (points[:, 1] >= p2)].sum()
+            if rev > best[0]:
+                best = (rev, p1, p2)
+    return best
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(EIGHTHS, EIGHTHS), min_size=1, max_size=6), st.data())
+def test_best_posted_prices_equal_brute_force_with_ties_and_border_atoms(vals, data):
+    points = np.array(vals)
+    weights = np.array(data.draw(st.lists(st.integers(1, 4), min_size=len(vals), max_size=len(vals)))) / 8.0
+    sol = best_posted_prices(points, weights)  # eighths and dyadic weights: exact arithmetic, exact ties
+    rev, p1, p2 = brute_force_posted_prices(points, weights)
+    assert (sol.revenue, *sol.mechanism.corners[0]) == (rev, p1, p2)
+
+
 @settings(max_examples=150, deadline=None)
 @given(staircases(8), st.sampled_from([1 / 3, 1 / 5, 1 / 8, 1 / 13]), st.integers(0, 10**6))
 def test_lemma1_augmented_region_contains_and_loses_at_most_delta(mech, delta, seed):
-    v = np.random.default_rng(seed).random((400, 2))
+    grid = np.stack(np.meshgrid(np.arange(9) / 8, np.arange(9) / 8), axis=-1).reshape(-1, 2)  # borders included
+    v = np.r_[np.random.default_rng(seed).random((400, 2)), grid]
     aug = augment(mech, delta)
     assert np.all(aug.allocate(v) >= mech.allocate(v))
     sold = mech.allocate(v)
@@ -126,6 +165,14 @@ def test_lemma1_augmented_region_contains_and_loses_at_most_delta(mech, delta, s
     assert loss.max(initial=0) <= delta + 1e-12
     # the augmented mechanism uses at most one added point per boundary tile
     assert len(aug.corners) <= 2 * round(1 / delta) + 1
+
+
+def test_lemma1_keeps_the_north_border_of_the_region():
+    # the tile (0, 1/2] x (1/2, 1] meets A only along y = 1, where its point (0.1, 1) is needed
+    mech = Staircase([(0.1, 1.0), (0.9, 0.2)])
+    aug = augment(mech, 0.5)
+    assert aug.allocate(np.array([[0.2, 1.0]]))[0]
+    np.testing.assert_array_equal(aug.corners, [[0.1, 1.0], [0.5, 0.5], [0.9, 0.2]])
 
 
 def test_example1_equal_revenue_separates_optimum_from_prices_and_grids():

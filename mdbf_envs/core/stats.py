@@ -53,9 +53,9 @@ def found_ratio(learned: np.ndarray, best: np.ndarray, rng: np.random.Generator,
     """mean(learned) / mean(best) over the same pairs, with a 95% percentile bootstrap interval
     that resamples the pairs (both arrays share them)."""
     learned, best = np.asarray(learned, float), np.asarray(best, float)
-    ratio = float(learned.mean() / best.mean())
     idx = rng.integers(0, len(best), (draws, len(best)))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero mean of the best: no finite ratio
+        ratio = float(learned.mean() / best.mean())
         boot = learned[idx].mean(1) / best[idx].mean(1)
     boot = boot[np.isfinite(boot)]  # resamples whose denominator is 0 say nothing of the ratio
     if boot.size == 0:

@@ -115,7 +115,7 @@ def _longest_path(p: np.ndarray, w: np.ndarray, xs: np.ndarray, ys: np.ndarray) 
         for j in range(ny - 1, -1, -1):
             srow[j] += mass[j]
             tail += mass[j]  # V_1 in band i, V_2 >= ys[j]
-            across[j] = ys[j] * tail + (best_next[j] if i < nx - 1 else 0.0)
+            across[j] = ys[j] * tail + best_next[j]  # best_next is 0 east of the grid
         climb[0], running = 0.0, across[0]  # climb[j]: the vertical edges from (i, j) down to (i, 0)
         for j in range(ny):
             if j > 0:
@@ -129,8 +129,8 @@ def _longest_path(p: np.ndarray, w: np.ndarray, xs: np.ndarray, ys: np.ndarray) 
     i, j = int(np.argmax(start)), ny - 1
     nodes = np.empty((nx + ny, 2))
     nodes[0, 0], nodes[0, 1], n = xs[i], ys[j], 1
-    while j > 0 and down[i, j] or i < nx - 1:
-        if j > 0 and down[i, j]:
+    while down[i, j] or i < nx - 1:  # down[i, 0] stays False
+        if down[i, j]:
             j -= 1
         else:
             i += 1
@@ -222,7 +222,7 @@ def _augment_each(corners: np.ndarray, counts: np.ndarray, k: int) -> tuple[np.n
     parts = []
     out_counts = np.zeros(len(counts), np.int64)
     for r in range(len(counts)):
-        part = augmented_corners(corners[r, : counts[r]], k) if counts[r] else np.empty((0, 2))
+        part = augmented_corners(corners[r, : counts[r]], k)
         parts.append(part)
         out_counts[r] = len(part)
     return pad(parts, out_counts), out_counts
