@@ -5,13 +5,14 @@ on 2 cores).
     python scripts/mutation_score.py              # mutate, test, print the table
     python scripts/mutation_score.py --report     # the table of the last run
     python scripts/mutation_score.py --survivors  # the surviving mutants, with their diffs
+    python scripts/mutation_score.py --retest     # again after a change: what changed, and the survivors
 
 Each pass works in a copy of the tracked files (``.mutation/<pass>/``, git-ignored) whose
 pyproject gets a ``[tool.mutmut]`` section. mutmut replaces each function by a trampoline, which
-numba cannot compile, so the passes differ: ``compiled`` mutates every module but the joint-ads
-kernels and runs the tests with the kernels compiled; ``python`` mutates the kernels and runs
-the joint-ads tests with ``NUMBA_DISABLE_JIT=1``, where the kernels run as the Python they are
-written in. The score of a module is killed / (mutants - equivalent): a mutant no test reaches
+numba cannot compile, so the passes differ: ``paper1`` (VCG-Learn and the paired engine) and
+``paper2`` (joint ads and the statistics) run their unit tests with the joint-ads kernels
+compiled; ``python`` mutates the kernels and runs the joint-ads tests with
+``NUMBA_DISABLE_JIT=1``, where the kernels run as the Python they are written in. The score of a module is killed / (mutants - equivalent): a mutant no test reaches
 counts as a survivor, a timeout as killed, and a survivor listed in :data:`EQUIVALENT` (no
 behaviour changes) leaves the count, with its reason.
 """
@@ -24,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -45,25 +47,29 @@ class Pass:
 
 
 PASSES = {
-    "compiled": Pass(
+    "paper1": Pass(
         modules=(
-            "mdbf_envs/core/stats.py",
             "mdbf_envs/core/paired.py",
             "mdbf_envs/vcg_learn/schedule.py",
             "mdbf_envs/vcg_learn/vcg.py",
             "mdbf_envs/vcg_learn/mechanism.py",
+        ),
+        tests=("tests/test_schedule.py", "tests/test_vcg.py", "tests/test_vcg_learn.py", "tests/test_formula_pins.py",
+               "tests/test_paired.py", "tests/test_streams.py", "tests/test_exact_optimum.py"),
+        # a minute or more, and it tests the exhaustive search, not the formulas
+        deselect=("tests/test_exact_optimum.py::test_the_exhaustive_search_finds_more_than_known_values_where_it_is_not_optimal",),
+    ),
+    "paper2": Pass(
+        modules=(
+            "mdbf_envs/core/stats.py",
             "mdbf_envs/joint_ads/mechanism.py",
             "mdbf_envs/joint_ads/optimal.py",
             "mdbf_envs/joint_ads/paths.py",
             "mdbf_envs/joint_ads/learners.py",
             "mdbf_envs/joint_ads/batched.py",
         ),
-        tests=("tests/test_schedule.py", "tests/test_vcg.py", "tests/test_vcg_learn.py", "tests/test_formula_pins.py",
-               "tests/test_stats.py", "tests/test_paired.py", "tests/test_streams.py", "tests/test_exact_optimum.py",
-               *JOINT_ADS_TESTS),
-        deselect=(RECOMPILE,  # it copies the tree into a fresh interpreter, where trampolines cannot run
-                  # a minute or more, and it tests the exhaustive search, not the formulas
-                  "tests/test_exact_optimum.py::test_the_exhaustive_search_finds_more_than_known_values_where_it_is_not_optimal"),
+        tests=("tests/test_stats.py", *JOINT_ADS_TESTS),
+        deselect=(RECOMPILE,),  # it copies the tree into a fresh interpreter, where trampolines cannot run
     ),
     "python": Pass(
         modules=("mdbf_envs/joint_ads/kernels.py",),
@@ -79,7 +85,23 @@ EQUIVALENT: dict[str, str] = {}
 """Surviving mutants that change no behaviour: mutant name -> why."""
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
-          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", -9: "timeout", None: "not checked"}
+"""mutmut's exit codes; -9 is a mutant that hung and was killed (:func:`kill_hung_mutants`)."""
+
+HANG_SECONDS = 150
+"""A mutant's test run that lasts longer has hung: mutmut limits CPU time, which a process that
+waits (on a worker, a pipe) never uses up."""
+
+
+def kill_hung_mutants(stop: threading.Event) -> None:
+    """Kill mutmut's per-mutant processes (titled ``mutmut: <mutant>``) older than HANG_SECONDS."""
+    while not stop.wait(10):
+        listing = subprocess.run(["ps", "-eo", "pid=,etimes=,args="], capture_output=True, text=True, check=True).stdout
+        for line in listing.splitlines():
+            pid, age, args = line.split(None, 2)
+            if args.startswith("mutmut: ") and int(age) > HANG_SECONDS:
+                subprocess.run(["pkill", "-9", "-P", pid], check=False)
+                subprocess.run(["kill", "-9", pid], check=False)
 
 
 def config(p: Pass) -> str:
@@ -99,23 +121,43 @@ def config(p: Pass) -> str:
     )
 
 
-def prepare(name: str) -> Path:
-    work = WORK / name
-    if work.exists():
-        shutil.rmtree(work)
+def copy_tree(work: Path, name: str) -> None:
+    """The tracked files (as they are now) into ``work``, with the pass's mutmut section."""
     files = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True).stdout.split()
     for file in files:
         (work / file).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / file, work / file)
     with open(work / "pyproject.toml", "a") as f:
         f.write(config(PASSES[name]))
-    return work
 
 
-def run(name: str, children: int) -> None:
-    work = prepare(name)
+def prepare(name: str) -> None:
+    work = WORK / name
+    if work.exists():
+        shutil.rmtree(work)
+    copy_tree(work, name)
+
+
+def run(name: str, children: int, retest: bool = False) -> None:
+    """A pass from scratch; or, with ``retest``, the same pass again on the current sources and
+    tests: mutmut tests what changed and what new tests reach, and the survivors again."""
+    work = WORK / name
+    survivors = [m for _, (n, statuses) in results().items() if n == name
+                 for m, s in statuses.items() if s in ("survived", "no tests")] if retest else []
+    if retest:
+        copy_tree(work, name)
+    else:
+        prepare(name)
     env = {**os.environ, **dict(PASSES[name].env), "PYTHONPATH": str(work)}
-    subprocess.run(["mutmut", "run", "--max-children", str(children)], cwd=work, env=env, check=True)
+    stop = threading.Event()
+    watchdog = threading.Thread(target=kill_hung_mutants, args=(stop,), daemon=True)
+    watchdog.start()
+    try:
+        subprocess.run(["mutmut", "run", "--max-children", str(children)], cwd=work, env=env, check=True)
+        if survivors:
+            subprocess.run(["mutmut", "run", "--max-children", str(children), *survivors], cwd=work, env=env, check=True)
+    finally:
+        stop.set()
 
 
 def results() -> dict[str, tuple[str, dict[str, str]]]:
@@ -150,10 +192,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--survivors", action="store_true", help="show every survivor's diff")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--passes", nargs="+", choices=tuple(PASSES), default=tuple(PASSES))
+    parser.add_argument("--retest", action="store_true",
+                        help="rerun the passes on the current code, keeping the last results where nothing changed")
     args = parser.parse_args(argv)
     if not (args.report or args.survivors):
         for name in args.passes:
-            run(name, args.children)
+            run(name, args.children, args.retest)
     by_module = results()
     if args.survivors:
         for module, (name, statuses) in by_module.items():

@@ -1,5 +1,6 @@
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from mdbf_envs.joint_ads import (
     revenue,
     uniform_grid,
 )
+from mdbf_envs.joint_ads.learners import EpochLearner
 from mdbf_envs.joint_ads.paths import decomposed_revenue, grid_paths
 from mdbf_envs.joint_ads.valuations import (
     equal_revenue_points,
@@ -243,6 +245,92 @@ def test_section6_instance_optimum_is_max_of_two_mechanisms(lam):
     assert lower_bound_mixture(10, np.random.default_rng(0), lam=lam).bayes_revenue == max(0.5, 1.5 * (1 - lam))
 
 
+def test_staircase_prices_are_the_thresholds_and_its_corners_read_only():
+    mech = Staircase([(0, 1), (0.5, 0.5), (1, 0)])  # integers and floats alike are stored as floats
+    assert mech.corners.dtype == np.float64 and not mech.corners.flags.writeable
+    np.testing.assert_array_equal(mech.price1_at([0.0, 0.2, 0.5, 1.0]), [1.0, 1.0, 0.5, 0.0])
+    np.testing.assert_array_equal(mech.price2_at(0.7), [0.5])
+    np.testing.assert_array_equal(Staircase([(0.5, 0.5)]).price2_at([0.2, 0.5]), [np.inf, 0.5])
+    np.testing.assert_array_equal(Staircase([(0.5, 0.5)]).price1_at([0.2]), [np.inf])
+    assert Staircase([]).boundary().shape == (0, 2)
+    assert Staircase.up_closure([]).corners.shape == (0, 2)
+
+
+def test_solutions_carry_their_path_and_the_empirical_weights():
+    sol = best_posted_prices([[0.5, 0.25], [0.75, 0.5]], [0.25, 0.75])
+    assert sol.revenue == 0.9375  # (0.75 + 0.5) x 0.75
+    np.testing.assert_array_equal(sol.nodes, [[0.75, 1.0], [0.75, 0.5], [1.0, 0.5]])
+    np.testing.assert_array_equal(Staircase.from_path(sol.nodes).corners, sol.mechanism.corners)
+    one = best_path([[0.5, 0.5]])  # one point: weight 1, so selling at (0.5, 0.5) earns 1
+    assert one.revenue == 1.0
+    np.testing.assert_array_equal(Staircase.from_path(one.nodes).corners, one.mechanism.corners)
+    assert best_posted_prices([[0.5, 0.5]]).revenue == 1.0
+
+
+def test_path_edge_weights_and_expected_revenue_of_degenerate_paths():
+    from mdbf_envs.joint_ads.paths import edge_weights, expected_revenue_uniform
+
+    rng = np.random.default_rng(5)
+    points, probs = rng.random((50, 2)), rng.dirichlet(np.ones(50))
+    nodes = best_path(points, probs).nodes
+    # Proposition 2: the edge weights sum to the expected revenue (no border atoms here)
+    assert edge_weights(nodes, points, probs).sum() == pytest.approx(probs @ revenue(Staircase.from_path(nodes), points))
+    assert expected_revenue_uniform([[1.0, 1.0]], [[0, 1], [0, 1]]) == 0.0  # one node: sells only at (1, 1)
+
+
+def test_learner_arguments_are_checked_and_kept():
+    rng = np.random.default_rng(0)
+    for sigma in (0.0, 1.5, np.nan):
+        with pytest.raises(ValueError, match=re.escape(f"sigma = {sigma} must be positive and in [0.0, 1.0]")):
+            PathLearning(10, sigma, rng)
+    with pytest.raises(ValueError, match=re.escape("horizon = 0 must be >= 1")):
+        PathLearning(0, 0.5, rng)
+    assert PathLearning(1, 1.0, rng).k == 1  # T = 1 is a horizon
+    assert PathLearning(100, 1.0, rng, eta=0.3).eta == 0.3
+    with pytest.raises(ValueError, match=re.escape("first_epoch = 0 must be >= 1")):
+        EpochLearner(FollowTheLeader(), 0)
+
+
+def test_epoch_learner_learns_at_the_ends_of_doubling_epochs():
+    from mdbf_envs.joint_ads.learners import WHOLE_SQUARE
+
+    v = np.random.default_rng(1).random((70, 2))
+    for first, learner in ((16, EpochLearner(FollowTheLeader())), (1, EpochLearner(FollowTheLeader(), 1))):
+        ends = {first * 2**k for k in range(8)}
+        for t, pair in enumerate(v):
+            posted = learner.post()
+            if t < first:
+                assert posted is WHOLE_SQUARE
+            elif t in ends:  # the epoch that just ended was learned
+                np.testing.assert_array_equal(posted.corners, best_path(v[:t]).mechanism.corners)
+            learner.update(pair)
+
+
+def test_play_books_each_rounds_revenue_and_law():
+    from mdbf_envs.joint_ads.learners import FixedMechanism, hindsight_revenue
+
+    mech = Staircase([(0.2, 0.6), (0.5, 0.3)])
+    v = np.random.default_rng(2).random((30, 2))
+    seen = []
+    res = play(FixedMechanism(mech), v, expected=lambda t, m: seen.append(t) or 0.5)
+    np.testing.assert_array_equal(res.realised, revenue(mech, v))
+    assert seen == list(range(30)) and res.expected.tolist() == [0.5] * 30
+    # hindsight: the best fixed mechanism on each prefix (one pair: sell at exactly the bids)
+    hind = hindsight_revenue(v, [1, 4])
+    assert hind[0] == pytest.approx(v[0].sum())
+    assert hind[1] == pytest.approx(4 * brute_force_optimum(v[:4], np.full(4, 0.25)))
+
+
+def test_threshold_prices_at_the_edges_of_the_square():
+    mech = ThresholdMechanism.uniform_virtual_values()  # sell iff v1 + v2 >= 1
+    v = np.array([[1.0, 0.0], [0.3, 1.0], [0.5, 0.5], [0.2, 0.3]])
+    np.testing.assert_array_equal(mech.allocate(v), [True, True, True, False])
+    pay = mech.payments(v)
+    assert pay[0, 1] == 0.0 and pay[1, 0] == 0.0  # a zero threshold is exactly 0, not 2^-50
+    np.testing.assert_allclose(pay[:3], [[1.0, 0.0], [0.0, 0.7], [0.5, 0.5]], atol=1e-12)
+    assert pay[3].tolist() == [0.0, 0.0]
+
+
 def test_bayes_optimum_for_uniform_values():
     mech = ThresholdMechanism.uniform_virtual_values()
     v = np.random.default_rng(0).random((200_000, 2))
@@ -274,15 +362,44 @@ def test_augment_the_best_exact_schedule_and_learning():
     "call, message",
     [
         (lambda: Staircase([(0.2, 0.5), (0.1, 0.4)]), "not a down-right staircase"),
-        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 1.0), (0.4, 0.5), (1, 0.5)]), "neither right nor down"),
-        (lambda: Staircase.from_path([(0, 0.5), (1, 0.5)]), "from the north side"),
+        (lambda: Staircase([(0.1, 0.9), (0.5, 0.5), (0.5, 0.3)]), re.escape(
+            "corners [0.5, 0.5] and [0.5, 0.3] are not a down-right staircase (x must increase and y decrease); "
+            "use Staircase.up_closure for arbitrary points")),
+        (lambda: Staircase([(0.1, 0.9), (0.2, 0.5), (0.4, 0.5)]), re.escape("corners [0.2, 0.5] and [0.4, 0.5] are")),
+        (lambda: Staircase([(0.1, 0.9), (0.2, 0.3), (0.4, 0.5)]), re.escape("corners [0.2, 0.3] and [0.4, 0.5] are")),
+        (lambda: Staircase([(0.2, 1.5)]), re.escape("corners[0] = [0.2, 1.5] is not a finite pair in [0, 1]^2")),
+        (lambda: Staircase.up_closure([(0.2, 1.5)]), re.escape("points[0] = [0.2, 1.5] is not")),
+        (lambda: Staircase.from_path([(0.2, 1.5)]), re.escape("path nodes[0] = [0.2, 1.5] is not")),
+        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 1.0), (0.4, 0.5), (1, 0.5)]), re.escape(
+            "path edge [0.5, 1.0] -> [0.5, 1.0] is neither right nor down: the region would not be monotone")),
+        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.5), (0.4, 0.5), (1, 0.5)]), re.escape(
+            "path edge [0.5, 0.5] -> [0.4, 0.5] is neither")),
+        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.5), (0.5, 0.6), (1, 0.6)]), re.escape(
+            "path edge [0.5, 0.5] -> [0.5, 0.6] is neither")),
+        (lambda: Staircase.from_path([(0, 1), (0.5, 0.9), (1, 0.9)]), re.escape("path edge [0.0, 1.0] -> [0.5, 0.9] is")),
+        (lambda: Staircase.from_path([(0, 0.5), (1, 0.5)]), re.escape(
+            "a complete path runs from the north side to the east side, got [0.0, 0.5] -> [1.0, 0.5]")),
+        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.2), (0.9, 0.2)]), re.escape(
+            "got [0.0, 1.0] -> [0.9, 0.2]")),
         (lambda: revenue(Staircase([(0.1, 0.1)]), [[0.5, 1.5]]), r"valuations\[0\] = \[0.5, 1.5\]"),
         (lambda: revenue(Staircase([(0.1, 0.1)]), [[np.nan, 0.5]]), "not a finite pair"),
         (lambda: uniform_grid(0.3), "delta = 0.3 is not of the form 1/k"),
+        (lambda: best_path([[0.5, 0.5]], xs=[0, 0.5, 0.4, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.0, 0.5, 0.4, 1.0]")),
+        (lambda: best_path([[0.5, 0.5]], xs=[0.1, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.1, 1.0]")),
+        (lambda: best_path([[0.5, 0.5]], ys=[0, 0.5]), re.escape("ys must increase strictly from 0 to 1, got [0.0, 0.5]")),
+        (lambda: best_path([[0.5, 0.5]], ys=[[0, 1]]), re.escape("ys must increase strictly from 0 to 1, got [[0.0, 1.0]]")),
+        (lambda: best_path([[0.5, 0.5], [0.2, 0.3]], [0.5]), "weights must be 2 finite non-negative numbers"),
+        (lambda: best_path([[0.5, 0.5], [0.2, 0.3]], [np.nan, 1]), "weights must be 2 finite"),
+        (lambda: best_posted_prices([[0.5, 0.5], [0.2, 0.3]], [-1, 2]), "weights must be 2 finite"),
+        (lambda: best_path([[0.5, 1.5]]), re.escape("points[0] = [0.5, 1.5] is not")),
+        (lambda: best_posted_prices([[0.5, 1.5]]), re.escape("points[0] = [0.5, 1.5] is not")),
         (lambda: augment(Staircase([(0.1, 0.1)]), 0.0), "must lie in"),
     ],
-    ids=["not-a-staircase", "path-not-monotone", "path-not-from-north", "bid-above-one", "bid-nan", "bad-grid",
-         "zero-delta"],
+    ids=["not-a-staircase", "equal-x", "equal-y", "rising-y", "corner-above-one", "point-above-one",
+         "node-above-one", "path-not-monotone", "path-going-left", "path-going-up", "path-diagonal",
+         "path-not-from-north", "path-not-to-east", "bid-above-one", "bid-nan", "bad-grid", "xs-not-increasing",
+         "xs-not-from-0", "ys-not-to-1", "ys-not-a-list", "weights-short", "weights-nan", "weights-negative",
+         "points-above-one", "posted-points-above-one", "zero-delta"],
 )
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message):

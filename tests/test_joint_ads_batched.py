@@ -13,7 +13,7 @@ from baselines.strategies import LastPrice
 from mdbf_envs.core.streams import pair_streams
 from mdbf_envs.envs.paired import joint_ads_game
 from mdbf_envs.joint_ads.batched import BatchLearner, Replicated, batched
-from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner, FixedMechanism
+from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner, FixedMechanism, PathLearning
 from mdbf_envs.joint_ads.mechanism import Staircase, Staircases, ThresholdMechanism
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 from mdbf_envs.registry import LEARNERS, learner_factory
@@ -42,9 +42,24 @@ def assert_plays_like_single_learners(factory, sequence: str, replications: int 
             assert sold[r] == mechanism.allocate(bids[r : r + 1])[0]
             if isinstance(mechanism, Staircase):
                 np.testing.assert_array_equal(posted[r].corners, mechanism.corners)
+            if isinstance(single, PathLearning):
+                np.testing.assert_array_equal(batch.log_node_weights()[r], single.log_node_weights())
             single.update(bids[r])
         batch.update(bids)
     return batch
+
+
+def test_bids_on_the_top_and_right_edges_reach_path_learning():
+    bids = np.array([[1.0, 1.0], [1.0, 0.3], [0.3, 1.0]])
+    batch = batched(learner_factory("path_learning"), 50, [np.random.default_rng(r) for r in range(3)])
+    singles = [learner_factory("path_learning")(50, np.random.default_rng(r)) for r in range(3)]
+    for _ in range(3):
+        batch.update(bids)
+        for single, pair in zip(singles, bids, strict=True):
+            single.update(pair)
+    for r, single in enumerate(singles):
+        np.testing.assert_array_equal(batch.log_node_weights()[r], single.log_node_weights())
+        np.testing.assert_array_equal(batch.log_h[r], single.log_h)
 
 
 @pytest.mark.parametrize("sequence", ["smooth", "equal-revenue"])

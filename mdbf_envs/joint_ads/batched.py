@@ -175,13 +175,12 @@ class PathLearningBatch:
         """log W(u) ``(R, k+1, k+1)``, as :meth:`PathLearning.log_node_weights` row by row."""
         R, k = self.replications, self.k
         log_W = np.empty((R, k + 1, k + 1))
-        nxt = np.full((R, k + 1), -np.inf)
-        nxt[:, 0] = 0.0
+        east = np.full((R, k + 1), -np.inf)
+        east[:, 0] = 0.0  # so that the sink (k, 0) gets log W = 0
         for i in range(k, -1, -1):
-            across = nxt if i == k else self.log_h[:, i] + log_W[:, i + 1]
+            across = east if i == k else self.log_h[:, i] + log_W[:, i + 1]
             cum = np.concatenate([np.zeros((R, 1)), np.cumsum(self.log_v[:, i, 1:], axis=1)], axis=1)
             log_W[:, i] = cum + np.logaddexp.accumulate(across - cum, axis=1)
-            nxt = log_W[:, i]
         return log_W
 
     def post(self) -> Staircases:

@@ -215,13 +215,12 @@ class PathLearning:
         if self._log_W is None:
             k = self.k
             log_W = np.empty((k + 1, k + 1))
-            nxt = np.full(k + 1, -np.inf)
-            nxt[0] = 0.0  # so that the sink (k, 0) gets log W = 0 below
+            east = np.full(k + 1, -np.inf)
+            east[0] = 0.0  # so that the sink (k, 0) gets log W = 0 below
             for i in range(k, -1, -1):
-                across = nxt if i == k else self.log_h[i] + log_W[i + 1]
+                across = east if i == k else self.log_h[i] + log_W[i + 1]
                 cum = np.r_[0.0, np.cumsum(self.log_v[i, 1:])]
                 log_W[i] = cum + np.logaddexp.accumulate(across - cum)
-                nxt = log_W[i]
             self._log_W = log_W
         return self._log_W
 
