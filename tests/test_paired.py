@@ -1,5 +1,7 @@
 """The paired market, its envs and the policy search: identities, exactness and finding power."""
 
+import re
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -30,6 +32,18 @@ def market(zeta, pairs, others=None, decisions="influential", horizon=300, agent
     strategies = {j: others for j in range(sc.n_agents) if j != agent} if others else {}
     return PairedMarket(make_mechanism("vcg_learn", sc, zeta=zeta, replications=2 * pairs), horizon, agent,
                         strategies, decisions)
+
+
+def test_paired_draws_hand_both_halves_the_same_numbers():
+    from mdbf_envs.core.paired import PairedDraws
+
+    for method in ("random", "standard_normal"):
+        draws = PairedDraws(np.random.default_rng(7), 3)
+        z = getattr(draws, method)((6, 2))
+        np.testing.assert_array_equal(z[:3], z[3:])
+        np.testing.assert_array_equal(z[:3], getattr(np.random.default_rng(7), method)((3, 2)))
+    with pytest.raises(ValueError, match=re.escape("a paired draw of 5 rows; expected 2 x 3")):
+        draws.random((5, 2))
 
 
 @pytest.mark.parametrize(("zeta", "others"), SETTINGS, ids=IDS)

@@ -2,6 +2,7 @@ import itertools
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,6 +73,8 @@ def test_batched_equals_one_by_one():
         single = vcg(tables[r], v0, EnumeratedOutcomes(omega))
         assert batched.outcome[r] == single.outcome
         np.testing.assert_allclose(batched.prices[r], single.prices)
+        assert batched.seller_utility[r] == pytest.approx(single.seller_utility)
+        assert batched.welfare[r] == pytest.approx(single.welfare)
 
 
 def test_ties_go_to_the_lowest_outcome_whatever_the_summation_order():

@@ -1,5 +1,6 @@
 import dataclasses
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -170,6 +171,15 @@ def test_bad_inputs_give_clear_errors():
     with pytest.raises(ValueError, match="schedule never gives agent 2 allocation 'item'"):
         VCGLearn(sc, schedule=[0, 1])
     mech = VCGLearn(sc)
+    with pytest.raises(RuntimeError, match=re.escape("influential_reports() describes a proposed round; call propose() first")):
+        mech.influential_reports()
+    with pytest.raises(RuntimeError, match=re.escape(
+            "skip_repeats() needs ETC with f = g (repeats_rounds), after an observed round")):
+        mech.skip_repeats(5)  # OPT
+    etc = VCGLearn(sc, "etc")
+    etc.propose()
+    with pytest.raises(RuntimeError, match=re.escape("skip_repeats() needs ETC")):
+        etc.skip_repeats(5)  # proposed, not observed
     with pytest.raises(RuntimeError, match="before propose"):
         mech.observe(np.zeros((1, 3)))
     mech.propose()
