@@ -142,8 +142,6 @@ def run(name: str, children: int, retest: bool = False) -> None:
     """A pass from scratch; or, with ``retest``, the same pass again on the current sources and
     tests: mutmut tests what changed and what new tests reach, and the survivors again."""
     work = WORK / name
-    survivors = [m for _, (n, statuses) in results().items() if n == name
-                 for m, s in statuses.items() if s in ("survived", "no tests")] if retest else []
     if retest:
         copy_tree(work, name)
     else:
@@ -154,7 +152,9 @@ def run(name: str, children: int, retest: bool = False) -> None:
     watchdog.start()
     try:
         subprocess.run(["mutmut", "run", "--max-children", str(children)], cwd=work, env=env, check=True)
-        if survivors:
+        survivors = [m for _, (n, statuses) in results().items() if n == name
+                     for m, s in statuses.items() if s in ("survived", "no tests")]
+        if retest and survivors:  # mutmut keeps a survivor's verdict; the new tests may kill it
             subprocess.run(["mutmut", "run", "--max-children", str(children), *survivors], cwd=work, env=env, check=True)
     finally:
         stop.set()

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.stats import chisquare
 
@@ -119,6 +119,7 @@ def test_theorem1_dp_equals_brute_force(vals, seed):
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(EIGHTHS, EIGHTHS), min_size=1, max_size=8))
+@example([(0.5, 0.5), (0.5, 0.5), (0.25, 0.75)])
 def test_repeated_points_weigh_as_their_merged_weight(vals):
     points = np.array(vals)
     distinct, counts = np.unique(points, axis=0, return_counts=True)

@@ -85,7 +85,9 @@ def test_the_batch_staircases_price_every_bid_as_each_staircase_does():
         bids[::7] = np.round(bids[::7], 1)  # bids on the corners' coordinates, where the closed region counts
         expected = np.array([m.payments(bids[r : r + 1])[0] for r, m in enumerate(mechanisms)])
         np.testing.assert_array_equal(batch.payments(bids), expected)
-        np.testing.assert_array_equal(batch.allocate(bids), [m.allocate(bids[r : r + 1])[0] for r, m in enumerate(mechanisms)])
+        sold = batch.allocate(bids)
+        assert sold.dtype == bool
+        np.testing.assert_array_equal(sold, [m.allocate(bids[r : r + 1])[0] for r, m in enumerate(mechanisms)])
 
 
 @pytest.mark.parametrize("learner", ["augment_the_best", "path_learning", "posted_price_leader"])

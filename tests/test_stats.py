@@ -20,11 +20,28 @@ def test_interval_is_the_t_interval_and_the_p_value_two_sided():
     assert half / se > 2.7
     one_sided = stats.t.sf(x.mean() / se, 4)
     assert row["p_value"] == pytest.approx(2 * one_sided, rel=1e-12)
+    assert set(row) == {"gain_mean", "gain_se", "gain_ci95", "p_value", "n_pairs"}
+    assert row["gain_se"] == pytest.approx(se, rel=1e-12) and row["n_pairs"] == 5
+    two = t_summary(np.array([0.2, 0.6]))  # two pairs already give an interval
+    assert two["gain_se"] == pytest.approx(0.2) and None not in two["gain_ci95"]
+
+
+def test_one_pair_has_no_interval():
+    assert t_summary(np.array([0.4])) == {"gain_mean": 0.4, "gain_se": None, "gain_ci95": [None, None], "p_value": 1.0,
+                                          "n_pairs": 1}
+
+
+def test_no_spread_is_judged_relative_to_the_mean():
+    big = t_summary(1e6 + np.arange(4) * 2.4e-10)  # a few ulps apart at 10^6: constant up to rounding
+    assert big["gain_se"] == 0.0 and big["p_value"] == 0.0
+    small = t_summary(np.array([2.6e-12, -2.6e-12, 2.6e-12, -2.6e-12]))  # se 1.5e-12 around a zero mean
+    assert small["gain_se"] > 0 and small["p_value"] == pytest.approx(1.0)
 
 
 def test_holm_is_not_bonferroni():
     p = [0.01, 0.02, 0.04]
     assert holm(p) == [True, True, True]  # 0.01 <= .05/3, 0.02 <= .05/2, 0.04 <= .05
+    assert holm([0.025, 0.05]) == [True, True]  # p equal to its threshold is rejected
     assert [q <= 0.05 / 3 for q in p] == [True, False, False]  # Bonferroni would keep two
 
 
@@ -70,7 +87,9 @@ def test_found_ratio_without_a_finite_ratio_says_so_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = found_ratio(np.ones(3), np.zeros(3), np.random.default_rng(0))
+        nothing = found_ratio(np.zeros(3), np.zeros(3), np.random.default_rng(0))
     assert out == {"found": np.inf, "found_ci95": [None, None]}
+    assert np.isnan(nothing["found"]) and nothing["found_ci95"] == [None, None]
 
 
 def test_verdict_names_the_sign_only_after_the_correction():
