@@ -247,13 +247,17 @@ def test_section6_instance_optimum_is_max_of_two_mechanisms(lam):
 
 
 def test_staircase_prices_are_the_thresholds_and_its_corners_read_only():
-    mech = Staircase([(0, 1), (0.5, 0.5), (1, 0)])  # integers and floats alike are stored as floats
-    assert mech.corners.dtype == np.float64 and not mech.corners.flags.writeable
+    mech = Staircase([(0, 1), (0.5, 0.5), (1, 0)])
+    assert Staircase([(0, 1), (1, 0)]).corners.dtype == np.float64  # integer corners are stored as floats
+    assert not mech.corners.flags.writeable
+    assert mech.price1_at(0.2).tolist() == [1.0]  # a scalar is one query
     np.testing.assert_array_equal(mech.price1_at([0.0, 0.2, 0.5, 1.0]), [1.0, 1.0, 0.5, 0.0])
     np.testing.assert_array_equal(mech.price2_at(0.7), [0.5])
     np.testing.assert_array_equal(Staircase([(0.5, 0.5)]).price2_at([0.2, 0.5]), [np.inf, 0.5])
     np.testing.assert_array_equal(Staircase([(0.5, 0.5)]).price1_at([0.2]), [np.inf])
     assert Staircase([]).boundary().shape == (0, 2)
+    from mdbf_envs.joint_ads.mechanism import Staircases
+    assert Staircases.stack([mech, Staircase([])]).replications == 2
     assert Staircase.up_closure([]).corners.shape == (0, 2)
 
 
@@ -290,6 +294,18 @@ def test_learner_arguments_are_checked_and_kept():
     assert PathLearning(100, 1.0, rng, eta=0.3).eta == 0.3
     with pytest.raises(ValueError, match=re.escape("first_epoch = 0 must be >= 1")):
         EpochLearner(FollowTheLeader(), 0)
+
+
+def test_leaders_refit_as_configured():
+    v = np.random.default_rng(3).random((40, 2))
+    ftl, grid = FollowTheLeader(), FollowTheLeader(delta=0.25)
+    assert AugmentTheBest().refit_growth == 1.1 and AugmentTheBest(refit_growth=1.3).refit_growth == 1.3
+    for t, pair in enumerate(v):
+        if t:  # the default refits every round, on the support's own grid or on G_delta
+            np.testing.assert_array_equal(ftl.post().corners, best_path(v[:t]).mechanism.corners)
+            assert np.all(np.isin(grid.post().corners, np.arange(5) / 4))
+        ftl.update(pair)
+        grid.update(pair)
 
 
 def test_epoch_learner_learns_at_the_ends_of_doubling_epochs():
@@ -385,6 +401,9 @@ def test_augment_the_best_exact_schedule_and_learning():
         (lambda: revenue(Staircase([(0.1, 0.1)]), [[0.5, 1.5]]), r"valuations\[0\] = \[0.5, 1.5\]"),
         (lambda: revenue(Staircase([(0.1, 0.1)]), [[np.nan, 0.5]]), "not a finite pair"),
         (lambda: uniform_grid(0.3), "delta = 0.3 is not of the form 1/k"),
+        (lambda: uniform_grid(1.5), re.escape("delta = 1.5 must lie in (0, 1]")),
+        (lambda: revenue(Staircase([(0.1, 0.1)]), [0.1, 0.2, 0.3]), re.escape("valuations must have shape (m, 2), got (3,)")),
+        (lambda: FollowTheLeader(refit_growth=0.5), re.escape("refit_growth = 0.5 must be >= 1")),
         (lambda: best_path([[0.5, 0.5]], xs=[0, 0.5, 0.4, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.0, 0.5, 0.4, 1.0]")),
         (lambda: best_path([[0.5, 0.5]], xs=[0.1, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.1, 1.0]")),
         (lambda: best_path([[0.5, 0.5]], ys=[0, 0.5]), re.escape("ys must increase strictly from 0 to 1, got [0.0, 0.5]")),
@@ -400,7 +419,8 @@ def test_augment_the_best_exact_schedule_and_learning():
          "node-above-one", "path-not-monotone", "path-going-left", "path-going-up", "path-diagonal",
          "path-not-from-north", "path-not-to-east", "bid-above-one", "bid-nan", "bad-grid", "xs-not-increasing",
          "xs-not-from-0", "ys-not-to-1", "ys-not-a-list", "weights-short", "weights-nan", "weights-negative",
-         "points-above-one", "posted-points-above-one", "zero-delta"],
+         "points-above-one", "posted-points-above-one", "delta-above-one", "bids-not-pairs", "refit-below-one",
+         "zero-delta"],
 )
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message):
