@@ -97,6 +97,8 @@ REASONS = {
     12: 'at j = 0 the only step is east, and the sampled probability of east there is exp(0) = 1',
     13: "a one-corner region (or an empty one) is a fixed point: every tile's point lies above-right of the corner",
     14: 'more bisection steps, or h evaluated at a 0-d 1 instead of an array of ones: the same threshold within 2^-50',
+    15: 'a complete path of two nodes has edges of zero area, and boxes lie in [0, 1]^2 (an upper end of 2 clips as 1 does)',
+    16: 'the same set of lattice paths, enumerated in another order',
 }
 """Why a mutant changes no behaviour."""
 
@@ -192,6 +194,22 @@ EQUIVALENT: dict[str, str] = {
     "mdbf_envs.joint_ads.mechanism.xǁStaircaseǁup_closure__mutmut_14": REASONS[13],
     "mdbf_envs.joint_ads.mechanism.xǁThresholdMechanismǁ_threshold__mutmut_8": REASONS[14],
     "mdbf_envs.joint_ads.mechanism.xǁThresholdMechanismǁ_threshold__mutmut_43": REASONS[14],
+    "mdbf_envs.joint_ads.paths.x_edge_terms__mutmut_3": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_edge_terms__mutmut_5": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_decomposed_revenue__mutmut_4": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_decomposed_revenue__mutmut_6": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_3": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_5": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_8": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_10": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_grid_paths__mutmut_24": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_grid_paths__mutmut_26": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_decomposed_revenue__mutmut_15": REASONS[2],
+    "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_11": REASONS[15],
+    "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_12": REASONS[15],
+    "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_46": REASONS[15],
+    "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_74": REASONS[15],
+    "mdbf_envs.joint_ads.paths.x_grid_paths__mutmut_14": REASONS[16],
 }
 """Surviving mutants that change no behaviour (mutmut 3.8.1 names): mutant name -> why."""
 
