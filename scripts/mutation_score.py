@@ -99,6 +99,9 @@ REASONS = {
     14: 'more bisection steps, or h evaluated at a 0-d 1 instead of an array of ones: the same threshold within 2^-50',
     15: 'a complete path of two nodes has edges of zero area, and boxes lie in [0, 1]^2 (an upper end of 2 clips as 1 does)',
     16: 'the same set of lattice paths, enumerated in another order',
+    17: 'the name only enters the error for given coordinates, and best_posted_prices never gives any',
+    18: 'with no points, a phantom point at (0, 0) or a third column changes no band, no weight that pays and no path',
+    19: "every subclass passes refit_growth, so the base class's default is never used",
 }
 """Why a mutant changes no behaviour."""
 
@@ -210,6 +213,18 @@ EQUIVALENT: dict[str, str] = {
     "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_46": REASONS[15],
     "mdbf_envs.joint_ads.paths.x_expected_revenue_uniform__mutmut_74": REASONS[15],
     "mdbf_envs.joint_ads.paths.x_grid_paths__mutmut_14": REASONS[16],
+    "mdbf_envs.joint_ads.optimal.x_best_posted_prices__mutmut_23": REASONS[17],
+    "mdbf_envs.joint_ads.optimal.x_best_posted_prices__mutmut_28": REASONS[17],
+    "mdbf_envs.joint_ads.optimal.x_best_posted_prices__mutmut_29": REASONS[17],
+    "mdbf_envs.joint_ads.optimal.x_best_posted_prices__mutmut_31": REASONS[17],
+    "mdbf_envs.joint_ads.optimal.x_best_posted_prices__mutmut_36": REASONS[17],
+    "mdbf_envs.joint_ads.optimal.x_best_posted_prices__mutmut_37": REASONS[17],
+    "mdbf_envs.joint_ads.optimal.x_best_path__mutmut_11": REASONS[18],
+    "mdbf_envs.joint_ads.optimal.x_best_path__mutmut_12": REASONS[18],
+    "mdbf_envs.joint_ads.learners.xǁ_Leaderǁ__init____mutmut_1": REASONS[19],
+    "mdbf_envs.joint_ads.optimal.x__weights__mutmut_15": REASONS[0],
+    "mdbf_envs.joint_ads.optimal.x__weights__mutmut_17": REASONS[0],
+    "mdbf_envs.joint_ads.optimal.x__weights__mutmut_25": "min(initial=1) < 0 and min(initial=0) < 0 hold for the same weights",
 }
 """Surviving mutants that change no behaviour (mutmut 3.8.1 names): mutant name -> why."""
 

@@ -132,6 +132,8 @@ def test_ties_prefer_the_horizontal_step():
     # no data: every path earns 0; the chosen one starts at (0, 1) and runs east along the
     # north side (a step down would tie)
     np.testing.assert_array_equal(best_path(np.zeros((0, 2))).nodes, [[0, 1], [1, 1]])
+    for empty in (best_path([]), best_path(np.zeros((0, 2)), [])):  # no data, with or without weights
+        assert empty.revenue == 0.0 and len(empty.nodes) == 2
 
 
 def brute_force_posted_prices(points, weights):
@@ -406,6 +408,7 @@ def test_augment_the_best_exact_schedule_and_learning():
         (lambda: FollowTheLeader(refit_growth=0.5), re.escape("refit_growth = 0.5 must be >= 1")),
         (lambda: best_path([[0.5, 0.5]], xs=[0, 0.5, 0.4, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.0, 0.5, 0.4, 1.0]")),
         (lambda: best_path([[0.5, 0.5]], xs=[0.1, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.1, 1.0]")),
+        (lambda: best_path([[0.5, 0.5]], xs=[0, 0.5, 0.5, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.0, 0.5, 0.5, 1.0]")),
         (lambda: best_path([[0.5, 0.5]], ys=[0, 0.5]), re.escape("ys must increase strictly from 0 to 1, got [0.0, 0.5]")),
         (lambda: best_path([[0.5, 0.5]], ys=[[0, 1]]), re.escape("ys must increase strictly from 0 to 1, got [[0.0, 1.0]]")),
         (lambda: best_path([[0.5, 0.5], [0.2, 0.3]], [0.5]), "weights must be 2 finite non-negative numbers"),
@@ -418,7 +421,7 @@ def test_augment_the_best_exact_schedule_and_learning():
     ids=["not-a-staircase", "equal-x", "equal-y", "rising-y", "corner-above-one", "point-above-one",
          "node-above-one", "path-not-monotone", "path-going-left", "path-going-up", "path-diagonal",
          "path-not-from-north", "path-not-to-east", "bid-above-one", "bid-nan", "bad-grid", "xs-not-increasing",
-         "xs-not-from-0", "ys-not-to-1", "ys-not-a-list", "weights-short", "weights-nan", "weights-negative",
+         "xs-not-from-0", "xs-repeated", "ys-not-to-1", "ys-not-a-list", "weights-short", "weights-nan", "weights-negative",
          "points-above-one", "posted-points-above-one", "delta-above-one", "bids-not-pairs", "refit-below-one",
          "zero-delta"],
 )
