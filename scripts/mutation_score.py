@@ -225,6 +225,8 @@ EQUIVALENT: dict[str, str] = {
     "mdbf_envs.joint_ads.optimal.x__weights__mutmut_15": REASONS[0],
     "mdbf_envs.joint_ads.optimal.x__weights__mutmut_17": REASONS[0],
     "mdbf_envs.joint_ads.optimal.x__weights__mutmut_25": "min(initial=1) < 0 and min(initial=0) < 0 hold for the same weights",
+    "mdbf_envs.joint_ads.paths.x_edge_weights__mutmut_2": REASONS[0],
+    "mdbf_envs.joint_ads.paths.x_edge_weights__mutmut_4": REASONS[0],
 }
 """Surviving mutants that change no behaviour (mutmut 3.8.1 names): mutant name -> why."""
 
