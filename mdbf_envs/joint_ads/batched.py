@@ -200,25 +200,16 @@ class PathLearningBatch:
         return Staircases(*minimal_each(nodes / k))
 
 
-class EpochBatch:
-    """:class:`EpochLearner` over a batch: the base learns the held bids when an epoch ends."""
+class EpochBatch(EpochLearner):
+    """:class:`EpochLearner` over a batch: the base learns the held ``(R, 2)`` bids when an epoch
+    ends."""
 
     def __init__(self, base: BatchLearner, first_epoch: int):
-        self.base, self.replications = base, base.replications
-        self._held: list[np.ndarray] = []
-        self.t, self._epoch_end = 0, first_epoch
+        super().__init__(base, first_epoch)
+        self.replications = base.replications
 
-    def post(self) -> Any:
-        return self.base.post()
-
-    def update(self, bids: np.ndarray) -> None:
-        self._held.append(_check_bids(bids, self.replications))
-        self.t += 1
-        if self.t == self._epoch_end:
-            for pairs in self._held:
-                self.base.update(pairs)
-            self._held.clear()
-            self._epoch_end *= 2
+    def _checked(self, bids: np.ndarray) -> np.ndarray:
+        return _check_bids(bids, self.replications)
 
 
 def _array_version(template: Learner, generators: Sequence[np.random.Generator]) -> BatchLearner | None:

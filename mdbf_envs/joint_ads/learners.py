@@ -266,8 +266,12 @@ class EpochLearner:
     def post(self) -> JointAdsMechanism:
         return self.base.post()
 
+    def _checked(self, v: ArrayLike) -> np.ndarray:
+        """The round's bids as the base learns them (here one pair)."""
+        return check_valuations(v)[0]
+
     def update(self, v: ArrayLike) -> None:
-        self._held.append(check_valuations(v)[0])
+        self._held.append(self._checked(v))
         self.t += 1
         if self.t == self._epoch_end:
             for pair in self._held:
