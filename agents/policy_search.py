@@ -27,7 +27,7 @@ from mdbf_envs.core.streams import pair_streams
 
 @dataclass(frozen=True)
 class LinearPolicy:
-    """a = clip(w . phi + b, -1, 1); ``theta`` = (w, b). A :data:`mdbf_envs.core.paired.BatchPolicy`."""
+    """a = clip(w . phi + b, -1, 1); ``theta`` = (w, b). A :class:`mdbf_envs.core.paired.LinearBatchPolicy`."""
 
     theta: tuple[float, ...]
 
@@ -36,6 +36,9 @@ class LinearPolicy:
         if th.shape != (features.shape[-1] + 1,):
             raise ValueError(f"theta has {th.size} numbers; {features.shape[-1]} features need {features.shape[-1] + 1}")
         return np.clip(features @ th[:-1] + th[-1], -1.0, 1.0)
+
+    def linear_weights(self, replications: int) -> np.ndarray:
+        return np.tile(np.asarray(self.theta, dtype=np.float64), (replications, 1))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"kind": "linear", "theta": list(self.theta)}))
@@ -46,7 +49,8 @@ class LinearPolicy:
 
 
 class CandidatePolicies:
-    """C linear policies in one batch: replication r follows candidate r // M."""
+    """C linear policies in one batch: replication r follows candidate r // M (a
+    :class:`mdbf_envs.core.paired.LinearBatchPolicy`)."""
 
     def __init__(self, thetas: np.ndarray, pairs_per_candidate: int):
         self.thetas, self.M = np.asarray(thetas, dtype=np.float64), pairs_per_candidate
@@ -54,6 +58,9 @@ class CandidatePolicies:
     def __call__(self, features: np.ndarray, rows: np.ndarray) -> np.ndarray:
         th = self.thetas[rows // self.M]
         return np.clip(np.einsum("kd,kd->k", features, th[:, :-1]) + th[:, -1], -1.0, 1.0)
+
+    def linear_weights(self, replications: int) -> np.ndarray:
+        return self.thetas[np.arange(replications) // self.M]
 
 
 @dataclass

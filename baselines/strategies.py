@@ -4,6 +4,9 @@ Each strategy is a batch function of an agent's decoded observation fields
 (:meth:`ObservationBuilder.decode`), ``{name: (R, width)}``, and a Generator, returning reports
 ``(R,)``. None reads its own past reports (``reads_own_reports = False``), and only
 :class:`Noisy` draws randomness (``stochastic``); see :class:`mdbf_envs.core.paired.ReportBlind`.
+Those that report factor X + offset by phase and allocation say so (``affine_report``,
+:class:`mdbf_envs.vcg_learn.compiled_paired.AffineReports`), so the paired market can play them
+compiled.
 :func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
 view, so every strategy runs in every env and in the audit.
 """
@@ -20,6 +23,17 @@ def _x(fields: dict[str, np.ndarray]) -> np.ndarray:
     return fields["realised"][:, 0].astype(np.float64)
 
 
+def _affine(n_allocations: int, factor: float | np.ndarray = 1.0, offset: float | np.ndarray = 0.0,
+            phases: tuple[int, ...] = (0, 1)) -> np.ndarray:
+    """``(2, 2, |S|)`` [phase (exploit, explore)][factor, offset][s]: Y = factor X + offset in
+    ``phases``, Y = X in the other."""
+    table = np.zeros((2, 2, n_allocations))
+    table[:, 0] = 1.0
+    for phase in phases:
+        table[phase, 0], table[phase, 1] = factor, offset
+    return table
+
+
 @dataclass(frozen=True)
 class Truthful:
     """Y = X."""
@@ -29,6 +43,9 @@ class Truthful:
 
     def __call__(self, fields, rng):
         return _x(fields)
+
+    def affine_report(self, n_allocations: int) -> np.ndarray:
+        return _affine(n_allocations)
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,11 @@ class Scale:
         factor[: len(self.factors)] = self.factors
         return _x(fields) * (allocation @ factor)
 
+    def affine_report(self, n_allocations: int) -> np.ndarray:
+        factor = np.ones(n_allocations)
+        factor[: len(self.factors)] = self.factors
+        return _affine(n_allocations, factor)
+
 
 @dataclass(frozen=True)
 class KnownValues:
@@ -63,6 +85,9 @@ class KnownValues:
     def __call__(self, fields, rng):
         return fields["allocation"] @ np.asarray(self.values, dtype=np.float64)
 
+    def affine_report(self, n_allocations: int) -> np.ndarray:
+        return _affine(n_allocations, 0.0, np.asarray(self.values, dtype=np.float64))
+
 
 @dataclass(frozen=True)
 class Shade:
@@ -75,6 +100,9 @@ class Shade:
 
     def __call__(self, fields, rng):
         return _x(fields) - self.amount
+
+    def affine_report(self, n_allocations: int) -> np.ndarray:
+        return _affine(n_allocations, 1.0, -self.amount)
 
 
 @dataclass(frozen=True)
@@ -106,6 +134,9 @@ class PhaseShade:
         explore = fields["explore"][:, 0]
         active = explore if self.phase == "explore" else 1.0 - explore
         return _x(fields) - self.amount * active
+
+    def affine_report(self, n_allocations: int) -> np.ndarray:
+        return _affine(n_allocations, 1.0, -self.amount, (1,) if self.phase == "explore" else (0,))
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class MeanBidPriceGame(PairedGame):
             wanted = self._v[:R] + self.scale * actions if reports is None else reports
             bids[:R] = np.clip(wanted, 0.0, 1.0)
             self._record_decisions(actions, wanted, bids[:R])
-        self._since += 1
+        self.since += 1
         sold = bids >= self._p
         self.utility[:, 0] += np.where(sold, self._v - self._p, 0.0)
         self.seller += np.where(sold, self._p, 0.0)

@@ -31,3 +31,14 @@ def test_errors_in_workers_reach_the_caller():
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="backend = 'dask'"):
         run_trials(grid_size, TRIALS, backend="dask")
+
+
+def test_spawned_workers_share_the_cores_between_their_numba_threads(monkeypatch):
+    """Each of w workers starts with cpu_count // w numba threads (at least 1); the caller's
+    environment is left as it was."""
+    import os
+
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "7")
+    threads = run_trials(os.getenv, [{"key": "NUMBA_NUM_THREADS"}] * 3, backend="process", workers=2)
+    assert threads == [str(max(1, (os.cpu_count() or 1) // 2))] * 3
+    assert os.environ["NUMBA_NUM_THREADS"] == "7"

@@ -46,6 +46,17 @@ def by_strategy(strategies: Mapping[int, BatchStrategy]) -> list[tuple[BatchStra
 
 
 @runtime_checkable
+class LinearBatchPolicy(Protocol):
+    """A batch policy a = clip(phi . w_r + b_r, -1, 1) with its weights (w_r, b_r) for each
+    replication r in the open, so a game may play it without calling back into Python."""
+
+    def __call__(self, features: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
+
+    def linear_weights(self, replications: int) -> np.ndarray:
+        """``(R, d + 1)``: row r is (w_r, b_r)."""
+
+
+@runtime_checkable
 class ReportBlind(Protocol):
     """A batch strategy that says whether it reads its own past reports (``report_count``,
     ``report_mean``) and whether it draws randomness. One with ``reads_own_reports = False``
@@ -114,16 +125,26 @@ class PairedGame(ABC):
         """Start an episode: the world's randomness from ``rng`` (R streams' worth: each draw is
         shared by the two halves), the others' strategy randomness from ``policy_seed``."""
         self._policy_rngs = (np.random.default_rng(policy_seed), np.random.default_rng(policy_seed))
-        self.utility = np.zeros((2 * self.pairs, self.n_agents))
-        self.seller = np.zeros(2 * self.pairs)
-        self.curve = np.zeros((self.horizon, 2)) if track else None
-        self._since = np.zeros(self.pairs)  # rounds since the agent's last decision
-        self.decision_counts = np.zeros(self.pairs, np.int64)  # decisions of each pair so far
-        self.at_bound, self._played = 0, 0
-        self.done = False
+        self.clear(track)
         self._start(rng)
         self._begin_round()
         self._advance()
+
+    def clear(self, track: bool = False) -> None:
+        """Zero the episode's utilities, curve and decision counts."""
+        self.utility = np.zeros((2 * self.pairs, self.n_agents))
+        self.seller = np.zeros(2 * self.pairs)
+        self.curve = np.zeros((self.horizon, 2)) if track else None
+        self.since = np.zeros(self.pairs)  # rounds since the agent's last decision
+        self.decision_counts = np.zeros(self.pairs, np.int64)  # decisions of each pair so far
+        self.at_bound, self._played = 0, 0
+        self.done = False
+
+    def result(self) -> PairedResult:
+        """The episode's :class:`PairedResult` (after :meth:`run`, or a stepped episode's end)."""
+        i, R = self.agent, self.pairs
+        return PairedResult(self.utility[:R, i].copy(), self.utility[R:, i].copy(), self.gain,
+                            self.seller[:R] - self.seller[R:], self.curve, self.decisions_taken, self.at_bound)
 
     @property
     def decisions_taken(self) -> int:
@@ -176,9 +197,7 @@ class PairedGame(ABC):
             actions[:] = 0.0
             actions[rows] = policy(self.features()[rows], np.flatnonzero(rows))
             self.step(actions)
-        i, R = self.agent, self.pairs
-        return PairedResult(self.utility[:R, i].copy(), self.utility[R:, i].copy(), self.gain,
-                            self.seller[:R] - self.seller[R:], self.curve, self.decisions_taken, self.at_bound)
+        return self.result()
 
     def _advance(self) -> None:
         """Play truthful rounds until some replication decides or the episode ends."""
@@ -214,7 +233,7 @@ class PairedGame(ABC):
             at |= np.abs(actions[rows]) >= 1
         self.at_bound += int(at.sum())
         self.decision_counts += rows
-        self._since[rows] = 0
+        self.since[rows] = 0
 
     @abstractmethod
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:

@@ -12,12 +12,13 @@ Results come back in the order of ``trials`` whatever the backend.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 BACKENDS = ("serial", "process", "ray")
@@ -34,6 +35,22 @@ def _worker_init() -> None:
             os._exit(1)
 
         threading.Thread(target=watch, daemon=True).start()
+
+
+@contextlib.contextmanager
+def worker_threads(workers: int) -> Iterator[None]:
+    """Spawned workers share the cores: each gets cores // workers numba threads (the
+    compiled paired episode runs its replications on numba's threads), by the environment they
+    start with."""
+    before = os.environ.get("NUMBA_NUM_THREADS")
+    os.environ["NUMBA_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["NUMBA_NUM_THREADS"]
+        else:
+            os.environ["NUMBA_NUM_THREADS"] = before
 
 
 def run_trials(
@@ -60,7 +77,7 @@ def run_trials(
         # pool's exit terminates its workers, so an error or Ctrl-C here stops them at once;
         # workers ignore Ctrl-C themselves and end when this process dies, even by SIGKILL.
         context = multiprocessing.get_context("spawn")
-        with context.Pool(workers, initializer=_worker_init) as pool:
+        with worker_threads(min(workers or os.cpu_count() or 1, n)), context.Pool(workers, initializer=_worker_init) as pool:
             pending = [pool.apply_async(fn, kwds=dict(trial)) for trial in trials]
             waiting = set(range(n))
             while waiting:

@@ -102,6 +102,7 @@ def paired_market(
     g: str = "mean",
     horizon: int = 2000,
     mechanism_kwargs: Mapping[str, Any] | None = None,
+    backend: str = "auto",
 ) -> PairedMarket:
     """A :class:`PairedMarket` of ``pairs`` pairs from the envs' keyword arguments."""
     sc = make_scenario(scenario, scenario_kwargs)
@@ -119,7 +120,7 @@ def paired_market(
         raise TypeError(f"others = {others!r}: give a batch strategy or a mapping agent -> strategy")
     mech = make_mechanism(mechanism, sc, zeta=zeta, f=f, g=g, replications=2 * pairs, **dict(mechanism_kwargs or {}))
     return PairedMarket(mech, horizon, sc.agent_names.index(name), strategies, decisions, deviation_scale,
-                        report_bounds, publish)
+                        report_bounds, publish, backend)
 
 
 def joint_ads_game(pairs: int, learner: str = "augment_the_best", learner_kwargs: Mapping[str, Any] | None = None,

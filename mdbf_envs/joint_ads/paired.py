@@ -123,7 +123,7 @@ class JointAdsPairedGame(PairedGame):
             clipped = np.clip(wanted, 0.0, 1.0)
             self._bids[:R, i] = clipped
             self._record_decisions(actions, wanted, clipped)
-        self._since += 1
+        self.since += 1
         sold, pay, utility = settle(self._mechanisms, self.learner, self._v, self._bids)
         self.utility += utility
         self.seller += pay.sum(axis=1)

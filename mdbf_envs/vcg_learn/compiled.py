@@ -58,6 +58,15 @@ def bracket_lengths(K: int, horizon: int) -> np.ndarray:
     return np.array(lengths, dtype=np.int64)
 
 
+def proposal_arrays(m: VCGLearn) -> tuple:
+    """What :func:`exploit_round` reads of ``m`` besides its data, in its argument order."""
+    sc, R = m.scenario, m.replications
+    etc_known = m._etc_known if m._etc_known is not None else np.zeros((R, sc.n_agents, sc.n_allocations), bool)
+    return (sc.space.outcomes, sc.seller_value, np.ascontiguousarray(m.sigma), m._estimated,
+            np.ascontiguousarray(m._fixed_values), np.ascontiguousarray(m._no_width), etc_known,
+            np.array([BOUNDS.index(b) for b in m._fs]), np.array([BOUNDS.index(b) for b in m._gs]))
+
+
 def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.ndarray) -> dict[str, np.ndarray]:
     """Play ``horizon`` rounds of ``mechanism`` (reset first) with truthful agents; returns the
     regrets and utilities at ``points`` as :class:`~mdbf_envs.vcg_learn.simulate.SimulationResult`'s fields.
@@ -75,14 +84,8 @@ def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.
     totals = (np.zeros(R), np.zeros(R), np.zeros((R, n)), np.zeros((R, n)))  # welfare, seller, agents, utility
     clock = np.zeros(3, dtype=np.int64)  # t, bracket, position
     lengths = bracket_lengths(m.K, horizon)
-    etc_known = m._etc_known if m._etc_known is not None else np.zeros((R, n, sc.n_allocations), bool)
-    fixed = (
-        m.K, m.schedule, lengths, sc.space.outcomes, sc.seller_value, sc.mean,
-        sc._gaussian_sd, np.ascontiguousarray(m.sigma), m._estimated, np.ascontiguousarray(m._fixed_values),
-        np.ascontiguousarray(m._no_width), etc_known, m._etc, np.array([BOUNDS.index(b) for b in m._fs]),
-        np.array([BOUNDS.index(b) for b in m._gs]), m.bidder, float(bench.welfare), float(bench.seller_utility),
-        bench.agent_utility,
-    )
+    fixed = (m.K, m.schedule, lengths, sc.mean, sc._gaussian_sd, *proposal_arrays(m), m._etc, m.bidder,
+             float(bench.welfare), float(bench.seller_utility), bench.agent_utility)
     next_point = 0
     for start in range(0, horizon, CHUNK):
         rounds = min(CHUNK, horizon - start)
@@ -96,16 +99,13 @@ def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.
 
 @numba.njit
 def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, acc_agents, utility, points,
-          next_point, out_welfare, out_seller, out_agents, out_utility, K, schedule, lengths, outcomes,
-          seller_value, mean, gaussian_sd, sigma, estimated, fixed_values, no_width, etc_known, etc, f_index,
-          g_index, bidder, best_welfare, best_seller, best_agents):  # pragma: no cover (compiled)
+          next_point, out_welfare, out_seller, out_agents, out_utility, K, schedule, lengths, mean, gaussian_sd,
+          outcomes, seller_value, sigma, estimated, fixed_values, no_width, etc_known, f_index, g_index, etc,
+          bidder, best_welfare, best_seller, best_agents):  # pragma: no cover (compiled)
     """``rounds`` rounds of VCGLearn.propose / Scenario.realise / VCGLearn.observe with truthful
     reports / RegretAccount.record; state arrays are updated in place."""
     R, n, S = counts.shape
-    n_outcomes = outcomes.shape[0]
-    est = np.empty((3, n, S))  # upper, mean, lower (BOUNDS order) of one replication
-    welfare = np.empty(n_outcomes)
-    without = np.empty(n)
+    est, welfare, without = np.empty((3, n, S)), np.empty(outcomes.shape[0]), np.empty(n)
     prices = np.empty(n)
     for k in range(rounds):
         # BracketClock.advance
@@ -123,45 +123,9 @@ def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, a
                 outcome = schedule[position]
                 prices[:] = 0.0
             else:
-                # VCGLearn.estimates (eq. 4-5)
-                for i in range(n):
-                    for s in range(S):
-                        c = counts[r, i, s]
-                        value = fixed_values[r, i, s]
-                        if estimated[i, s] and c > 0:
-                            value = min(max(sums[r, i, s] / c, 0.0), 1.0)
-                        if etc_known[r, i, s]:
-                            c = bracket
-                        width = 0.0
-                        if not no_width[r, i, s]:
-                            width = sigma[i, s] * math.sqrt(beta2 / c) if c > 0 else np.inf
-                        est[0, i, s], est[1, i, s], est[2, i, s] = value + width, value, value - width
-                # eq. (6): argmax of the upper welfare, ties to the lowest outcome within TIE_TOLERANCE
-                for o in range(n_outcomes):
-                    total = 0.0
-                    for i in range(n):
-                        total += est[0, i, outcomes[o, i]]
-                    welfare[o] = seller_value[o] + total
-                top = welfare.max()
-                outcome = 0
-                while welfare[outcome] < top - TIE_TOLERANCE:
-                    outcome += 1
-                # eq. (7): p_i = max_omega F^{-i}(omega) - G^{-i}(omega_t)
-                F, G = est[f_index[r]], est[g_index[r]]
-                without[:] = -np.inf
-                for o in range(n_outcomes):
-                    total = 0.0
-                    for i in range(n):
-                        total += F[i, outcomes[o, i]]
-                    total += seller_value[o]
-                    for i in range(n):
-                        without[i] = max(without[i], total - F[i, outcomes[o, i]])
-                g_at = 0.0
-                for i in range(n):
-                    g_at += G[i, outcomes[outcome, i]]
-                g_at += seller_value[outcome]
-                for i in range(n):
-                    prices[i] = without[i] - (g_at - G[i, outcomes[outcome, i]])
+                outcome = exploit_round(r, counts, sums, bracket, beta2, outcomes, seller_value, sigma, estimated,
+                                        fixed_values, no_width, etc_known, f_index, g_index, est, welfare, without,
+                                        prices)
             # Scenario.realise, VCGLearn.observe (truthful reports), RegretAccount.record
             paid, got = 0.0, 0.0
             for i in range(n):
@@ -187,3 +151,52 @@ def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, a
             out_utility[next_point] = utility
             next_point += 1
     return next_point
+
+
+@numba.njit
+def exploit_round(r, counts, sums, bracket, beta2, outcomes, seller_value, sigma, estimated, fixed_values, no_width,
+                  etc_known, f_index, g_index, est, welfare, without, prices):  # pragma: no cover (compiled)
+    """An exploit round of replication ``r`` (:meth:`VCGLearn.estimates`, eqs. 4-7): the estimates
+    into ``est`` (upper, mean, lower), omega_t by eq. (6), returned, and eq. (7)'s prices into
+    ``prices`` ``(n,)``; ``welfare`` and ``without`` are scratch space."""
+    n, S = est.shape[1], est.shape[2]
+    n_outcomes = outcomes.shape[0]
+    # VCGLearn.estimates (eq. 4-5)
+    for i in range(n):
+        for s in range(S):
+            c = counts[r, i, s]
+            value = fixed_values[r, i, s]
+            if estimated[i, s] and c > 0:
+                value = min(max(sums[r, i, s] / c, 0.0), 1.0)
+            if etc_known[r, i, s]:
+                c = bracket
+            width = 0.0
+            if not no_width[r, i, s]:
+                width = sigma[i, s] * math.sqrt(beta2 / c) if c > 0 else np.inf
+            est[0, i, s], est[1, i, s], est[2, i, s] = value + width, value, value - width
+    # eq. (6)'s upper welfare and eq. (7)'s max_omega F^{-i}(omega), in one pass over Omega
+    F, G = est[f_index[r]], est[g_index[r]]
+    without[:] = -np.inf
+    for o in range(n_outcomes):
+        upper, total = 0.0, 0.0
+        for i in range(n):
+            s = outcomes[o, i]
+            upper += est[0, i, s]
+            total += F[i, s]
+        welfare[o] = seller_value[o] + upper
+        total += seller_value[o]
+        for i in range(n):
+            without[i] = max(without[i], total - F[i, outcomes[o, i]])
+    # eq. (6): the argmax, ties to the lowest outcome within TIE_TOLERANCE
+    top = welfare.max()
+    outcome = 0
+    while welfare[outcome] < top - TIE_TOLERANCE:
+        outcome += 1
+    # eq. (7): p_i = max_omega F^{-i}(omega) - G^{-i}(omega_t)
+    g_at = 0.0
+    for i in range(n):
+        g_at += G[i, outcomes[outcome, i]]
+    g_at += seller_value[outcome]
+    for i in range(n):
+        prices[i] = without[i] - (g_at - G[i, outcomes[outcome, i]])
+    return outcome

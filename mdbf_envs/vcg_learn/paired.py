@@ -28,11 +28,22 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from mdbf_envs.core.checks import check_int, check_real
-from mdbf_envs.core.paired import DECISIONS, BatchStrategy, PairedDraws, PairedGame, ReportBlind, by_strategy
+from mdbf_envs.core.paired import (
+    DECISIONS,
+    BatchPolicy,
+    BatchStrategy,
+    PairedDraws,
+    PairedGame,
+    PairedResult,
+    ReportBlind,
+    by_strategy,
+)
 from mdbf_envs.core.protocol import Mechanism, influence_of
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.vcg_learn.market import Market
 from mdbf_envs.vcg_learn.observation import ObservationBuilder
+
+BACKENDS = ("auto", "numpy")
 
 
 class PairedMarket(PairedGame):
@@ -51,6 +62,9 @@ class PairedMarket(PairedGame):
         deviation_scale: the report is X + ``deviation_scale`` a for an action a in [-1, 1].
         report_bounds: reports are clipped to these bounds (the env's report space).
         publish: as the VCG-Learn env's ``publish``.
+        backend: "auto" plays :meth:`run` with a linear policy compiled where
+            :mod:`mdbf_envs.vcg_learn.compiled_paired` supports it (the same gains up to
+            summation order); "numpy" always plays it round by round here.
     """
 
     def __init__(
@@ -63,7 +77,11 @@ class PairedMarket(PairedGame):
         deviation_scale: float = 3.0,
         report_bounds: tuple[float, float] = (-5.0, 6.0),
         publish: Sequence[str] = (),
+        backend: str = "auto",
     ):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend = {backend!r}; use one of {BACKENDS}")
+        self.backend = backend
         self.market = Market(mechanism)
         if mechanism.replications % 2:
             raise ValueError(f"a paired market needs 2R replications, the mechanism has {mechanism.replications}")
@@ -96,6 +114,17 @@ class PairedMarket(PairedGame):
         self.done = True
 
     # ---- episode ---------------------------------------------------------------------------
+    def run(self, policy: BatchPolicy | None, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0,
+            track: bool = False, strategy: BatchStrategy | None = None) -> PairedResult:
+        """:meth:`PairedGame.run`, compiled where the backend and
+        :func:`~mdbf_envs.vcg_learn.compiled_paired.unsupported` allow."""
+        if self.backend == "auto" and policy is not None and strategy is None:
+            from mdbf_envs.vcg_learn import compiled_paired  # imported here: numba loads in a second
+
+            if compiled_paired.unsupported(self, policy) is None:
+                return compiled_paired.run(self, policy, rng, track)
+        return super().run(policy, rng, policy_seed, track, strategy)
+
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
         self.market.reset(PairedDraws(rng, self.pairs))
 
@@ -106,7 +135,7 @@ class PairedMarket(PairedGame):
             obs[:, a:b] = np.log1p(obs[:, a:b] * self.horizon) / self._log_T
         at = self.observer.layout()["bracket"][0]
         obs[:, at] = np.log1p(obs[:, at]) / self._log_T
-        extra = np.stack([np.log1p(self._since) / self._log_T, self._deciding.astype(np.float64)], axis=1)
+        extra = np.stack([np.log1p(self.since) / self._log_T, self._deciding.astype(np.float64)], axis=1)
         return np.concatenate([obs, extra], axis=1)
 
     def strategy_fields(self) -> dict[str, np.ndarray]:
@@ -149,7 +178,7 @@ class PairedMarket(PairedGame):
             own = self._reports[:R, i]
             own[rows] = clipped
             self._record_decisions(actions, reports, clipped)
-        self._since += 1
+        self.since += 1
         u = self.market.finish(self._reports)
         self.utility += u.agents
         self.seller += u.seller
@@ -175,5 +204,5 @@ class PairedMarket(PairedGame):
             self._record_curve(rnd.t, self.gain[None] + np.arange(1, left + 1)[:, None] * step[None])
         self.utility += left * u.agents
         self.seller += left * u.seller
-        self._since += left
+        self.since += left
         self._played += left
