@@ -73,6 +73,36 @@ def test_the_compiled_episode_plays_as_the_numpy_market(config):
     assert fast.done and slow.done
 
 
+AGENT_STRATEGIES = {"truthful": Truthful(), "shade": Shade(0.2), "inflate": Shade(-0.4), "scale": Scale((1.3,)),
+                    "explore-shade": PhaseShade(0.3, "explore"), "exploit-shade": PhaseShade(0.3, "exploit"),
+                    "known-values": KnownValues((0.8, 0.0))}
+
+
+@pytest.mark.parametrize("zeta", ["etc", "opt"])
+@pytest.mark.parametrize("strategy", AGENT_STRATEGIES.values(), ids=AGENT_STRATEGIES.keys())
+def test_the_agent_s_affine_strategy_plays_as_in_the_numpy_market(zeta, strategy):
+    """The audit's scripted evaluations: the agent reports by its table at its decisions,
+    clipped to the (here narrow) report space, where truthful reports are clipped too; inside
+    the default space truthful gains exactly 0."""
+    config = dict(zeta=zeta, others=PhaseShade(0.3, "explore"), report_bounds=(-0.5, 1.1))
+    out = []
+    for backend in ("numpy", "auto"):
+        market = paired_market(5, backend=backend, horizon=400, **config)
+        out.append((market, market.run(None, pair_streams(2, 5, 1, market.draws), track=True, strategy=strategy)))
+    (slow, a), (fast, b) = out
+    assert compiled_paired.unsupported(fast, strategy=strategy) is None
+    np.testing.assert_allclose(b.gain, a.gain, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fast.utility, slow.utility, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.curve, a.curve, rtol=1e-9, atol=1e-9)
+    assert (b.decisions, b.at_bound) == (a.decisions, a.at_bound)
+    assert np.abs(b.gain).max() > 0
+    assert b.at_bound > 0 or type(strategy) is KnownValues  # its reports 0.8 and 0 lie inside
+    if type(strategy) is Truthful:
+        market = paired_market(5, horizon=400, zeta=zeta, others=PhaseShade(0.3, "explore"))
+        exact = market.run(None, pair_streams(2, 5, 1, market.draws), strategy=strategy)
+        assert np.all(exact.gain == 0.0) and exact.at_bound == 0
+
+
 def test_candidates_play_their_own_weights_on_common_pairs():
     """CMA-ES's batch: replication r follows candidate r // M; a zero candidate gains exactly 0."""
     market = paired_market(1, horizon=300)
@@ -117,12 +147,17 @@ def test_what_it_cannot_run_goes_to_numpy_with_a_reason(case, expected):
     np.testing.assert_array_equal(b.gain, a.gain)
 
 
-def test_a_policy_that_is_not_linear_goes_to_numpy():
+def test_a_policy_that_is_not_linear_or_a_strategy_that_is_not_affine_goes_to_numpy():
     market = paired_market(2, horizon=100)
     policy = lambda features, rows: np.full(len(rows), 0.3)  # noqa: E731
     assert "not linear" in compiled_paired.unsupported(market, policy)
+    assert "not an affine report" in compiled_paired.unsupported(market, strategy=OwnMean())
+    assert "a policy or a strategy" in compiled_paired.unsupported(market, random_linear(market), Truthful())
     with pytest.raises(ValueError, match="not linear"):
         compiled_paired.run(market, policy, np.random.default_rng(0))
+    gains = [paired_market(3, backend=backend, horizon=150).run(None, np.random.default_rng(1), strategy=Noisy(0.3)).gain
+             for backend in ("numpy", "auto")]
+    np.testing.assert_array_equal(gains[1], gains[0])
 
 
 def test_without_the_jit_it_leaves_the_episode_to_numpy(monkeypatch):

@@ -77,7 +77,8 @@ def run_trials(
         # pool's exit terminates its workers, so an error or Ctrl-C here stops them at once;
         # workers ignore Ctrl-C themselves and end when this process dies, even by SIGKILL.
         context = multiprocessing.get_context("spawn")
-        with worker_threads(min(workers or os.cpu_count() or 1, n)), context.Pool(workers, initializer=_worker_init) as pool:
+        busy = min(workers or os.cpu_count() or 1, n)
+        with worker_threads(busy), context.Pool(workers, initializer=_worker_init) as pool:
             pending = [pool.apply_async(fn, kwds=dict(trial)) for trial in trials]
             waiting = set(range(n))
             while waiting:

@@ -108,16 +108,8 @@ def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, a
     est, welfare, without = np.empty((3, n, S)), np.empty(outcomes.shape[0]), np.empty(n)
     prices = np.empty(n)
     for k in range(rounds):
-        # BracketClock.advance
-        t, bracket, position = clock[0] + 1, clock[1], clock[2] + 1
-        if position >= lengths[bracket]:
-            bracket += 1
-            position = 0
-        clock[0], clock[1], clock[2] = t, bracket, position
+        t, bracket, position, beta2 = next_round(clock, lengths, K, kept)
         explore = position < K
-        if position == 0:
-            kept[:, :] = False
-        beta2 = _beta_squared(max(t - bracket * K, 0), S)
         for r in range(R):
             if explore:
                 outcome = schedule[position]
@@ -151,6 +143,20 @@ def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, a
             out_utility[next_point] = utility
             next_point += 1
     return next_point
+
+
+@numba.njit
+def next_round(clock, lengths, K, kept):  # pragma: no cover (compiled)
+    """BracketClock.advance on ``clock`` (t, bracket, position), a new bracket's explore marks
+    ``kept`` cleared; returns t, the bracket, the position and eq. (4)'s log term."""
+    t, bracket, position = clock[0] + 1, clock[1], clock[2] + 1
+    if position >= lengths[bracket]:
+        bracket += 1
+        position = 0
+    clock[0], clock[1], clock[2] = t, bracket, position
+    if position == 0:
+        kept[:, :] = False
+    return t, bracket, position, _beta_squared(max(t - bracket * K, 0), kept.shape[1])
 
 
 @numba.njit

@@ -1,15 +1,16 @@
-"""VCG-Learn's paired market compiled with numba: whole episodes of a linear policy.
+"""VCG-Learn's paired market compiled with numba: whole episodes of linear policies and affine reports.
 
 *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 with
 eqs. (4)-(7), played as :class:`~mdbf_envs.vcg_learn.paired.PairedMarket` plays it.
 
 The paired market steps its rounds in numpy. When the agent follows a policy linear in its
 features (:class:`~mdbf_envs.core.paired.LinearBatchPolicy`: CMA-ES's candidates, a saved
-linear policy) and every other agent reports an affine function of its realised value that
-depends only on its allocation and the phase (:class:`AffineReports`: truthful, shades, scales,
-phase shades), one compiled function plays the episode: the proposal (eqs. 4-7, the simulator's
+linear policy), or a scripted strategy that reports an affine function of its realised value
+depending only on its allocation and the phase (:class:`AffineReports`: truthful, shades,
+scales, phase shades, one's known values), and every other agent reports such a function, one
+compiled function plays the episode: the proposal (eqs. 4-7, the simulator's
 own :func:`~mdbf_envs.vcg_learn.compiled.exploit_round`), the realisations, the agent's
-features and action at its decisions, the reports, the mechanism's update and the expected
+features and action (or affine report) at its decisions, the reports, the mechanism's update and the expected
 utilities. It reads the same standard normals from the same streams in the same order as the
 numpy market, and gives the same gains up to floating-point summation order (tested on ETC and
 OPT, f and g in every role, both decision modes, published items, bidders and scripted
@@ -31,7 +32,7 @@ import numpy as np
 from mdbf_envs.core.paired import LinearBatchPolicy, PairedDraws, PairedResult
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.vcg_learn import compiled
-from mdbf_envs.vcg_learn.compiled import _beta_squared, exploit_round
+from mdbf_envs.vcg_learn.compiled import exploit_round, next_round
 
 if TYPE_CHECKING:
     from mdbf_envs.vcg_learn.paired import PairedMarket
@@ -49,42 +50,57 @@ class AffineReports(Protocol):
         """``(2, 2, |S|)``: [phase][factor, offset][s]."""
 
 
-def unsupported(market: PairedMarket, policy: object) -> str | None:
-    """Why the compiled episode cannot play ``policy`` in ``market``, or None if it can."""
+def unsupported(market: PairedMarket, policy: object = None, strategy: object = None) -> str | None:
+    """Why the compiled episode cannot play ``policy`` (or the agent's scripted ``strategy``)
+    in ``market``, or None if it can."""
     reason = compiled.unsupported(market.mechanism)
     if reason is not None:
         return reason
     if numba.config.DISABLE_JIT:
         return "numba's JIT is disabled (NUMBA_DISABLE_JIT): the loop would run as Python, slower than numpy"
-    if not isinstance(policy, LinearBatchPolicy):
+    if (policy is None) == (strategy is None):
+        return "it plays a policy or a strategy"
+    if policy is not None and not isinstance(policy, LinearBatchPolicy):
         return f"the policy {type(policy).__name__} is not linear in the features"
+    if strategy is not None and not isinstance(strategy, AffineReports):
+        return f"the strategy {type(strategy).__name__} is not an affine report"
     odd = sorted({type(s).__name__ for s in market.others.values() if not isinstance(s, AffineReports)})
     if odd:
         return f"the others' strategies {odd} are not affine reports"
     return None
 
 
-def run(market: PairedMarket, policy: LinearBatchPolicy, rng: np.random.Generator | ReplicationStreams,
-        track: bool = False) -> PairedResult:
-    """A whole episode of ``market`` (reset first) where the agent follows ``policy``; the
-    result, and the market's ``utility``, ``seller``, ``curve`` and decision counts, as
-    :meth:`PairedMarket.run` leaves them. Raises ValueError if :func:`unsupported`."""
-    reason = unsupported(market, policy)
+def affine_table(strategy: AffineReports, n_allocations: int, who: str) -> np.ndarray:
+    """A strategy's ``(2, 2, |S|)`` table, checked."""
+    table = np.asarray(strategy.affine_report(n_allocations), dtype=np.float64)
+    if table.shape != (2, 2, n_allocations) or not np.all(np.isfinite(table)):
+        raise ValueError(f"{who}'s affine report table {table.tolist()} must be finite, of shape {(2, 2, n_allocations)}")
+    return table
+
+
+def run(market: PairedMarket, policy: LinearBatchPolicy | None, rng: np.random.Generator | ReplicationStreams,
+        track: bool = False, strategy: AffineReports | None = None) -> PairedResult:
+    """A whole episode of ``market`` (reset first) where the agent follows ``policy`` (its action
+    a moves the report to X + scale a) or reports as ``strategy`` does; the result, and the
+    market's ``utility``, ``seller``, ``curve`` and decision counts, as :meth:`PairedMarket.run`
+    leaves them. Raises ValueError if :func:`unsupported`."""
+    reason = unsupported(market, policy, strategy)
     if reason is not None:
         raise ValueError(f"the compiled paired episode cannot run this: {reason}")
     m, sc, P, T, i = market.mechanism, market.scenario, market.pairs, market.horizon, market.agent
     n, S = sc.n_agents, sc.n_allocations
-    thetas = np.ascontiguousarray(policy.linear_weights(P), dtype=np.float64)
-    if thetas.shape != (P, market.feature_size + 1) or not np.all(np.isfinite(thetas)):
-        raise ValueError(f"the policy's weights have shape {thetas.shape} (expected {(P, market.feature_size + 1)}) "
-                         f"or non-finite entries")
+    if policy is not None:
+        thetas = np.ascontiguousarray(policy.linear_weights(P), dtype=np.float64)
+        if thetas.shape != (P, market.feature_size + 1) or not np.all(np.isfinite(thetas)):
+            raise ValueError(f"the policy's weights have shape {thetas.shape} (expected "
+                             f"{(P, market.feature_size + 1)}) or non-finite entries")
+        own = np.zeros((2, 2, S))
+    else:
+        thetas, own = np.zeros((P, market.feature_size + 1)), affine_table(strategy, S, f"agent {i}")
     affine = np.zeros((n, 2, 2, S))
     affine[:, :, 0] = 1.0  # truthful: Y = X
-    for j, strategy in market.others.items():
-        table = np.asarray(strategy.affine_report(S), dtype=np.float64)
-        if table.shape != (2, 2, S) or not np.all(np.isfinite(table)):
-            raise ValueError(f"agent {j}'s affine report table {table.tolist()} must be finite, of shape {(2, 2, S)}")
-        affine[j] = table
+    for j, other in market.others.items():
+        affine[j] = affine_table(other, S, f"agent {j}")
     m.reset()
     market.clear(track)
     draws = PairedDraws(rng, P).base
@@ -97,7 +113,8 @@ def run(market: PairedMarket, policy: LinearBatchPolicy, rng: np.random.Generato
     observer = market.observer
     fixed = (m.K, m.schedule, lengths, sc.mean, sc._gaussian_sd, *compiled.proposal_arrays(m), m._etc, m.bidder,
              i, market.scale, market.low, market.high, market.decisions == "every", T,
-             "prices" in observer.publish, "outcome" in observer.publish, affine, thetas, track, log_scale(T))
+             "prices" in observer.publish, "outcome" in observer.publish, affine, thetas, track, log_scale(T),
+             policy is not None, own)
     for start in range(0, T, CHUNK):
         rounds = min(CHUNK, T - start)
         normals = (np.stack([draws.standard_normal((P, n)) for _ in range(rounds)]) if sc._any_gaussian
@@ -155,8 +172,10 @@ def _features(phi, r, x, price, explore, bracket, progress, t, s, tallies, count
 def _play(rounds, normals, clock, counts, sums, kept, tallies, outcome, prices, since, utility, seller, decisions,
           at_bound, curve, K, schedule, lengths, mean, gaussian_sd, outcomes, seller_value, sigma, estimated,
           fixed_values, no_width, etc_known, f_index, g_index, etc, bidder, i, scale, low, high, every, T,
-          publish_prices, publish_outcome, affine, thetas, track, logs):  # pragma: no cover (compiled)
+          publish_prices, publish_outcome, affine, thetas, track, logs, use_policy,
+          own):  # pragma: no cover (compiled)
     """``rounds`` rounds of PairedMarket (2P replications, r and P + r a pair); state in place.
+    The agent acts at its decisions by ``thetas`` (``use_policy``) or its affine table ``own``.
     Within a round the replications are independent, so they run in parallel (numba threads),
     each with its own scratch rows; ``at_bound`` counts per replication."""
     R, n, S = counts.shape
@@ -165,15 +184,8 @@ def _play(rounds, normals, clock, counts, sums, kept, tallies, outcome, prices, 
     without, x, y = np.empty((R, n)), np.empty((R, n)), np.empty((R, n))
     phi = np.empty((R, thetas.shape[1] - 1))
     for k in range(rounds):
-        t, bracket, position = clock[0] + 1, clock[1], clock[2] + 1  # BracketClock.advance
-        if position >= lengths[bracket]:
-            bracket += 1
-            position = 0
-        clock[0], clock[1], clock[2] = t, bracket, position
+        t, bracket, position, beta2 = next_round(clock, lengths, K, kept)
         explore = position < K
-        if position == 0:
-            kept[:, :] = False
-        beta2 = _beta_squared(max(t - bracket * K, 0), S)
         phase = 1 if explore else 0
         for r in numba.prange(R):
             repeat = etc[r] and f_index[r] == g_index[r]
@@ -195,14 +207,18 @@ def _play(rounds, normals, clock, counts, sums, kept, tallies, outcome, prices, 
                 tallies[0, r, s] += 1.0
                 tallies[1, r, s] += x[r, i]
                 if every or (estimated[i, s] and (not kept[i, s] if explore else not etc[r])):
-                    _features(phi[r], r, x[r, i], prices[r, i], 1.0 if explore else 0.0, bracket,
-                              position / lengths[bracket], t, s, tallies, counts, sums, prices, outcomes, o, i, T,
-                              publish_prices, publish_outcome, since[r], logs)
-                    a = thetas[r, -1]
-                    for d in range(phi.shape[1]):
-                        a += phi[r, d] * thetas[r, d]
-                    a = min(max(a, -1.0), 1.0)
-                    report = x[r, i] + scale * a
+                    a = 0.0
+                    if use_policy:
+                        _features(phi[r], r, x[r, i], prices[r, i], 1.0 if explore else 0.0, bracket,
+                                  position / lengths[bracket], t, s, tallies, counts, sums, prices, outcomes, o, i, T,
+                                  publish_prices, publish_outcome, since[r], logs)
+                        a = thetas[r, -1]
+                        for d in range(phi.shape[1]):
+                            a += phi[r, d] * thetas[r, d]
+                        a = min(max(a, -1.0), 1.0)
+                        report = x[r, i] + scale * a
+                    else:
+                        report = own[phase, 0, s] * x[r, i] + own[phase, 1, s]
                     y[r, i] = min(max(report, low), high)
                     if y[r, i] != report or abs(a) >= 1.0:
                         at_bound[r] += 1

@@ -15,6 +15,10 @@ fast-forward each exploit phase when the others are truthful, or blind to their 
 deterministic (:class:`~mdbf_envs.core.paired.ReportBlind`), still drawing every round's realisations so the
 random stream and the agents' tallies are those of the round-by-round run.
 
+:meth:`PairedMarket.run` plays a whole episode compiled (:mod:`mdbf_envs.vcg_learn.compiled_paired`)
+when the policy is linear in the features (or the agent's scripted strategy, like the others',
+reports an affine function of its value); otherwise, and when stepped (the Gymnasium envs, PPO), it plays the rounds here.
+
 The agent sees :meth:`PairedMarket.features`: the env's observation fields (what the agent may
 know, nothing private to others) scaled by construction into about [0, 1] (counts and the
 bracket as log(1 + x) / log(1 + T)), plus the rounds since its last decision and whether this
@@ -118,11 +122,11 @@ class PairedMarket(PairedGame):
             track: bool = False, strategy: BatchStrategy | None = None) -> PairedResult:
         """:meth:`PairedGame.run`, compiled where the backend and
         :func:`~mdbf_envs.vcg_learn.compiled_paired.unsupported` allow."""
-        if self.backend == "auto" and policy is not None and strategy is None:
+        if self.backend == "auto":
             from mdbf_envs.vcg_learn import compiled_paired  # imported here: numba loads in a second
 
-            if compiled_paired.unsupported(self, policy) is None:
-                return compiled_paired.run(self, policy, rng, track)
+            if compiled_paired.unsupported(self, policy, strategy) is None:
+                return compiled_paired.run(self, policy, rng, track, strategy)
         return super().run(policy, rng, policy_seed, track, strategy)
 
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
