@@ -11,6 +11,7 @@ import mdbf_envs  # noqa: F401
 from agents.policy_search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
 from baselines.strategies import Noisy, PhaseShade, Shade
 from mdbf_envs.core.streams import pair_streams
+from mdbf_envs.envs.paired import paired_market
 from mdbf_envs.registry import make_mechanism
 from mdbf_envs.vcg_learn.paired import PairedMarket
 from mdbf_envs.vcg_learn.rollout import rollout
@@ -64,12 +65,14 @@ def test_paired_gain_equals_two_independent_rollouts(zeta, others, decisions):
     res = m.run(None, np.random.default_rng(11), policy_seed=3, strategy=shrink)
     fixed = {j: others for j in range(1, 10)} if others else {}
     sc = single_item()
-    with_policy = rollout(make_mechanism("vcg_learn", sc, zeta=zeta, replications=R), T, 11,
-                          {**fixed, 0: shrink}, policy_seed=3).utility[:, 0]
-    truthful = rollout(make_mechanism("vcg_learn", sc, zeta=zeta, replications=R), T, 11, fixed,
-                       policy_seed=3).utility[:, 0]
+    lying = rollout(make_mechanism("vcg_learn", sc, zeta=zeta, replications=R), T, 11, {**fixed, 0: shrink},
+                    policy_seed=3)
+    honest = rollout(make_mechanism("vcg_learn", sc, zeta=zeta, replications=R), T, 11, fixed, policy_seed=3)
+    with_policy, truthful = lying.utility[:, 0], honest.utility[:, 0]
     np.testing.assert_allclose(res.gain, with_policy - truthful, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(res.truthful_utility, truthful, rtol=1e-12, atol=1e-12)
+    # the seller's utility is T u*_0 minus its regret: the change is the regrets' difference
+    np.testing.assert_allclose(res.seller_change, honest.seller_regret - lying.seller_regret, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("zeta", ["etc", "opt"])
@@ -204,3 +207,121 @@ def test_gain_curves_with_the_fast_forward_equal_the_round_by_round_curves():
     np.testing.assert_allclose(fast.curve, full.curve, rtol=1e-9, atol=1e-9)
     assert fast.curve[-1, 0] == pytest.approx(fast.gain.mean())
     assert fast.curve[-1, 1] == pytest.approx(fast.gain.std(ddof=1) / np.sqrt(6))
+
+
+def numpy_market(pairs=3, **kwargs):
+    """The engine's own loop (not the compiled episode), App. F."""
+    kwargs.setdefault("horizon", 300)
+    return paired_market(pairs, backend="numpy", **kwargs)
+
+
+class Constant:
+    """A batch policy with one action everywhere."""
+
+    def __init__(self, action):
+        self.action = action
+
+    def __call__(self, features, rows):
+        return np.full(len(rows), self.action)
+
+
+@pytest.mark.parametrize("zeta", ["etc", "opt"])
+def test_decisions_at_a_bound_are_counted_by_hand(zeta):
+    """at_bound counts the decisions whose action is at +-1 or whose report was clipped, over
+    the whole episode."""
+    wide = (-50.0, 50.0)
+    at_one = numpy_market(zeta=zeta, report_bounds=wide).run(Constant(1.0), np.random.default_rng(0))
+    assert at_one.decisions > 3 and at_one.at_bound == at_one.decisions
+    at_minus_one = numpy_market(zeta=zeta, report_bounds=wide).run(Constant(-1.0), np.random.default_rng(0))
+    assert at_minus_one.at_bound == at_minus_one.decisions
+    inside = numpy_market(zeta=zeta, report_bounds=wide).run(Constant(0.999), np.random.default_rng(0))
+    assert inside.decisions == at_one.decisions and inside.at_bound == 0
+    above = []
+
+    def half_above(fields, rng):  # every other deciding row reports above the space (6)
+        reports = fields["realised"][:, 0].copy()
+        reports[::2] = 10.0
+        above.append(len(reports[::2]))
+        return reports
+
+    clipped = numpy_market(zeta=zeta).run(None, np.random.default_rng(0), strategy=half_above)
+    assert clipped.at_bound == sum(above) > 0 and clipped.decisions > clipped.at_bound
+
+
+def test_the_rounds_since_the_last_decision_restart_at_each_decision():
+    """decisions="every": the agent decides each round, so its since-feature is log(1 + 1) /
+    log(1 + T) at every decision after the first, and 0 at the first."""
+    T = 50
+    m = numpy_market(2, decisions="every", horizon=T)
+    m.reset(np.random.default_rng(0))
+    since = [m.features()[:, -2].copy()]
+    while not m.done:
+        m.step(np.full(2, 0.3))
+        if not m.done:
+            since.append(m.features()[:, -2].copy())
+    assert np.all(since[0] == 0.0)
+    np.testing.assert_allclose(np.array(since[1:]), np.log1p(1) / np.log1p(T))
+    assert len(since) == T
+
+
+def test_curves_results_and_their_defaults():
+    """No curve unless asked; a curve of (T, 2) with a standard error from two pairs on, none
+    (zero, not NaN) with one; counts are integers and start at 0."""
+    policy = Constant(0.4)
+    plain = numpy_market(2).run(policy, np.random.default_rng(1))
+    assert plain.curve is None
+    m = numpy_market(2)
+    m.reset(np.random.default_rng(1))
+    assert m.curve is None and m.at_bound == 0 and m.decision_counts.dtype == np.int64
+    two = numpy_market(2).run(policy, np.random.default_rng(1), track=True)
+    assert two.curve.shape == (300, 2) and two.curve[:, 1].max() > 0
+    one = numpy_market(1).run(policy, np.random.default_rng(1), track=True)
+    assert one.curve.shape == (300, 2) and np.all(one.curve[:, 1] == 0.0)
+    np.testing.assert_allclose(one.curve[-1, 0], one.gain[0])
+
+
+def test_run_and_step_refuse_what_they_cannot_play():
+    m = numpy_market(2)
+    with pytest.raises(ValueError, match="^give a policy or a strategy$"):
+        m.run(None, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="^give a policy or a strategy$"):
+        m.run(Constant(0.0), np.random.default_rng(0), strategy=shrink)
+    m.reset(np.random.default_rng(0))
+    with pytest.raises(ValueError, match=re.escape("actions [1.5] must be 2 numbers in [-1, 1]")):
+        m.step(np.array([0.0, 1.5]))
+    with pytest.raises(ValueError, match=re.escape("actions [-1.0001] must be 2 numbers in [-1, 1]")):
+        m.step(np.array([-1.0001, 0.0]))
+    with pytest.raises(ValueError, match=re.escape("actions [0.0, 0.0, 0.0] must be 2 numbers in [-1, 1]")):
+        m.step(np.zeros(3))
+    with pytest.raises(ValueError, match=re.escape("actions [nan] must be 2 numbers")):
+        m.step(np.array([np.nan, 0.0]))
+    with pytest.raises(ValueError, match=re.escape("actions [1.5] must")):  # -1 and 1 themselves are fine
+        m.step(np.array([-1.0, 1.5]))
+    with pytest.raises(ValueError, match=re.escape("actions [-1.5] must")):
+        m.step(np.array([-1.5, 1.0]))
+    m.step(np.array([[1.0], [-1.0]]))  # a column of actions, as vector envs send them
+    while not m.done:
+        m.step(np.zeros(2))
+    with pytest.raises(RuntimeError, match="^" + re.escape("the episode is over: call reset() before step()") + "$"):
+        m.step(np.zeros(2))
+
+
+def test_the_agent_s_own_random_strategy_is_seeded_by_the_policy_seed():
+    """Its generator is (policy_seed, agent): the same seed, the same gains; another, others."""
+    runs = [numpy_market(3).run(None, np.random.default_rng(2), policy_seed=seed, strategy=Noisy(0.5)).gain
+            for seed in (7, 7, 8)]
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+def test_a_game_stepped_round_by_round_tracks_its_curve_and_defaults_to_none():
+    """Joint ads' paired game plays one round per step (the engine's _next_round): its curve is
+    the mean cumulative gain per round, ending at the episode's mean gain."""
+    from mdbf_envs.envs.paired import joint_ads_game
+
+    policy = Constant(-0.5)
+    assert joint_ads_game(4, horizon=30).run(policy, np.random.default_rng(0)).curve is None
+    res = joint_ads_game(4, horizon=30).run(policy, np.random.default_rng(0), track=True)
+    assert res.curve.shape == (30, 2) and res.decisions == 4 * 30
+    np.testing.assert_allclose(res.curve[-1, 0], res.gain.mean())
+    assert res.curve[:, 1].max() > 0

@@ -74,3 +74,60 @@ def test_milp_cover_is_minimum(n, n_alloc, seed):
             assert not (got >= required).all()
     greedy = covering_schedule(omega, required, "greedy")
     assert len(greedy) >= len(chosen)
+
+
+def greedy_trap(padding: int = 0):
+    """Six agents, each needing allocation 1; outcomes A (agents 0-3), B (0, 1, 4), C (2, 3, 5),
+    then ``padding`` outcomes that show nothing required. Greedy takes A, B, C; the minimum is
+    B and C."""
+    rows = [[1, 1, 1, 1, 0, 0], [1, 1, 0, 0, 1, 0], [0, 0, 1, 1, 0, 1]] + [[0] * 6] * padding
+    required = np.zeros((6, 2), bool)
+    required[:, 1] = True
+    return np.array(rows), required
+
+
+def test_auto_takes_the_milp_up_to_its_limit_and_greedy_beyond():
+    from mdbf_envs.vcg_learn.schedule import MILP_MAX_OUTCOMES
+
+    omega, required = greedy_trap()
+    assert covering_schedule(omega, required, "greedy").tolist() == [0, 1, 2]
+    assert covering_schedule(omega, required, "milp").tolist() == [1, 2]
+    at_limit = greedy_trap(MILP_MAX_OUTCOMES - 3)
+    assert covering_schedule(*at_limit).tolist() == [1, 2]
+    beyond = greedy_trap(MILP_MAX_OUTCOMES - 2)
+    assert covering_schedule(*beyond).tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("method", ["auto", "milp", "greedy"])
+def test_covers_of_nothing_one_pair_and_an_impossible_pair(method):
+    omega = np.array([[0, 0], [0, 0], [1, 0]])
+    nothing = np.zeros((2, 2), bool)
+    assert covering_schedule(omega, nothing, method).tolist() == [0]
+    one = nothing.copy()
+    one[0, 1] = True  # only outcome 2 gives agent 0 allocation 1
+    assert covering_schedule(omega, one, method).tolist() == [2]
+    impossible = one.copy()
+    impossible[1, 1] = True  # no outcome gives agent 1 allocation 1 (named, not agent 0's pair before it)
+    with pytest.raises(ValueError, match=r"^no outcome gives agent 1 allocation 1, which must be shown$"):
+        covering_schedule(omega, impossible, method)
+
+
+def test_an_unknown_method_is_named():
+    omega, required = greedy_trap()
+    with pytest.raises(ValueError, match=r"^method = 'best'; use 'auto', 'milp' or 'greedy'$"):
+        covering_schedule(omega, required, "best")
+
+
+def test_bracket_arguments_are_checked_and_one_explore_round_works():
+    with pytest.raises(ValueError, match=r"^bracket = 0 and K = 3 must be >= 1$"):
+        exploit_length(0, 3)
+    with pytest.raises(ValueError, match=r"^bracket = 2 and K = 0 must be >= 1$"):
+        exploit_length(2, 0)
+    with pytest.raises(ValueError, match=r"^K = 0 must be >= 1$"):
+        BracketClock(0)
+    clock = BracketClock(1)  # K = 1: brackets of 1 explore round and floor(5 sqrt(q) / 6) exploit rounds
+    phases = []
+    for _ in range(6):
+        clock.advance()
+        phases.append((clock.bracket, clock.explore))
+    assert phases == [(1, True), (2, True), (2, False), (3, True), (3, False), (4, True)]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, vcg
+from mdbf_envs.vcg_learn.vcg import EnumeratedOutcomes, seller_value_at, values_at, vcg
 
 
 @st.composite
@@ -93,7 +93,8 @@ def test_welfare_queries_broadcast_batched_tables_and_seller_values():
     loop over the pairs computes them."""
     rng = np.random.default_rng(0)
     space = EnumeratedOutcomes(rng.integers(0, 3, (6, 4)))
-    for table_shape, seller_shape in [((4, 3), (2, 6)), ((2, 4, 3), (6,)), ((2, 1, 4, 3), (5, 6)), ((4, 3), ())]:
+    for table_shape, seller_shape in [((4, 3), (2, 6)), ((2, 4, 3), (6,)), ((2, 1, 4, 3), (5, 6)), ((4, 3), ()),
+                                      ((4, 3), (2, 5, 6))]:
         table, seller = rng.random(table_shape), rng.random(seller_shape)
         batch = np.broadcast_shapes(table_shape[:-2], seller_shape[:-1])
         for index in np.ndindex(*batch):
@@ -104,3 +105,36 @@ def test_welfare_queries_broadcast_batched_tables_and_seller_values():
             np.testing.assert_allclose(space.welfare(table, seller)[index], welfare)
             assert space.argmax_welfare(table, seller)[index] == np.argmax(welfare)
             np.testing.assert_allclose(space.max_welfare_without(table, seller)[index], without)
+
+
+@pytest.mark.parametrize(("table_shape", "allocation_shape"), [
+    ((4, 3), (4,)), ((4, 3), (5, 4)), ((5, 4, 3), (5, 4)), ((5, 4, 3), (4,)), ((1, 4, 3), (5, 4)),
+    ((2, 5, 4, 3), (5, 4)), ((2, 1, 4, 3), (1, 5, 4)), ((5, 4, 3), (2, 5, 4)), ((2, 5, 4, 3), (2, 5, 4)),
+])
+def test_values_at_is_the_entry_of_each_agent_s_allocation_whatever_the_batch(table_shape, allocation_shape):
+    """values_at(table, allocation)[..., i] = table[..., i, allocation[..., i]], leading shapes
+    broadcast, as a loop over the broadcast index computes it."""
+    rng = np.random.default_rng(1)
+    table, allocation = rng.random(table_shape), rng.integers(0, 3, allocation_shape)
+    batch = np.broadcast_shapes(table_shape[:-2], allocation_shape[:-1])
+    got = values_at(table, allocation)
+    assert got.shape == batch + (4,)
+    t, a = np.broadcast_to(table, batch + (4, 3)), np.broadcast_to(allocation, batch + (4,))
+    for index in np.ndindex(*batch):
+        np.testing.assert_array_equal(got[index], [t[index][i, a[index][i]] for i in range(4)])
+
+
+@pytest.mark.parametrize(("seller_shape", "outcome_shape"), [
+    ((), (5,)), ((), (2, 3)), ((6,), (5,)), ((6,), (2, 3)), ((5, 6), (5,)), ((2, 5, 6), (2, 5)), ((2, 1, 6), (2, 5)),
+])
+def test_seller_value_at_reads_v0_at_each_outcome_whatever_the_batch(seller_shape, outcome_shape):
+    """A constant v_0, one table for all, or one per batch entry (broadcast with the outcomes)."""
+    rng = np.random.default_rng(2)
+    seller, outcome = rng.random(seller_shape), rng.integers(0, 6, outcome_shape)
+    got = seller_value_at(seller if seller.ndim else float(seller), outcome)
+    batch = np.broadcast_shapes(outcome_shape, seller_shape[:-1])
+    assert got.shape == batch and got.dtype == np.float64
+    v0 = np.broadcast_to(seller[..., None] if seller.ndim == 0 else seller, batch + (seller_shape[-1:] or (1,)))
+    o = np.broadcast_to(outcome, batch)
+    for index in np.ndindex(*batch):
+        assert got[index] == (v0[index][0] if seller.ndim == 0 else v0[index][o[index]])

@@ -130,7 +130,7 @@ class PairedGame(ABC):
         self._begin_round()
         self._advance()
 
-    def clear(self, track: bool = False) -> None:
+    def clear(self, track: bool) -> None:
         """Zero the episode's utilities, curve and decision counts."""
         self.utility = np.zeros((2 * self.pairs, self.n_agents))
         self.seller = np.zeros(2 * self.pairs)

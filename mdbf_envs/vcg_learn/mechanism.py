@@ -239,7 +239,8 @@ class VCGLearn:
     def estimates(self) -> Estimates:
         """v-check, v-bar and v-hat at the current round t (eq. 4, with eq. 5 for bidders).
 
-        In explore rounds (where the mechanism does not use them) t - qK is taken as 0.
+        t - qK is floored at 0: it is negative in the first explore phase (explore rounds do not
+        use the estimates).
         """
         sc, counts = self.scenario, self.counts
         mean = self._fixed_values.copy()

@@ -83,6 +83,10 @@ def covering_schedule(outcomes: np.ndarray, required: np.ndarray, method: str = 
     covers = np.zeros((n_outcomes, int(required.sum())), bool)
     rows, cols = np.nonzero(hits >= 0)
     covers[rows, hits[rows, cols]] = True
+    never = ~covers.any(axis=0)
+    if never.any():  # the greedy cover would loop forever, the MILP be infeasible
+        i, a = np.argwhere(required)[np.argmax(never)]
+        raise ValueError(f"no outcome gives agent {i} allocation {a}, which must be shown")
     if covers.shape[1] == 0:
         return np.array([0])
     if method == "auto":
@@ -94,7 +98,7 @@ def covering_schedule(outcomes: np.ndarray, required: np.ndarray, method: str = 
             integrality=np.ones(n_outcomes),
             bounds=Bounds(0, 1),
         )
-        if not res.success:
+        if not res.success:  # a feasible cover (checked above): a solver failure only
             raise RuntimeError(f"set-cover MILP failed: {res.message}")
         return np.flatnonzero(res.x > 0.5)
     if method != "greedy":
