@@ -58,16 +58,18 @@ class Scale:
 
     factors: tuple[float, ...]
 
-    def __call__(self, fields, rng):
-        allocation = fields["allocation"]
-        factor = np.ones(allocation.shape[-1])
-        factor[: len(self.factors)] = self.factors
-        return _x(fields) * (allocation @ factor)
-
-    def affine_report(self, n_allocations: int) -> np.ndarray:
+    def factor(self, n_allocations: int) -> np.ndarray:
+        """``(|S|,)`` factor_s, 1 past the given factors."""
         factor = np.ones(n_allocations)
         factor[: len(self.factors)] = self.factors
-        return _affine(n_allocations, factor)
+        return factor
+
+    def __call__(self, fields, rng):
+        allocation = fields["allocation"]
+        return _x(fields) * (allocation @ self.factor(allocation.shape[-1]))
+
+    def affine_report(self, n_allocations: int) -> np.ndarray:
+        return _affine(n_allocations, self.factor(n_allocations))
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,12 @@ def proposal_arrays(m: VCGLearn) -> tuple:
             np.array([BOUNDS.index(b) for b in m._fs]), np.array([BOUNDS.index(b) for b in m._gs]))
 
 
+def store_clock(m: VCGLearn, clock: np.ndarray, lengths: np.ndarray) -> None:
+    """Leave ``m``'s BracketClock where the compiled ``clock`` (t, bracket, position) ended."""
+    m.clock.t, m.clock.bracket, m.clock.position = (int(v) for v in clock)
+    m.clock.length = int(lengths[m.clock.bracket])
+
+
 def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.ndarray) -> dict[str, np.ndarray]:
     """Play ``horizon`` rounds of ``mechanism`` (reset first) with truthful agents; returns the
     regrets and utilities at ``points`` as :class:`~mdbf_envs.vcg_learn.simulate.SimulationResult`'s fields.
@@ -92,8 +98,7 @@ def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.
         normals = rng.standard_normal((rounds, R, n)) if sc._any_gaussian else np.zeros((rounds, R, n))
         next_point = _play(rounds, normals, clock, m.counts, m.sums, m._kept, *totals, points, next_point,
                            out["welfare"], out["seller"], out["agents"], out["utility"], *fixed)
-    m.clock.t, m.clock.bracket, m.clock.position = (int(v) for v in clock)
-    m.clock.length = int(lengths[m.clock.bracket])
+    store_clock(m, clock, lengths)
     return out
 
 

@@ -121,8 +121,7 @@ def run(market: PairedMarket, policy: LinearBatchPolicy | None, rng: np.random.G
                    else np.zeros((rounds, P, n)))
         _play(rounds, normals, clock, m.counts, m.sums, m._kept, tallies, outcome, prices, market.since,
               market.utility, market.seller, market.decision_counts, at_bound, curve, *fixed)
-    m.clock.t, m.clock.bracket, m.clock.position = (int(v) for v in clock)
-    m.clock.length = int(lengths[m.clock.bracket])
+    compiled.store_clock(m, clock, lengths)
     market.at_bound, market._played, market.done = int(at_bound.sum()), T, True
     return market.result()
 

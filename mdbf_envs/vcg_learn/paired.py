@@ -17,7 +17,8 @@ random stream and the agents' tallies are those of the round-by-round run.
 
 :meth:`PairedMarket.run` plays a whole episode compiled (:mod:`mdbf_envs.vcg_learn.compiled_paired`)
 when the policy is linear in the features (or the agent's scripted strategy, like the others',
-reports an affine function of its value); otherwise, and when stepped (the Gymnasium envs, PPO), it plays the rounds here.
+reports an affine function of its value); otherwise, and when stepped (the Gymnasium envs,
+PPO), it plays the rounds here.
 
 The agent sees :meth:`PairedMarket.features`: the env's observation fields (what the agent may
 know, nothing private to others) scaled by construction into about [0, 1] (counts and the
@@ -66,9 +67,10 @@ class PairedMarket(PairedGame):
         deviation_scale: the report is X + ``deviation_scale`` a for an action a in [-1, 1].
         report_bounds: reports are clipped to these bounds (the env's report space).
         publish: as the VCG-Learn env's ``publish``.
-        backend: "auto" plays :meth:`run` with a linear policy compiled where
-            :mod:`mdbf_envs.vcg_learn.compiled_paired` supports it (the same gains up to
-            summation order); "numpy" always plays it round by round here.
+        backend: "auto" plays :meth:`run` compiled where
+            :func:`mdbf_envs.vcg_learn.compiled_paired.unsupported` allows it (a linear policy
+            or an affine strategy; the same gains up to summation order); "numpy" always plays
+            it round by round here.
     """
 
     def __init__(
