@@ -2,6 +2,7 @@
 
     python -m benchmarks.run                 # everything (several minutes)
     python -m benchmarks.run --only paired ads audit  # a subset: ppo paired sim configs fig1 rate slots ads memory audit
+    python -m benchmarks.run --only audit --full-audit  # also the full default audit against the baseline's
 
 Prints one line per measurement with its target, and writes ``benchmarks/results.json`` when
 ``--out`` is given. Timings are wall-clock on this machine; compare ratios across machines.
@@ -310,34 +311,65 @@ def _ads_rate(tree: Path, learner: str, pairs: int, horizon: int) -> tuple[float
     return float(rate), float(gain)
 
 
-def bench_audit(baseline: str = BASELINE) -> None:
-    """``python -m agents.audit --quick --backend serial`` here against the same command in an
-    export of ``baseline`` (``git archive``), one after the other on this machine, each in a fresh
-    interpreter with its tree first on PYTHONPATH. Here, numba's on-disk cache of the joint-ads
-    kernels is whatever earlier runs left (cold, it adds about 20 s of compilation once)."""
+def bench_audit(baseline: str = BASELINE, full: bool = False) -> None:
+    """The audit here against the same command in an export of ``baseline`` (``git archive``),
+    one after the other on this machine, each in a fresh interpreter with its tree first on
+    PYTHONPATH: ``--quick --backend serial`` always, and with ``full`` the full default audit
+    (the README's main job, on all cores; about half an hour for the two). Here, numba's on-disk
+    cache of the joint-ads kernels is whatever earlier runs left (cold, it adds about 20 s of
+    compilation once)."""
     import os
     import tempfile
 
     root = Path(__file__).resolve().parents[1]
+    runs = {"quick": ["--quick", "--backend", "serial"]}
+    if full:
+        runs["full"] = []
     with tempfile.TemporaryDirectory() as tmp:
         old = export(baseline, Path(tmp))
-        seconds = {}
-        for name, tree in (("here", root), ("baseline", old)):
-            env = {**os.environ, "PYTHONPATH": str(tree)}
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "agents.audit", "--quick", "--backend", "serial", "--out",
-                            str(Path(tmp) / name)], cwd=tree, env=env, check=True, capture_output=True)
-            seconds[name] = time.perf_counter() - start
-    ratio = seconds["baseline"] / seconds["here"]
-    report(f"audit --quick wall time, {baseline} / here (serial)", ratio, "x", ">= 3", ratio >= 3,
-           here_s=seconds["here"], baseline_s=seconds["baseline"])
+        for label, flags in runs.items():
+            seconds = {}
+            for name, tree in (("here", root), ("baseline", old)):
+                env = {**os.environ, "PYTHONPATH": str(tree)}
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "agents.audit", *flags, "--out", str(Path(tmp) / f"{name}-{label}")],
+                               cwd=tree, env=env, check=True, capture_output=True)
+                seconds[name] = time.perf_counter() - start
+            ratio = seconds["baseline"] / seconds["here"]
+            what = "the full default audit" if label == "full" else "audit --quick --backend serial"
+            report(f"{what}, wall time {baseline} / here", ratio, "x", ">= 3" if label == "full" else "(ratio)",
+                   ratio >= 3 or label != "full", here_s=seconds["here"], baseline_s=seconds["baseline"])
+
+
+def cma_generation_rates(zeta: str, horizon: int, generations: int = 20) -> dict[str, float]:
+    """Episodes/s of CMA-ES's generations (13 candidates on the same 8 pairs, compiled): the
+    pairs' numbers drawn once for all candidates (:func:`pair_streams`) against one identically
+    seeded generator per replication (the same numbers, drawn 13 times)."""
+    from agents.policy_search import CandidatePolicies
+    from mdbf_envs.core.streams import ReplicationStreams, pair_streams
+    from mdbf_envs.envs.paired import paired_market
+
+    market = paired_market(13 * 8, zeta=zeta, horizon=horizon)
+    thetas = np.random.default_rng(0).normal(0.0, 0.1, (13, market.feature_size + 1))
+    sources = {"shared": lambda g: pair_streams([0, g], 8, 13, market.draws),
+               "apart": lambda g: ReplicationStreams([np.random.default_rng([0, g, m]) for _ in range(13)
+                                                      for m in range(8)], market.draws)}
+    market.run(CandidatePolicies(thetas, 8), sources["shared"](0))  # compiles the first time
+    rates = {}
+    for name, streams in sources.items():
+        start = time.perf_counter()
+        for g in range(1, generations + 1):
+            market.run(CandidatePolicies(thetas, 8), streams(g))
+        rates[name] = generations * 13 * 8 / (time.perf_counter() - start)
+    return rates
 
 
 def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000) -> None:
     """Episodes per second of the paired evaluator (App. F, a linear policy for agent 0, the
     rest truthful; one episode = one pair of a policy episode and its truthful shadow), against
-    the reference rollout that plays the two episodes apart; and PPO's episodes per second on
-    paired decision-point episodes against PPO on the plain view's native vector env."""
+    the reference rollout that plays the two episodes apart; CMA-ES's generations; and PPO's
+    episodes per second on paired decision-point episodes, its steps compiled against numpy,
+    and against PPO on the plain view's native vector env."""
     from agents.policy_search import LinearPolicy
     from agents.ppo import PPOConfig, train_ppo
     from baselines.strategies import Truthful
@@ -369,14 +401,24 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
         report(f"  / the numpy paired market, {zeta}", rates["auto"] / rates["numpy"], "x", "(ratio)", True,
                numpy_rate=rates["numpy"])
         report(f"  / two separate rollouts, {zeta}", rates["auto"] / rollout_rate, "x", "(ratio)", True)
+        generation = cma_generation_rates(zeta, horizon)
+        report(f"CMA-ES generation, {zeta}, 13 candidates x 8 pairs (episodes/s)", generation["shared"], "ep/s", "(rate)",
+               True)
+        report(f"  / one generator per replication, {zeta}", generation["shared"] / generation["apart"], "x", "(ratio)",
+               True, apart_rate=generation["apart"])
     for zeta in ("etc", "opt"):
         kwargs = {"zeta": zeta, "horizon": horizon}
-        start = time.perf_counter()
-        model = train_ppo("mdbf_envs/VCGLearn-v0", kwargs, PPOConfig(timesteps=ppo_steps))
-        episodes = model.num_timesteps / paired_market(1, **kwargs).run(
-            LinearPolicy((0.0,) * (paired_market(1, **kwargs).feature_size + 1)), np.random.default_rng(0)).decisions
-        paired_eps = episodes / (time.perf_counter() - start)
-        report(f"PPO on paired decision-point episodes, {zeta} (episodes/s)", paired_eps, "ep/s", "(rate)", True)
+        rates = {}
+        for backend in ("auto", "numpy"):
+            start = time.perf_counter()
+            model = train_ppo("mdbf_envs/VCGLearn-v0", {**kwargs, "backend": backend}, PPOConfig(timesteps=ppo_steps))
+            episodes = model.num_timesteps / paired_market(1, **kwargs).run(
+                LinearPolicy((0.0,) * (paired_market(1, **kwargs).feature_size + 1)), np.random.default_rng(0)).decisions
+            rates[backend] = episodes / (time.perf_counter() - start)
+        report(f"PPO on paired decision-point episodes, compiled steps, {zeta} (episodes/s)", rates["auto"], "ep/s",
+               "(rate)", True)
+        report(f"  / PPO on numpy steps, {zeta}", rates["auto"] / rates["numpy"], "x", "(ratio)", True,
+               numpy_rate=rates["numpy"])
     import gymnasium as gym
     from gymnasium.vector import AutoresetMode
     from stable_baselines3 import PPO
@@ -399,9 +441,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--only", nargs="+", choices=BENCHES, default=list(BENCHES))
     parser.add_argument("--rate-rounds", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--full-audit", action="store_true",
+                        help="audit: also time the full default audit against the baseline's (about half an hour)")
     args = parser.parse_args(argv)
     runs = {"ppo": bench_ppo, "paired": bench_paired, "sim": bench_sim, "configs": bench_configs, "fig1": bench_fig1, "rate": lambda: bench_rate(args.rate_rounds),
-            "slots": bench_slots, "ads": bench_ads, "memory": lambda: bench_memory(args.rate_rounds), "audit": bench_audit}
+            "slots": bench_slots, "ads": bench_ads, "memory": lambda: bench_memory(args.rate_rounds), "audit": lambda: bench_audit(full=args.full_audit)}
     for name in args.only:
         runs[name]()
     RESULTS["_peak_rss_kb_this_process"] = {"value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}

@@ -15,7 +15,7 @@ from baselines.strategies import (
     Truthful,
     scripted,
 )
-from mdbf_envs.core.streams import pair_streams
+from mdbf_envs.core.streams import ReplicationStreams, pair_streams
 from mdbf_envs.envs.paired import paired_market
 from mdbf_envs.vcg_learn import compiled_paired
 from mdbf_envs.vcg_learn.compiled_paired import AffineReports, log_scale
@@ -113,6 +113,25 @@ def test_candidates_play_their_own_weights_on_common_pairs():
     np.testing.assert_allclose(results[1].gain, results[0].gain, rtol=1e-9, atol=1e-9)
     assert np.all(results[1].gain[4:8] == 0.0)
     assert np.abs(results[1].gain[:4]).min() > 0
+
+
+def test_candidates_on_shared_sources_play_as_on_their_own_generators():
+    """pair_streams draws each pair's numbers once for all candidates: the gains are those of one
+    identically seeded generator per replication, compiled and in numpy."""
+    market = paired_market(1, horizon=300, zeta="etc")
+    thetas = np.random.default_rng(2).normal(0, 0.5, (3, market.feature_size + 1))
+    thetas[2] = thetas[0]
+    gains = []
+    for backend in ("numpy", "auto"):
+        for rng in (pair_streams(5, 4, 3, market.draws),
+                    ReplicationStreams([np.random.default_rng([5, m]) for _ in range(3) for m in range(4)], market.draws)):
+            market = paired_market(12, horizon=300, zeta="etc", backend=backend)
+            gains.append(market.run(CandidatePolicies(thetas, 4), rng).gain)
+    np.testing.assert_array_equal(gains[0], gains[1])
+    np.testing.assert_array_equal(gains[2], gains[3])
+    np.testing.assert_allclose(gains[2], gains[0], rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(gains[2][8:], gains[2][:4])  # the same candidate on the same pairs
+    assert np.any(gains[2][:4] != gains[2][4:8])
 
 
 def test_one_generator_as_the_random_source_and_one_pair():
@@ -218,3 +237,75 @@ def test_the_log_table_is_the_features_scaling():
     counts = np.arange(T + 1, dtype=np.float64)
     np.testing.assert_array_equal(log_scale(T), np.log1p(counts / T * T) / np.log1p(T))
     assert log_scale(T)[0] == 0.0 and log_scale(T)[-1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
+def test_the_compiled_steps_play_as_the_numpy_market(config):
+    """Stepped from outside (the vector env, PPO): at every step the same deciding rows, the same
+    features (deciding or not), the same rewards; at the end the same utilities, curve,
+    decisions, mechanism data and clock, up to summation order."""
+    pairs = 4
+    slow, fast = (paired_market(pairs, backend=backend, horizon=300, **config) for backend in ("numpy", "auto"))
+    for market in (slow, fast):
+        market.reset(pair_streams(5, pairs, 1, market.draws), track=True)
+    assert slow._episode is None and fast._episode is not None
+    rng, steps = np.random.default_rng(0), 0
+    while not slow.done:
+        assert not fast.done
+        np.testing.assert_array_equal(fast.deciding, slow.deciding)
+        np.testing.assert_allclose(fast.features(), slow.features(), rtol=1e-9, atol=1e-12)
+        actions = rng.uniform(-1.0, 1.0, pairs)
+        actions[steps % pairs] = 1.0  # at the action's bound now and then
+        np.testing.assert_allclose(fast.step(actions), slow.step(actions), rtol=1e-9, atol=1e-9)
+        steps += 1
+    assert fast.done and steps > 0
+    a, b = slow.result(), fast.result()
+    np.testing.assert_allclose(fast.utility, slow.utility, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.seller_change, a.seller_change, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.curve, a.curve, rtol=1e-9, atol=1e-9)
+    assert (b.decisions, b.at_bound) == (a.decisions, a.at_bound) and a.at_bound > 0
+    np.testing.assert_allclose(fast.mechanism.counts, slow.mechanism.counts)
+    np.testing.assert_allclose(fast.mechanism.sums, slow.mechanism.sums, rtol=1e-9, atol=1e-9)
+    assert fast.mechanism.clock.t == slow.mechanism.clock.t == 300
+    with pytest.raises(RuntimeError, match="episode is over"):
+        fast.step(np.zeros(pairs))
+
+
+def test_a_batch_policy_that_is_not_linear_steps_compiled():
+    """PPO's policy (any batch policy): the episode is stepped by the compiled rounds, decision by
+    decision, with the numpy market's gains."""
+    policy = lambda features, rows: np.tanh(features[:, 0] - features[:, 4])
+    for zeta in ("etc", "opt"):
+        (_, a), (_, b) = (play(backend, 3, lambda m: policy, horizon=300, zeta=zeta, track=True)
+                          for backend in ("numpy", "auto"))
+        np.testing.assert_allclose(b.gain, a.gain, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(b.curve, a.curve, rtol=1e-9, atol=1e-9)
+        assert b.decisions == a.decisions > 0 and np.abs(a.gain).max() > 0
+
+
+@pytest.mark.parametrize("zeta", ["etc", "opt"])
+def test_the_vector_env_steps_compiled_as_in_numpy(zeta):
+    """The paired vector env PPO trains on: observations, rewards, ends and infos equal across
+    two episodes (the second after the autoreset), compiled against numpy."""
+    import gymnasium as gym
+
+    import mdbf_envs  # noqa: F401
+
+    envs = [gym.make_vec("mdbf_envs/VCGLearn-v0", num_envs=3, reward_mode="gain", decisions="influential", zeta=zeta,
+                         horizon=200, backend=backend, others=PhaseShade(0.3, "explore")) for backend in ("numpy", "auto")]
+    out = [env.reset(seed=4)[0] for env in envs]
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-6)
+    rng, ends = np.random.default_rng(1), 0
+    for _ in range(400 if zeta == "etc" else 900):
+        actions = rng.uniform(-1, 1, (3, 1))
+        (o0, r0, d0, _, i0), (o1, r1, d1, _, i1) = (env.step(actions) for env in envs)
+        np.testing.assert_allclose(o1, o0, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(r1, r0, rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(d1, d0)
+        assert i1.keys() == i0.keys()
+        if "gain" in i0:  # not on the autoreset's step
+            np.testing.assert_allclose(i1["gain"], i0["gain"], rtol=1e-9, atol=1e-9)
+            np.testing.assert_array_equal(i1["decisions"], i0["decisions"])
+        ends += int(d0.all())
+    assert ends >= 2
+    assert envs[1].unwrapped.market._episode is not None

@@ -17,17 +17,26 @@ class ReplicationStreams:
     call: the numbers and their order per generator are unchanged, and the draws left over
     when the streams are dropped (at a reset) are never used.
 
+    ``copies`` > 1 stands for ``copies`` x G generators where copy c of source g is seeded as g
+    is (common random numbers across the candidates of a policy search): row c G + g gets
+    source g's numbers, each drawn once and repeated.
+
     Args:
-        generators: one per replication.
+        generators: the G sources, one per replication when ``copies`` is 1.
         draws: the methods the caller will call each round, in order.
         block: rounds drawn ahead when ``draws`` has one method.
+        copies: how many times the sources repeat down the rows.
     """
 
-    def __init__(self, generators: Sequence[np.random.Generator], draws: Sequence[str], block: int = 64):
-        self.generators = list(generators)
+    def __init__(self, generators: Sequence[np.random.Generator], draws: Sequence[str], block: int = 64,
+                 copies: int = 1):
+        if copies < 1:
+            raise ValueError(f"copies = {copies} must be >= 1")
+        self.sources, self.copies = list(generators), int(copies)
+        self.rows = self.copies * len(self.sources)
         self._block = block if len(draws) == 1 else 1
         self._method = draws[0] if len(draws) == 1 else None
-        self._buffer: np.ndarray | None = None  # (R, block, n) drawn ahead
+        self._buffer: np.ndarray | None = None  # (G, block, n) drawn ahead
         self._next = 0
 
     def standard_normal(self, shape: tuple[int, int]) -> np.ndarray:
@@ -36,26 +45,48 @@ class ReplicationStreams:
     def random(self, shape: tuple[int, int]) -> np.ndarray:
         return self._draw("random", shape)
 
-    def _draw(self, method: str, shape: tuple[int, int]) -> np.ndarray:
-        R, n = shape
-        if R != len(self.generators):
-            raise ValueError(f"{R} rows asked of {len(self.generators)} streams")
-        if self._block == 1:
-            out = np.empty(shape)
-            for g, row in zip(self.generators, out, strict=True):
-                getattr(g, method)(out=row)
-            return out
+    def rounds(self, method: str, rounds: int, n: int) -> np.ndarray:
+        """``(rounds, G, n)``: the sources' next ``rounds`` rounds of ``method``, the numbers
+        ``rounds`` calls of ``method((R, n))`` would give (their row c G + g is row g here).
+        Only for streams that draw one method every round."""
         if method != self._method:
-            raise ValueError(f"streams drawing {self._method} ahead were asked for {method}")
+            raise ValueError(f"streams drawing {self._method} every round were asked for {rounds} rounds of {method}")
+        out = np.empty((len(self.sources), rounds, n))
+        done = 0
+        if self._buffer is not None:
+            self._check_width(n)
+            done = min(self._block - self._next, rounds)
+            out[:, :done] = self._buffer[:, self._next:self._next + done]
+            self._next += done
+        if done < rounds:
+            for g, rows in zip(self.sources, out, strict=True):
+                getattr(g, method)(out=rows[done:])
+        return np.ascontiguousarray(out.transpose(1, 0, 2))
+
+    def _check_width(self, n: int) -> None:
         if self._buffer is not None and self._buffer.shape[2] != n:
             raise ValueError(f"streams drawing {self._buffer.shape[2]} per row ahead were asked for {n}")
-        if self._buffer is None or self._next == self._block:
-            self._buffer = np.empty((R, self._block, n))
-            for g, rows in zip(self.generators, self._buffer, strict=True):
-                getattr(g, method)(out=rows)
-            self._next = 0
-        self._next += 1
-        return self._buffer[:, self._next - 1]
+
+    def _draw(self, method: str, shape: tuple[int, int]) -> np.ndarray:
+        R, n = shape
+        if R != self.rows:
+            raise ValueError(f"{R} rows asked of {self.rows} streams")
+        if self._block == 1:
+            out = np.empty((len(self.sources), n))
+            for g, row in zip(self.sources, out, strict=True):
+                getattr(g, method)(out=row)
+        else:
+            if method != self._method:
+                raise ValueError(f"streams drawing {self._method} ahead were asked for {method}")
+            self._check_width(n)
+            if self._buffer is None or self._next == self._block:
+                self._buffer = np.empty((len(self.sources), self._block, n))
+                for g, rows in zip(self.sources, self._buffer, strict=True):
+                    getattr(g, method)(out=rows)
+                self._next = 0
+            self._next += 1
+            out = self._buffer[:, self._next - 1]
+        return np.tile(out, (self.copies, 1)) if self.copies > 1 else out
 
 
 def copy_generators(seed: int | Sequence[int] | None, copies: int,
@@ -74,10 +105,10 @@ def copy_generators(seed: int | Sequence[int] | None, copies: int,
 
 def pair_streams(seed: int | Sequence[int], pairs: int, copies: int, draws: Sequence[str],
                  first: int = 0) -> ReplicationStreams:
-    """Streams for ``copies`` x ``pairs`` replications where pair m of every copy draws from the
-    same generator, seeded (seed, m) (or (*seed, m)): common random numbers across copies (e.g.
-    the candidates of a policy search) and across batch sizes. ``first``: start at pair
+    """Streams for ``copies`` x ``pairs`` replications where pair m of every copy gets the
+    numbers of one generator seeded (seed, m) (or (*seed, m)), drawn once: common random numbers
+    across copies (e.g. the candidates of a policy search) and across batch sizes. ``first``: start at pair
     ``first``, so later stages of an evaluation draw pairs that earlier stages never used."""
     key = [seed] if isinstance(seed, (int, np.integer)) else list(seed)
-    return ReplicationStreams([np.random.default_rng([*key, m]) for _ in range(copies)
-                               for m in range(first, first + pairs)], draws)
+    return ReplicationStreams([np.random.default_rng([*key, m]) for m in range(first, first + pairs)], draws,
+                              copies=copies)

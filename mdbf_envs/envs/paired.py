@@ -50,7 +50,8 @@ Joint ads (the joint-ads env's observation, every entry in [0, 1]):
 :mod:`baselines.strategies` for every other agent, or a mapping name -> strategy; default
 truthful), ``reward_mode``, ``decisions``, ``deviation_scale``, ``report_bounds``, ``publish``,
 and the market: ``scenario``, ``scenario_kwargs``, ``mechanism``, ``zeta``, ``f``, ``g``,
-``horizon``, ``mechanism_kwargs``.
+``horizon``, ``mechanism_kwargs``; VCG-Learn's ``backend`` ("auto": the rounds between two
+decisions compiled where the mechanism and the others allow; "numpy": round by round).
 
 ## Registered Configurations
 The paired envs are options of the registered ids, not ids of their own:

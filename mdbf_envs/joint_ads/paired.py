@@ -82,14 +82,15 @@ class JointAdsPairedGame(PairedGame):
 
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
         R = self.pairs
-        generators = rng.generators if isinstance(rng, ReplicationStreams) else rng.spawn(R)
-        if len(generators) != R:
-            raise ValueError(f"{len(generators)} streams for {R} pairs")
+        sources, copies = (rng.sources, rng.copies) if isinstance(rng, ReplicationStreams) else (rng.spawn(R), 1)
+        if len(sources) * copies != R:
+            raise ValueError(f"{len(sources) * copies} streams for {R} pairs")
         values, seeds = [], []
-        for g in generators:
+        for g in sources:  # each source once; its copies repeat its sequence and seeds
             values.append(SEQUENCES[self.sequence](self.horizon, g, **self.sequence_kwargs).values)
             seeds.append(int(g.integers(2**63)))
-        self.values = np.stack(values)  # (R, T, 2)
+        self.values = np.tile(np.stack(values), (copies, 1, 1))  # (R, T, 2)
+        seeds *= copies
         self.learner = batched(self.make_learner, self.horizon, [np.random.default_rng(s) for s in seeds + seeds], self.arrays)
         self._last = np.zeros((2 * R, 2, 3))  # per replication and buyer: last bid, allocated, payment
 

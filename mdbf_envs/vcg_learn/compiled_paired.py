@@ -1,24 +1,30 @@
-"""VCG-Learn's paired market compiled with numba: whole episodes of linear policies and affine reports.
+"""VCG-Learn's paired market compiled with numba: whole episodes, or rounds between the agent's decisions.
 
 *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 with
 eqs. (4)-(7), played as :class:`~mdbf_envs.vcg_learn.paired.PairedMarket` plays it.
 
-The paired market steps its rounds in numpy. When the agent follows a policy linear in its
-features (:class:`~mdbf_envs.core.paired.LinearBatchPolicy`: CMA-ES's candidates, a saved
-linear policy), or a scripted strategy that reports an affine function of its realised value
-depending only on its allocation and the phase (:class:`AffineReports`: truthful, shades,
-scales, phase shades, one's known values), and every other agent reports such a function, one
-compiled function plays the episode: the proposal (eqs. 4-7, the simulator's
-own :func:`~mdbf_envs.vcg_learn.compiled.exploit_round`), the realisations, the agent's
-features and action (or affine report) at its decisions, the reports, the mechanism's update and the expected
-utilities. It reads the same standard normals from the same streams in the same order as the
-numpy market, and gives the same gains up to floating-point summation order (tested on ETC and
-OPT, f and g in every role, both decision modes, published items, bidders and scripted
-others). Under ETC with f = g it reuses an exploit phase's first proposal for the rest of the
-phase, as the numpy market's fast-forward does (:class:`~mdbf_envs.core.protocol.SkipsRounds`).
+One compiled function plays the rounds of the paired market: the proposal (eqs. 4-7, the
+simulator's own :func:`~mdbf_envs.vcg_learn.compiled.exploit_round`), the realisations, the
+reports, the mechanism's update and the expected utilities, when every other agent reports an
+affine function of its realised value by phase and allocation (:class:`AffineReports`:
+truthful, shades, scales, phase shades, one's known values). The agent acts in one of two ways:
+
+* **whole episodes** (:func:`run`): the agent follows a policy linear in its features
+  (:class:`~mdbf_envs.core.paired.LinearBatchPolicy`: CMA-ES's candidates, a saved linear
+  policy) or reports by an affine table, computed inside the loop;
+* **stepped** (:class:`Episode` without a policy, what :meth:`PairedMarket.reset` and
+  :meth:`~mdbf_envs.core.paired.PairedGame.step` use): the loop stops at each round where some
+  replication decides, its features built, and the next call finishes that round with the
+  actions given from outside (the paired vector env that PPO trains on, any batch policy).
+
+It reads the same standard normals from the same streams in the same order as the numpy
+market, and gives the same gains up to floating-point summation order (tested on ETC and OPT, f
+and g in every role, both decision modes, published items, bidders and scripted others, whole
+and stepped). Under ETC with f = g it reuses an exploit phase's first proposal for the rest of
+the phase, as the numpy market's fast-forward does (:class:`~mdbf_envs.core.protocol.SkipsRounds`).
 
 Not cached on disk, like the simulator (the round calls helpers of other modules); the first
-call in a process compiles (a few seconds).
+call in a process compiles (about ten seconds).
 """
 
 from __future__ import annotations
@@ -50,23 +56,32 @@ class AffineReports(Protocol):
         """``(2, 2, |S|)``: [phase][factor, offset][s]."""
 
 
-def unsupported(market: PairedMarket, policy: object = None, strategy: object = None) -> str | None:
-    """Why the compiled episode cannot play ``policy`` (or the agent's scripted ``strategy``)
-    in ``market``, or None if it can."""
+def unsupported_steps(market: PairedMarket) -> str | None:
+    """Why the compiled rounds cannot step ``market`` between the agent's decisions (its actions
+    given from outside: the vector env, PPO, any batch policy), or None if they can."""
     reason = compiled.unsupported(market.mechanism)
     if reason is not None:
         return reason
     if numba.config.DISABLE_JIT:
         return "numba's JIT is disabled (NUMBA_DISABLE_JIT): the loop would run as Python, slower than numpy"
+    odd = sorted({type(s).__name__ for s in market.others.values() if not isinstance(s, AffineReports)})
+    if odd:
+        return f"the others' strategies {odd} are not affine reports"
+    return None
+
+
+def unsupported(market: PairedMarket, policy: object = None, strategy: object = None) -> str | None:
+    """Why the compiled episode cannot play ``policy`` (or the agent's scripted ``strategy``)
+    in ``market`` whole, or None if it can."""
+    reason = unsupported_steps(market)
+    if reason is not None:
+        return reason
     if (policy is None) == (strategy is None):
         return "it plays a policy or a strategy"
     if policy is not None and not isinstance(policy, LinearBatchPolicy):
         return f"the policy {type(policy).__name__} is not linear in the features"
     if strategy is not None and not isinstance(strategy, AffineReports):
         return f"the strategy {type(strategy).__name__} is not an affine report"
-    odd = sorted({type(s).__name__ for s in market.others.values() if not isinstance(s, AffineReports)})
-    if odd:
-        return f"the others' strategies {odd} are not affine reports"
     return None
 
 
@@ -87,43 +102,98 @@ def run(market: PairedMarket, policy: LinearBatchPolicy | None, rng: np.random.G
     reason = unsupported(market, policy, strategy)
     if reason is not None:
         raise ValueError(f"the compiled paired episode cannot run this: {reason}")
-    m, sc, P, T, i = market.mechanism, market.scenario, market.pairs, market.horizon, market.agent
-    n, S = sc.n_agents, sc.n_allocations
-    if policy is not None:
-        thetas = np.ascontiguousarray(policy.linear_weights(P), dtype=np.float64)
-        if thetas.shape != (P, market.feature_size + 1) or not np.all(np.isfinite(thetas)):
-            raise ValueError(f"the policy's weights have shape {thetas.shape} (expected "
-                             f"{(P, market.feature_size + 1)}) or non-finite entries")
-        own = np.zeros((2, 2, S))
-    else:
-        thetas, own = np.zeros((P, market.feature_size + 1)), affine_table(strategy, S, f"agent {i}")
-    affine = np.zeros((n, 2, 2, S))
-    affine[:, :, 0] = 1.0  # truthful: Y = X
-    for j, other in market.others.items():
-        affine[j] = affine_table(other, S, f"agent {j}")
-    m.reset()
     market.clear(track)
-    draws = PairedDraws(rng, P).base
-    lengths = compiled.bracket_lengths(m.K, T)
-    tallies = np.zeros((4, P, S))  # the agent's own count, own sum, report count, report sum
-    clock = np.zeros(3, np.int64)
-    outcome, prices = np.zeros(2 * P, np.int64), np.zeros((2 * P, n))
-    at_bound = np.zeros(2 * P, np.int64)
-    curve = market.curve if track else np.zeros((1, 2))
-    observer = market.observer
-    fixed = (m.K, m.schedule, lengths, sc.mean, sc._gaussian_sd, *compiled.proposal_arrays(m), m._etc, m.bidder,
-             i, market.scale, market.low, market.high, market.decisions == "every", T,
-             "prices" in observer.publish, "outcome" in observer.publish, affine, thetas, track, log_scale(T),
-             policy is not None, own)
-    for start in range(0, T, CHUNK):
-        rounds = min(CHUNK, T - start)
-        normals = (np.stack([draws.standard_normal((P, n)) for _ in range(rounds)]) if sc._any_gaussian
-                   else np.zeros((rounds, P, n)))
-        _play(rounds, normals, clock, m.counts, m.sums, m._kept, tallies, outcome, prices, market.since,
-              market.utility, market.seller, market.decision_counts, at_bound, curve, *fixed)
-    compiled.store_clock(m, clock, lengths)
-    market.at_bound, market._played, market.done = int(at_bound.sum()), T, True
+    Episode(market, rng, policy, strategy).play()
     return market.result()
+
+
+class Episode:
+    """An episode of ``market`` played by the compiled rounds, on the market's own utility,
+    seller, curve, since and decision arrays (cleared by the caller) and its mechanism's data.
+
+    Whole (``policy`` or ``strategy`` given): :meth:`play` plays every round, the agent acting
+    by the policy's weights or the strategy's table. Stepped (neither): :meth:`play` stops at
+    each round where some replication decides, its :meth:`features` built, and the next call
+    finishes that round with the given actions, as :meth:`PairedGame.step` does."""
+
+    def __init__(self, market: PairedMarket, rng: np.random.Generator | ReplicationStreams,
+                 policy: LinearBatchPolicy | None = None, strategy: AffineReports | None = None):
+        m, sc, P, i = market.mechanism, market.scenario, market.pairs, market.agent
+        n, S, R, d = sc.n_agents, sc.n_allocations, 2 * market.pairs, market.feature_size
+        self.market, self.stepped = market, policy is None and strategy is None
+        thetas, own = np.zeros((P, d + 1)), np.zeros((2, 2, S))
+        if policy is not None:
+            thetas = np.ascontiguousarray(policy.linear_weights(P), dtype=np.float64)
+            if thetas.shape != (P, d + 1) or not np.all(np.isfinite(thetas)):
+                raise ValueError(f"the policy's weights have shape {thetas.shape} (expected "
+                                 f"{(P, d + 1)}) or non-finite entries")
+        elif strategy is not None:
+            own = affine_table(strategy, S, f"agent {i}")
+        affine = np.zeros((n, 2, 2, S))
+        affine[:, :, 0] = 1.0  # truthful: Y = X
+        for j, other in market.others.items():
+            affine[j] = affine_table(other, S, f"agent {j}")
+        m.reset()
+        self.draws, self.gaussian = PairedDraws(rng, P).base, sc._any_gaussian
+        self.lengths = compiled.bracket_lengths(m.K, market.horizon)
+        self.clock = np.zeros(3, np.int64)
+        self.deciding, self.phi = np.zeros(P, np.bool_), np.zeros((P, d))
+        self.at_bound = np.zeros(R, np.int64)
+        self.k = self.rounds = 0
+        self.pending = False
+        self.normals = np.zeros((0, 1, n))
+        observer = market.observer
+        curve = market.curve if market.curve is not None else np.zeros((1, 2))
+        self.state = (self.clock, m.counts, m.sums, m._kept, np.zeros((4, P, S)), np.zeros(R, np.int64),
+                      np.zeros((R, n)), np.zeros((R, n)), np.zeros((R, n)), self.deciding, self.phi, market.since,
+                      market.utility, market.seller, market.decision_counts, self.at_bound, curve,
+                      np.empty((R, 3, n, S)), np.empty((R, sc.space.outcomes.shape[0])), np.empty((R, n)))
+        self.fixed = (m.K, m.schedule, self.lengths, sc.mean, sc._gaussian_sd, *compiled.proposal_arrays(m), m._etc,
+                      m.bidder, i, market.scale, market.low, market.high, market.decisions == "every",
+                      market.horizon, "prices" in observer.publish, "outcome" in observer.publish, affine, thetas,
+                      market.curve is not None, log_scale(market.horizon), policy is not None, own)
+
+    def play(self, actions: np.ndarray | None = None) -> None:
+        """Play on (stepped: finish the pending decision round with ``actions`` ``(R,)``, already
+        checked to lie in [-1, 1]) to the next round where some replication decides, or to the
+        end; leave the market's ``deciding``, ``done``, clock and counters there."""
+        market, T = self.market, self.market.horizon
+        given = np.zeros(market.pairs) if actions is None else np.ascontiguousarray(actions, dtype=np.float64)
+        while True:
+            if self.k == self.rounds:
+                played = int(self.clock[0])
+                if played >= T:
+                    break
+                self.k, self.rounds = 0, min(CHUNK, T - played)
+                n = self.normals.shape[2]
+                self.normals = (round_normals(self.draws, self.rounds, market.pairs, n) if self.gaussian
+                                else np.zeros((self.rounds, 1, n)))
+            self.k, self.pending = _play(self.rounds, self.k, self.pending, self.stepped, given, self.normals,
+                                         *self.state, *self.fixed)
+            if self.pending:
+                break
+        compiled.store_clock(market.mechanism, self.clock, self.lengths)
+        market.at_bound = int(self.at_bound.sum())
+        market._played = int(self.clock[0]) - int(self.pending)
+        market.done = not self.pending
+        market._deciding = self.deciding if self.pending else np.zeros(market.pairs, bool)
+
+    def features(self) -> np.ndarray:
+        """``(R, d)`` the agent's features in the pending decision round (as :meth:`PairedMarket.features`)."""
+        if not self.pending:
+            raise RuntimeError("the episode awaits no decision: its features are built only at a decision")
+        return self.phi.copy()
+
+
+def round_normals(draws: np.random.Generator | ReplicationStreams, rounds: int, pairs: int, n: int) -> np.ndarray:
+    """``(rounds, D, n)``: the standard normals of the next ``rounds`` rounds, pair m reading row
+    m % D (D = ``pairs``, or the streams' distinct sources, drawn once for all their copies);
+    the numbers ``rounds`` calls of ``draws.standard_normal((pairs, n))`` would give."""
+    if isinstance(draws, ReplicationStreams):
+        if draws.rows != pairs:
+            raise ValueError(f"{pairs} rows asked of {draws.rows} streams")
+        return draws.rounds("standard_normal", rounds, n)
+    return draws.standard_normal((rounds, pairs, n))
 
 
 def log_scale(horizon: int) -> np.ndarray:
@@ -134,11 +204,11 @@ def log_scale(horizon: int) -> np.ndarray:
 
 @numba.njit
 def _features(phi, r, x, price, explore, bracket, progress, t, s, tallies, counts, sums, prices, outcomes, outcome,
-              i, T, publish_prices, publish_outcome, since, logs):  # pragma: no cover (compiled)
+              i, T, publish_prices, publish_outcome, since, logs, deciding):  # pragma: no cover (compiled)
     """The agent's features in replication r, as :meth:`PairedMarket.features` scales
     :meth:`ObservationBuilder.build`'s fields; written into ``phi``. Counts, the bracket and
     the rounds since the last decision are whole numbers up to T: ``logs`` (:func:`log_scale`)
-    holds their scaled logarithms."""
+    holds their scaled logarithms. ``deciding``: the last feature (1 where the action is used)."""
     n, S = counts.shape[1], counts.shape[2]
     phi[0], phi[1], phi[2] = x, price, explore
     phi[3] = logs[bracket]
@@ -164,87 +234,132 @@ def _features(phi, r, x, price, explore, bracket, progress, t, s, tallies, count
                 phi[at + j * S + a] = 1.0 if outcomes[outcome, j] == a else 0.0
         at += n * S
     phi[at] = logs[int(since)]
-    phi[at + 1] = 1.0
+    phi[at + 1] = deciding
+
+
+@numba.njit(inline="always")
+def _observed(j, s, explore, etc, bidder, kept):  # pragma: no cover (compiled)
+    """Whether VCGLearn.observe keeps agent j's report of allocation s this round: a realisation
+    agent's first report of s in the explore phase, or any report of OPT's exploit rounds."""
+    return not bidder[j] and ((explore and not kept[j, s]) or (not explore and not etc))
 
 
 @numba.njit(parallel=True)
-def _play(rounds, normals, clock, counts, sums, kept, tallies, outcome, prices, since, utility, seller, decisions,
-          at_bound, curve, K, schedule, lengths, mean, gaussian_sd, outcomes, seller_value, sigma, estimated,
-          fixed_values, no_width, etc_known, f_index, g_index, etc, bidder, i, scale, low, high, every, T,
-          publish_prices, publish_outcome, affine, thetas, track, logs, use_policy,
-          own):  # pragma: no cover (compiled)
-    """``rounds`` rounds of PairedMarket (2P replications, r and P + r a pair); state in place.
-    The agent acts at its decisions by ``thetas`` (``use_policy``) or its affine table ``own``.
-    Within a round the replications are independent, so they run in parallel (numba threads),
-    each with its own scratch rows; ``at_bound`` counts per replication."""
-    R, n, S = counts.shape
+def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept, tallies, outcome, prices, x, y,
+          deciding, phi, since, utility, seller, decisions, at_bound, curve, est, welfare, without, K, schedule,
+          lengths, mean, gaussian_sd, outcomes, seller_value, sigma, estimated, fixed_values, no_width, etc_known,
+          f_index, g_index, etc, bidder, i, scale, low, high, every, T, publish_prices, publish_outcome, affine,
+          thetas, track, logs, use_policy, own):  # pragma: no cover (compiled)
+    """Rounds k .. ``rounds`` - 1 of a chunk of PairedMarket (2P replications, r and P + r a
+    pair); state in place. Returns the next k and whether a decision round is pending.
+
+    Whole (``stop`` False): the agent acts at its decisions by ``thetas`` (``use_policy``) or
+    its affine table ``own``. Stepped: a round halts after its beginning; if some replication
+    decides, its features are built and the call returns, and the next call (``pending``)
+    finishes the round with ``actions``. The replications of a round are independent, so they
+    run in parallel (numba threads), each with its own scratch rows. The round is written
+    inline, once: a call per replication would copy some forty array arguments."""
+    R, n = x.shape
     P = R // 2
-    est, welfare = np.empty((R, 3, n, S)), np.empty((R, outcomes.shape[0]))
-    without, x, y = np.empty((R, n)), np.empty((R, n)), np.empty((R, n))
-    phi = np.empty((R, thetas.shape[1] - 1))
-    for k in range(rounds):
-        t, bracket, position, beta2 = next_round(clock, lengths, K, kept)
+    while k < rounds:
+        fresh = not pending
+        beta2 = 0.0
+        if fresh:
+            _, _, _, beta2 = next_round(clock, lengths, K, kept)
+        t, bracket, position = clock[0], clock[1], clock[2]
         explore = position < K
         phase = 1 if explore else 0
+        halt = stop and fresh  # a stepped round halts after its beginning
         for r in numba.prange(R):
-            repeat = etc[r] and f_index[r] == g_index[r]
-            if explore:
-                outcome[r] = schedule[position]
-                prices[r, :] = 0.0
-            elif position == K or not repeat:  # else: the phase's first proposal (SkipsRounds)
-                outcome[r] = exploit_round(r, counts, sums, bracket, beta2, outcomes, seller_value, sigma, estimated,
-                                           fixed_values, no_width, etc_known, f_index, g_index, est[r], welfare[r],
-                                           without[r], prices[r])
-            o, m = outcome[r], r % P
-            for j in range(n):  # Scenario.realise; the others' reports
-                sj = outcomes[o, j]
-                x[r, j] = mean[j, sj] + gaussian_sd[j, sj] * normals[k, m, j]
-                y[r, j] = affine[j, phase, 0, sj] * x[r, j] + affine[j, phase, 1, sj]
+            if fresh:  # the proposal: the explore schedule, or eqs. 4-7 (under ETC with f = g once a phase)
+                if explore:
+                    outcome[r] = schedule[position]
+                    prices[r, :] = 0.0
+                elif position == K or not (etc[r] and f_index[r] == g_index[r]):
+                    outcome[r] = exploit_round(r, counts, sums, bracket, beta2, outcomes, seller_value, sigma,
+                                               estimated, fixed_values, no_width, etc_known, f_index, g_index, est[r],
+                                               welfare[r], without[r], prices[r])
+                o, m = outcome[r], r % P % normals.shape[1]
+                for j in range(n):  # Scenario.realise; the others' reports (only where they are kept)
+                    sj = outcomes[o, j]
+                    if j == i or _observed(j, sj, explore, etc[r], bidder, kept):
+                        x[r, j] = mean[j, sj] + gaussian_sd[j, sj] * normals[k, m, j]
+                        y[r, j] = affine[j, phase, 0, sj] * x[r, j] + affine[j, phase, 1, sj]
+                s = outcomes[o, i]
+                y[r, i] = x[r, i]
+                if r < P:  # the agent's tallies of its realisations; does it decide?
+                    tallies[0, r, s] += 1.0
+                    tallies[1, r, s] += x[r, i]
+                    deciding[r] = every or (estimated[i, s] and (not kept[i, s] if explore else not etc[r]))
+            if halt:
+                continue
+            o = outcome[r]
             s = outcomes[o, i]
-            y[r, i] = x[r, i]
-            if r < P:  # the policy half: the agent's tallies, features and action
-                tallies[0, r, s] += 1.0
-                tallies[1, r, s] += x[r, i]
-                if every or (estimated[i, s] and (not kept[i, s] if explore else not etc[r])):
-                    a = 0.0
-                    if use_policy:
-                        _features(phi[r], r, x[r, i], prices[r, i], 1.0 if explore else 0.0, bracket,
-                                  position / lengths[bracket], t, s, tallies, counts, sums, prices, outcomes, o, i, T,
-                                  publish_prices, publish_outcome, since[r], logs)
-                        a = thetas[r, -1]
-                        for d in range(phi.shape[1]):
-                            a += phi[r, d] * thetas[r, d]
-                        a = min(max(a, -1.0), 1.0)
-                        report = x[r, i] + scale * a
-                    else:
-                        report = own[phase, 0, s] * x[r, i] + own[phase, 1, s]
-                    y[r, i] = min(max(report, low), high)
-                    if y[r, i] != report or abs(a) >= 1.0:
-                        at_bound[r] += 1
-                    decisions[r] += 1
-                    since[r] = 0.0
+            if r < P and deciding[r]:  # the agent's report
+                a = 0.0
+                if stop:
+                    a = actions[r]
+                    wanted = x[r, i] + scale * a
+                elif use_policy:
+                    _features(phi[r], r, x[r, i], prices[r, i], 1.0 if explore else 0.0, bracket,
+                              position / lengths[bracket], t, s, tallies, counts, sums, prices, outcomes, o, i, T,
+                              publish_prices, publish_outcome, since[r], logs, 1.0)
+                    a = thetas[r, -1]
+                    for d in range(phi.shape[1]):
+                        a += phi[r, d] * thetas[r, d]
+                    a = min(max(a, -1.0), 1.0)
+                    wanted = x[r, i] + scale * a
+                else:
+                    wanted = own[phase, 0, s] * x[r, i] + own[phase, 1, s]
+                y[r, i] = min(max(wanted, low), high)
+                if y[r, i] != wanted or abs(a) >= 1.0:
+                    at_bound[r] += 1
+                decisions[r] += 1
+                since[r] = 0.0
+            if r < P:  # the agent's report tallies
                 tallies[2, r, s] += 1.0
                 tallies[3, r, s] += y[r, i]
                 since[r] += 1.0
             paid = 0.0
             for j in range(n):  # VCGLearn.observe; RegretAccount.utilities
                 sj = outcomes[o, j]
-                if not bidder[j] and ((explore and not kept[j, sj]) or (not explore and not etc[r])):
+                if _observed(j, sj, explore, etc[r], bidder, kept):
                     counts[r, j, sj] += 1.0
                     sums[r, j, sj] += y[r, j]
                 utility[r, j] += mean[j, sj] - prices[r, j]
                 paid += prices[r, j]
             seller[r] += seller_value[o] + paid
-        if explore:  # the explore outcome is shared by the replications
-            for j in range(n):
-                if not bidder[j]:
-                    kept[j, outcomes[outcome[0], j]] = True
-        if track:
-            total, squares = 0.0, 0.0
-            for m in range(P):
-                total += utility[m, i] - utility[P + m, i]
-            for m in range(P):
-                squares += (utility[m, i] - utility[P + m, i] - total / P) ** 2
-            curve[t - 1, 0] = total / P
-            if P > 1:
-                curve[t - 1, 1] = math.sqrt(squares / (P - 1)) / math.sqrt(P)
+        if halt:
+            if deciding.any():
+                for r in numba.prange(P):
+                    o = outcome[r]
+                    _features(phi[r], r, x[r, i], prices[r, i], 1.0 if explore else 0.0, bracket,
+                              position / lengths[bracket], t, outcomes[o, i], tallies, counts, sums, prices, outcomes,
+                              o, i, T, publish_prices, publish_outcome, since[r], logs, 1.0 if deciding[r] else 0.0)
+                return k, True
+            pending = True  # nobody decides: finish the round at once
+            continue
+        _end_round(t, explore, outcome, kept, outcomes, bidder, utility, curve, track, i)
+        pending = False
+        k += 1
+    return k, False
+
+
+@numba.njit
+def _end_round(t, explore, outcome, kept, outcomes, bidder, utility, curve, track, i):  # pragma: no cover (compiled)
+    """After every replication's round: the explore outcome (shared) marks its pairs kept; the
+    gain curve's round t."""
+    if explore:
+        for j in range(kept.shape[0]):
+            if not bidder[j]:
+                kept[j, outcomes[outcome[0], j]] = True
+    if track:
+        P = utility.shape[0] // 2
+        total, squares = 0.0, 0.0
+        for m in range(P):
+            total += utility[m, i] - utility[P + m, i]
+        for m in range(P):
+            squares += (utility[m, i] - utility[P + m, i] - total / P) ** 2
+        curve[t - 1, 0] = total / P
+        if P > 1:
+            curve[t - 1, 1] = math.sqrt(squares / (P - 1)) / math.sqrt(P)

@@ -15,10 +15,12 @@ fast-forward each exploit phase when the others are truthful, or blind to their 
 deterministic (:class:`~mdbf_envs.core.paired.ReportBlind`), still drawing every round's realisations so the
 random stream and the agents' tallies are those of the round-by-round run.
 
-:meth:`PairedMarket.run` plays a whole episode compiled (:mod:`mdbf_envs.vcg_learn.compiled_paired`)
-when the policy is linear in the features (or the agent's scripted strategy, like the others',
-reports an affine function of its value); otherwise, and when stepped (the Gymnasium envs,
-PPO), it plays the rounds here.
+When the others report affine functions of their values, the rounds are compiled
+(:mod:`mdbf_envs.vcg_learn.compiled_paired`): :meth:`PairedMarket.run` plays a whole episode in
+one call when the policy is linear in the features (or the agent's scripted strategy is affine
+too), and a stepped episode (the Gymnasium envs, PPO, any other batch policy) plays the rounds
+between two decisions in one call. A scripted strategy that is not affine, and everything the
+compiled loop declines, plays the rounds here.
 
 The agent sees :meth:`PairedMarket.features`: the env's observation fields (what the agent may
 know, nothing private to others) scaled by construction into about [0, 1] (counts and the
@@ -67,10 +69,10 @@ class PairedMarket(PairedGame):
         deviation_scale: the report is X + ``deviation_scale`` a for an action a in [-1, 1].
         report_bounds: reports are clipped to these bounds (the env's report space).
         publish: as the VCG-Learn env's ``publish``.
-        backend: "auto" plays :meth:`run` compiled where
-            :func:`mdbf_envs.vcg_learn.compiled_paired.unsupported` allows it (a linear policy
-            or an affine strategy; the same gains up to summation order); "numpy" always plays
-            it round by round here.
+        backend: "auto" plays compiled where :mod:`mdbf_envs.vcg_learn.compiled_paired`
+            allows it (whole episodes of a linear policy or an affine strategy; stepped
+            episodes; the same gains up to summation order); "numpy" always plays round by
+            round here.
     """
 
     def __init__(
@@ -117,7 +119,7 @@ class PairedMarket(PairedGame):
         blind = all(isinstance(s, ReportBlind) and not s.reads_own_reports and not s.stochastic
                     for s in self.others.values())
         self._fast_forward = decisions == "influential" and blind and self.market.repeats_rounds
-        self.done = True
+        self.done, self._scripted, self._episode = True, False, None
 
     # ---- episode ---------------------------------------------------------------------------
     def run(self, policy: BatchPolicy | None, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0,
@@ -129,13 +131,26 @@ class PairedMarket(PairedGame):
 
             if compiled_paired.unsupported(self, policy, strategy) is None:
                 return compiled_paired.run(self, policy, rng, track, strategy)
-        return super().run(policy, rng, policy_seed, track, strategy)
+        self._scripted = strategy is not None  # it reads observation fields the compiled steps do not build
+        try:
+            return super().run(policy, rng, policy_seed, track, strategy)
+        finally:
+            self._scripted = False
 
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
+        self._episode = None
+        if self.backend == "auto" and not self._scripted:
+            from mdbf_envs.vcg_learn import compiled_paired
+
+            if compiled_paired.unsupported_steps(self) is None:
+                self._episode = compiled_paired.Episode(self, rng)
+                return
         self.market.reset(PairedDraws(rng, self.pairs))
 
     def features(self) -> np.ndarray:
         """``(R, d)`` the agent's scaled observation in the current round (module docstring)."""
+        if self._episode is not None:
+            return self._episode.features()
         obs = self._agent_obs.copy()
         for a, b in self._log_scaled:  # count / T -> log(1 + count) / log(1 + T)
             obs[:, a:b] = np.log1p(obs[:, a:b] * self.horizon) / self._log_T
@@ -149,7 +164,11 @@ class PairedMarket(PairedGame):
 
     # ---- rounds ----------------------------------------------------------------------------
     def _begin_round(self) -> None:
-        """Propose the next round; everyone experiences it; the others choose their reports."""
+        """Propose the next round; everyone experiences it; the others choose their reports
+        (compiled: play on to the first round where some replication decides)."""
+        if self._episode is not None:
+            self._episode.play()
+            return
         R, market = self.pairs, self.market
         self._round = market.begin()
         self._realised = market.realised  # (2R, n)
@@ -174,7 +193,11 @@ class PairedMarket(PairedGame):
 
     def _finish_round(self, actions: np.ndarray | None, reports: np.ndarray | None = None) -> None:
         """Play the current round: where deciding, the agent reports X + scale a for ``actions``
-        ``(R,)``, or ``reports`` (one per deciding replication)."""
+        ``(R,)``, or ``reports`` (one per deciding replication). Compiled, it plays on to the
+        next round where some replication decides."""
+        if self._episode is not None:
+            self._episode.play(actions)
+            return
         i, R, rnd = self.agent, self.pairs, self._round
         rows = self._deciding
         if (actions is not None or reports is not None) and rows.any():
