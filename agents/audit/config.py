@@ -35,11 +35,13 @@ class VCGLearnOptions:
     """the other agents' behaviours: truthful, learning (a shared PPO policy) or a scripted strategy"""
     n_pairs: int = 256
     """paired episodes per row, per stage (>= 2)"""
-    search_episodes: int = 24_000
-    """CMA-ES budget in paired episodes under OPT (and any other mechanism)"""
-    etc_search_episodes: int = 96_000
-    """CMA-ES budget in paired episodes under ETC, whose episodes cost a fifth of OPT's (43
-    decisions against about 2 000): CMA-ES needed this to reach 0.9 of the exact optimum"""
+    search_episodes: int = 12_000
+    """CMA-ES budget in paired episodes under OPT (and any other mechanism): its gains at 12 000
+    matched those at 24 000 within their intervals on the six default OPT settings"""
+    etc_search_episodes: int = 48_000
+    """CMA-ES budget in paired episodes under ETC, whose episodes are cheaper (43 decisions
+    against about 2 000): it finds what it found at 96 000 (0.95 to 1.00 of the exact optimum),
+    and 24 000 loses some (docs/decisions.md#audit-budgets)"""
     search_pairs: int = 8
     """paired episodes per CMA-ES candidate (fresh draws every generation)"""
     train_steps: int = 120_000
