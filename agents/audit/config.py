@@ -36,8 +36,8 @@ class VCGLearnOptions:
     n_pairs: int = 256
     """paired episodes per row, per stage (>= 2)"""
     search_episodes: int = 12_000
-    """CMA-ES budget in paired episodes under OPT (and any other mechanism): its gains at 12 000
-    matched those at 24 000 within their intervals on the six default OPT settings"""
+    """CMA-ES budget in paired episodes under OPT (and any other mechanism): its policies at
+    12 000 gained what those at 24 000 did on fresh pairs, in all six default OPT settings"""
     etc_search_episodes: int = 48_000
     """CMA-ES budget in paired episodes under ETC, whose episodes are cheaper (43 decisions
     against about 2 000): it finds what it found at 96 000 (0.95 to 1.00 of the exact optimum),
