@@ -148,10 +148,13 @@ class Episode:
                       np.zeros((R, n)), np.zeros((R, n)), np.zeros((R, n)), self.deciding, self.phi, market.since,
                       market.utility, market.seller, market.decision_counts, self.at_bound, curve,
                       np.empty((R, 3, n, S)), np.empty((R, sc.space.outcomes.shape[0])), np.empty((R, n)))
-        self.fixed = (m.K, m.schedule, self.lengths, sc.mean, sc._gaussian_sd, *compiled.proposal_arrays(m), m._etc,
+        proposal = compiled.proposal_arrays(m)
+        f_index, g_index = proposal[-2:]
+        repeats = bool(np.all(m._etc & (f_index == g_index))) and market.decisions != "every"
+        self.fixed = (m.K, m.schedule, self.lengths, sc.mean, sc._gaussian_sd, *proposal, m._etc,
                       m.bidder, i, market.scale, market.low, market.high, market.decisions == "every",
                       market.horizon, "prices" in observer.publish, "outcome" in observer.publish, affine, thetas,
-                      market.curve is not None, log_scale(market.horizon), policy is not None, own)
+                      market.curve is not None, log_scale(market.horizon), policy is not None, own, repeats)
 
     def play(self, actions: np.ndarray | None = None) -> None:
         """Play on (stepped: finish the pending decision round with ``actions`` ``(R,)``, already
@@ -249,20 +252,50 @@ def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept,
           deciding, phi, since, utility, seller, decisions, at_bound, curve, est, welfare, without, K, schedule,
           lengths, mean, gaussian_sd, outcomes, seller_value, sigma, estimated, fixed_values, no_width, etc_known,
           f_index, g_index, etc, bidder, i, scale, low, high, every, T, publish_prices, publish_outcome, affine,
-          thetas, track, logs, use_policy, own):  # pragma: no cover (compiled)
+          thetas, track, logs, use_policy, own, repeats):  # pragma: no cover (compiled)
     """Rounds k .. ``rounds`` - 1 of a chunk of PairedMarket (2P replications, r and P + r a
     pair); state in place. Returns the next k and whether a decision round is pending.
 
     Whole (``stop`` False): the agent acts at its decisions by ``thetas`` (``use_policy``) or
     its affine table ``own``. Stepped: a round halts after its beginning; if some replication
     decides, its features are built and the call returns, and the next call (``pending``)
-    finishes the round with ``actions``. The replications of a round are independent, so they
+    finishes the round with ``actions``. ``repeats``: every replication repeats its exploit
+    proposals (ETC, f = g) and decides only where kept, so exploit phases are fast-forwarded.
+    The replications of a round are independent, so they
     run in parallel (numba threads), each with its own scratch rows. The round is written
     inline, once: a call per replication would copy some forty array arguments."""
     R, n = x.shape
     P = R // 2
     while k < rounds:
         fresh = not pending
+        left = min(lengths[clock[1]] - clock[2] - 1, rounds - k)  # rounds left in this bracket and chunk
+        if repeats and fresh and clock[2] >= K and left > 0:
+            # the rest of an exploit phase whose proposal repeats (ETC, f = g): nobody decides and
+            # no report is kept, so each replication adds the phase's utilities and the agent's
+            # realisations at once (the numpy market's fast-forward)
+            for r in numba.prange(R):
+                o = outcome[r]
+                s = outcomes[o, i]
+                if r < P:
+                    m, total = r % P % normals.shape[1], 0.0
+                    for kk in range(k, k + left):
+                        total += mean[i, s] + gaussian_sd[i, s] * normals[kk, m, i]
+                    tallies[0, r, s] += left
+                    tallies[1, r, s] += total
+                    tallies[2, r, s] += left
+                    tallies[3, r, s] += total
+                    since[r] += left
+                paid = 0.0
+                for j in range(n):
+                    utility[r, j] += left * (mean[j, outcomes[o, j]] - prices[r, j])
+                    paid += prices[r, j]
+                seller[r] += left * (seller_value[o] + paid)
+            if track:
+                _repeat_curve(clock[0], left, outcome, outcomes, mean, prices, utility, curve, i)
+            clock[0] += left
+            clock[2] += left
+            k += left
+            continue
         beta2 = 0.0
         if fresh:
             _, _, _, beta2 = next_round(clock, lengths, K, kept)
@@ -343,6 +376,29 @@ def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept,
         pending = False
         k += 1
     return k, False
+
+
+@numba.njit
+def _repeat_curve(t, rounds, outcome, outcomes, mean, prices, utility, curve, i):  # pragma: no cover (compiled)
+    """The gain curve over ``rounds`` fast-forwarded rounds after round t (utilities already
+    added): each pair's gain grew by the same step every round."""
+    P = utility.shape[0] // 2
+    for l in range(1, rounds + 1):
+        total, squares = 0.0, 0.0
+        for m in range(P):
+            total += _gain_before(m, P, rounds - l, outcome, outcomes, mean, prices, utility, i)
+        for m in range(P):
+            squares += (_gain_before(m, P, rounds - l, outcome, outcomes, mean, prices, utility, i) - total / P) ** 2
+        curve[t + l - 1, 0] = total / P
+        if P > 1:
+            curve[t + l - 1, 1] = math.sqrt(squares / (P - 1)) / math.sqrt(P)
+
+
+@numba.njit(inline="always")
+def _gain_before(m, P, back, outcome, outcomes, mean, prices, utility, i):  # pragma: no cover (compiled)
+    """Pair m's gain ``back`` repeated rounds before now."""
+    step = (mean[i, outcomes[outcome[m], i]] - prices[m, i]) - (mean[i, outcomes[outcome[P + m], i]] - prices[P + m, i])
+    return utility[m, i] - utility[P + m, i] - back * step
 
 
 @numba.njit
