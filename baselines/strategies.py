@@ -4,9 +4,9 @@ Each strategy is a batch function of an agent's decoded observation fields
 (:meth:`ObservationBuilder.decode`), ``{name: (R, width)}``, and a Generator, returning reports
 ``(R,)``. None reads its own past reports (``reads_own_reports = False``), and only
 :class:`Noisy` draws randomness (``stochastic``); see :class:`mdbf_envs.core.paired.ReportBlind`.
-Those that report factor X + offset by phase and allocation say so (``affine_report``,
-:class:`mdbf_envs.vcg_learn.compiled_paired.AffineReports`), so the paired market can play them
-compiled.
+Those that report factor X + offset + weight (own mean of the allocation) by phase and
+allocation say so (``affine_report``, :class:`mdbf_envs.vcg_learn.compiled_paired.AffineReports`),
+so the paired market can play them compiled.
 :func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
 view, so every strategy runs in every env and in the audit.
 """
@@ -25,9 +25,9 @@ def _x(fields: dict[str, np.ndarray]) -> np.ndarray:
 
 def _affine(n_allocations: int, factor: float | np.ndarray = 1.0, offset: float | np.ndarray = 0.0,
             phases: tuple[int, ...] = (0, 1)) -> np.ndarray:
-    """``(2, 2, |S|)`` [phase (exploit, explore)][factor, offset][s]: Y = factor X + offset in
-    ``phases``, Y = X in the other."""
-    table = np.zeros((2, 2, n_allocations))
+    """``(2, 3, |S|)`` [phase (exploit, explore)][factor, offset, own-mean weight][s]: Y = factor X
+    + offset in ``phases``, Y = X in the other (no weight on the own mean)."""
+    table = np.zeros((2, 3, n_allocations))
     table[:, 0] = 1.0
     for phase in phases:
         table[phase, 0], table[phase, 1] = factor, offset
@@ -151,6 +151,11 @@ class OwnMean:
 
     def __call__(self, fields, rng):
         return (fields["own_mean"] * fields["allocation"]).sum(-1).astype(np.float64)
+
+    def affine_report(self, n_allocations: int) -> np.ndarray:
+        table = np.zeros((2, 3, n_allocations))
+        table[:, 2] = 1.0  # Y = 0 X + 0 + 1 (own mean)
+        return table
 
 
 def scripted() -> dict[str, object]:

@@ -75,7 +75,7 @@ def test_the_compiled_episode_plays_as_the_numpy_market(config):
 
 AGENT_STRATEGIES = {"truthful": Truthful(), "shade": Shade(0.2), "inflate": Shade(-0.4), "scale": Scale((1.3,)),
                     "explore-shade": PhaseShade(0.3, "explore"), "exploit-shade": PhaseShade(0.3, "exploit"),
-                    "known-values": KnownValues((0.8, 0.0))}
+                    "known-values": KnownValues((0.8, 0.0)), "own-mean": OwnMean()}
 
 
 @pytest.mark.parametrize("zeta", ["etc", "opt"])
@@ -153,7 +153,7 @@ def test_a_noiseless_scenario_draws_nothing_and_still_matches():
 
 @pytest.mark.parametrize("case, expected", [
     (dict(others=Noisy(0.2)), "not affine reports"),
-    (dict(others=OwnMean()), "not affine reports"),
+    (dict(others=OwnMean()), "weigh their own running means"),
     (dict(scenario="online_ads"), "Gaussian noise only"),
     (dict(mechanism_kwargs={"learn_seller_value": True}), "seller's value"),
     (dict(mechanism="pay_your_estimate"), "runs VCGLearn itself"),
@@ -170,7 +170,7 @@ def test_a_policy_that_is_not_linear_or_a_strategy_that_is_not_affine_goes_to_nu
     market = paired_market(2, horizon=100)
     policy = lambda features, rows: np.full(len(rows), 0.3)  # noqa: E731
     assert "not linear" in compiled_paired.unsupported(market, policy)
-    assert "not an affine report" in compiled_paired.unsupported(market, strategy=OwnMean())
+    assert "not an affine report" in compiled_paired.unsupported(market, strategy=Noisy(0.1))
     assert "a policy or a strategy" in compiled_paired.unsupported(market, random_linear(market), Truthful())
     with pytest.raises(ValueError, match="not linear"):
         compiled_paired.run(market, policy, np.random.default_rng(0))
@@ -209,7 +209,7 @@ def test_bad_weights_and_tables_name_the_value():
 
 
 STRATEGIES = [Truthful(), KnownValues((0.7, 0.1, 0.4)), Scale((0.8,)), Scale((0.8, 1.5, 2.0)), Shade(-0.2),
-              PhaseShade(0.3, "explore"), PhaseShade(0.3, "exploit"), *scripted().values()]
+              PhaseShade(0.3, "explore"), PhaseShade(0.3, "exploit"), OwnMean(), *scripted().values()]
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=lambda s: repr(s)[:40])
@@ -217,7 +217,7 @@ def test_an_affine_table_reports_what_the_strategy_reports(strategy):
     """Y = factor X + offset from the table, against the strategy's own call on random fields,
     in both phases and every allocation (exactly)."""
     if not isinstance(strategy, AffineReports):
-        assert strategy.stochastic or type(strategy) is OwnMean
+        assert strategy.stochastic
         return
     rng = np.random.default_rng(0)
     k, rows = 3, 64
@@ -226,7 +226,9 @@ def test_an_affine_table_reports_what_the_strategy_reports(strategy):
         fields = {"realised": rng.normal(0.5, 1.0, (rows, 1)), "allocation": np.eye(k)[s],
                   "explore": np.full((rows, 1), explore), "own_mean": rng.random((rows, k))}
         table = strategy.affine_report(k)
-        expected = table[int(explore), 0, s] * fields["realised"][:, 0] + table[int(explore), 1, s]
+        own_mean = fields["own_mean"][np.arange(rows), s]
+        expected = (table[int(explore), 0, s] * fields["realised"][:, 0] + table[int(explore), 1, s]
+                    + table[int(explore), 2, s] * own_mean)
         np.testing.assert_array_equal(strategy(fields, rng), expected)
 
 

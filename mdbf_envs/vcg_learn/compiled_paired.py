@@ -7,7 +7,8 @@ One compiled function plays the rounds of the paired market: the proposal (eqs. 
 simulator's own :func:`~mdbf_envs.vcg_learn.compiled.exploit_round`), the realisations, the
 reports, the mechanism's update and the expected utilities, when every other agent reports an
 affine function of its realised value by phase and allocation (:class:`AffineReports`:
-truthful, shades, scales, phase shades, one's known values). The agent acts in one of two ways:
+truthful, shades, scales, phase shades, one's known values; the agent's own may also weigh its
+running mean). The agent acts in one of two ways:
 
 * **whole episodes** (:func:`run`): the agent follows a policy linear in its features
   (:class:`~mdbf_envs.core.paired.LinearBatchPolicy`: CMA-ES's candidates, a saved linear
@@ -49,11 +50,13 @@ CHUNK = 1024
 
 @runtime_checkable
 class AffineReports(Protocol):
-    """A deterministic strategy that reports Y = factor X + offset, both read from a table by
-    the phase (exploit 0, explore 1) and the agent's allocation s, and nothing else."""
+    """A deterministic strategy that reports Y = factor X + offset + weight m, read from a table
+    by the phase (exploit 0, explore 1) and the agent's allocation s, where m is the agent's
+    mean realised value of s so far (this round included), and nothing else. Only the
+    manipulating agent's table may weigh m (the loop keeps no tallies of the others)."""
 
     def affine_report(self, n_allocations: int) -> np.ndarray:
-        """``(2, 2, |S|)``: [phase][factor, offset][s]."""
+        """``(2, 3, |S|)``: [phase][factor, offset, weight][s]."""
 
 
 def unsupported_steps(market: PairedMarket) -> str | None:
@@ -67,6 +70,10 @@ def unsupported_steps(market: PairedMarket) -> str | None:
     odd = sorted({type(s).__name__ for s in market.others.values() if not isinstance(s, AffineReports)})
     if odd:
         return f"the others' strategies {odd} are not affine reports"
+    S = market.scenario.n_allocations
+    means = sorted({type(s).__name__ for j, s in market.others.items() if np.any(affine_table(s, S, f"agent {j}")[:, 2])})
+    if means:
+        return f"the others' strategies {means} weigh their own running means, which the loop does not keep"
     return None
 
 
@@ -88,8 +95,8 @@ def unsupported(market: PairedMarket, policy: object = None, strategy: object = 
 def affine_table(strategy: AffineReports, n_allocations: int, who: str) -> np.ndarray:
     """A strategy's ``(2, 2, |S|)`` table, checked."""
     table = np.asarray(strategy.affine_report(n_allocations), dtype=np.float64)
-    if table.shape != (2, 2, n_allocations) or not np.all(np.isfinite(table)):
-        raise ValueError(f"{who}'s affine report table {table.tolist()} must be finite, of shape {(2, 2, n_allocations)}")
+    if table.shape != (2, 3, n_allocations) or not np.all(np.isfinite(table)):
+        raise ValueError(f"{who}'s affine report table {table.tolist()} must be finite, of shape {(2, 3, n_allocations)}")
     return table
 
 
@@ -121,7 +128,7 @@ class Episode:
         m, sc, P, i = market.mechanism, market.scenario, market.pairs, market.agent
         n, S, R, d = sc.n_agents, sc.n_allocations, 2 * market.pairs, market.feature_size
         self.market, self.stepped = market, policy is None and strategy is None
-        thetas, own = np.zeros((P, d + 1)), np.zeros((2, 2, S))
+        thetas, own = np.zeros((P, d + 1)), np.zeros((2, 3, S))
         if policy is not None:
             thetas = np.ascontiguousarray(policy.linear_weights(P), dtype=np.float64)
             if thetas.shape != (P, d + 1) or not np.all(np.isfinite(thetas)):
@@ -129,7 +136,7 @@ class Episode:
                                  f"{(P, d + 1)}) or non-finite entries")
         elif strategy is not None:
             own = affine_table(strategy, S, f"agent {i}")
-        affine = np.zeros((n, 2, 2, S))
+        affine = np.zeros((n, 2, 3, S))
         affine[:, :, 0] = 1.0  # truthful: Y = X
         for j, other in market.others.items():
             affine[j] = affine_table(other, S, f"agent {j}")
@@ -310,8 +317,8 @@ def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept,
                     prices[r, :] = 0.0
                 elif position == K or not (etc[r] and f_index[r] == g_index[r]):
                     outcome[r] = exploit_round(r, counts, sums, bracket, beta2, outcomes, seller_value, sigma,
-                                               estimated, fixed_values, no_width, etc_known, f_index, g_index, est[r],
-                                               welfare[r], without[r], prices[r])
+                                               estimated, fixed_values, no_width, etc_known, f_index, g_index, est,
+                                               welfare, without, prices, r)
                 o, m = outcome[r], r % P % normals.shape[1]
                 for j in range(n):  # Scenario.realise; the others' reports (only where they are kept)
                     sj = outcomes[o, j]
@@ -343,7 +350,8 @@ def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept,
                     a = min(max(a, -1.0), 1.0)
                     wanted = x[r, i] + scale * a
                 else:
-                    wanted = own[phase, 0, s] * x[r, i] + own[phase, 1, s]
+                    wanted = (own[phase, 0, s] * x[r, i] + own[phase, 1, s]
+                              + own[phase, 2, s] * (tallies[1, r, s] / max(tallies[0, r, s], 1.0)))
                 y[r, i] = min(max(wanted, low), high)
                 if y[r, i] != wanted or abs(a) >= 1.0:
                     at_bound[r] += 1

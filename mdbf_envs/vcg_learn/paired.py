@@ -130,6 +130,7 @@ class PairedMarket(PairedGame):
             from mdbf_envs.vcg_learn import compiled_paired  # imported here: numba loads in a second
 
             if compiled_paired.unsupported(self, policy, strategy) is None:
+                self._episode = None
                 return compiled_paired.run(self, policy, rng, track, strategy)
         self._scripted = strategy is not None  # it reads observation fields the compiled steps do not build
         try:
