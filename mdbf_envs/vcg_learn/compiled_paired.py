@@ -93,7 +93,7 @@ def unsupported(market: PairedMarket, policy: object = None, strategy: object = 
 
 
 def affine_table(strategy: AffineReports, n_allocations: int, who: str) -> np.ndarray:
-    """A strategy's ``(2, 2, |S|)`` table, checked."""
+    """A strategy's ``(2, 3, |S|)`` table, checked."""
     table = np.asarray(strategy.affine_report(n_allocations), dtype=np.float64)
     if table.shape != (2, 3, n_allocations) or not np.all(np.isfinite(table)):
         raise ValueError(f"{who}'s affine report table {table.tolist()} must be finite, of shape {(2, 3, n_allocations)}")
