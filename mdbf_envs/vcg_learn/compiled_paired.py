@@ -148,7 +148,6 @@ class Episode:
         self.at_bound = np.zeros(R, np.int64)
         self.k = self.rounds = 0
         self.pending = False
-        self.normals = np.zeros((0, 1, n))
         observer = market.observer
         curve = market.curve if market.curve is not None else np.zeros((1, 2))
         self.state = (self.clock, m.counts, m.sums, m._kept, np.zeros((4, P, S)), np.zeros(R, np.int64),
@@ -175,7 +174,7 @@ class Episode:
                 if played >= T:
                     break
                 self.k, self.rounds = 0, min(CHUNK, T - played)
-                n = self.normals.shape[2]
+                n = market.n_agents
                 self.normals = (round_normals(self.draws, self.rounds, market.pairs, n) if self.gaussian
                                 else np.zeros((self.rounds, 1, n)))
             self.k, self.pending = _play(self.rounds, self.k, self.pending, self.stepped, given, self.normals,
@@ -380,7 +379,7 @@ def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept,
                 return k, True
             pending = True  # nobody decides: finish the round at once
             continue
-        _end_round(t, explore, outcome, kept, outcomes, bidder, utility, curve, track, i)
+        _end_round(t, explore, outcome, kept, outcomes, bidder, mean, prices, utility, curve, track, i)
         pending = False
         k += 1
     return k, False
@@ -390,27 +389,38 @@ def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept,
 def _repeat_curve(t, rounds, outcome, outcomes, mean, prices, utility, curve, i):  # pragma: no cover (compiled)
     """The gain curve over ``rounds`` fast-forwarded rounds after round t (utilities already
     added): each pair's gain grew by the same step every round."""
-    P = utility.shape[0] // 2
     for l in range(1, rounds + 1):
-        total, squares = 0.0, 0.0
-        for m in range(P):
-            total += _gain_before(m, P, rounds - l, outcome, outcomes, mean, prices, utility, i)
-        for m in range(P):
-            squares += (_gain_before(m, P, rounds - l, outcome, outcomes, mean, prices, utility, i) - total / P) ** 2
-        curve[t + l - 1, 0] = total / P
-        if P > 1:
-            curve[t + l - 1, 1] = math.sqrt(squares / (P - 1)) / math.sqrt(P)
+        _curve_row(curve, t + l - 1, rounds - l, outcome, outcomes, mean, prices, utility, i)
+
+
+@numba.njit
+def _curve_row(curve, row, back, outcome, outcomes, mean, prices, utility, i):  # pragma: no cover (compiled)
+    """``curve[row]``: the mean and standard error over the pairs of their gains ``back`` rounds
+    of the current proposal ago (0: now)."""
+    P = utility.shape[0] // 2
+    total, squares = 0.0, 0.0
+    for m in range(P):
+        total += _gain_before(m, P, back, outcome, outcomes, mean, prices, utility, i)
+    for m in range(P):
+        squares += (_gain_before(m, P, back, outcome, outcomes, mean, prices, utility, i) - total / P) ** 2
+    curve[row, 0] = total / P
+    if P > 1:
+        curve[row, 1] = math.sqrt(squares / (P - 1)) / math.sqrt(P)
 
 
 @numba.njit(inline="always")
 def _gain_before(m, P, back, outcome, outcomes, mean, prices, utility, i):  # pragma: no cover (compiled)
-    """Pair m's gain ``back`` repeated rounds before now."""
+    """Pair m's gain ``back`` rounds of the current proposal ago."""
+    gain = utility[m, i] - utility[P + m, i]
+    if back == 0:
+        return gain
     step = (mean[i, outcomes[outcome[m], i]] - prices[m, i]) - (mean[i, outcomes[outcome[P + m], i]] - prices[P + m, i])
-    return utility[m, i] - utility[P + m, i] - back * step
+    return gain - back * step
 
 
 @numba.njit
-def _end_round(t, explore, outcome, kept, outcomes, bidder, utility, curve, track, i):  # pragma: no cover (compiled)
+def _end_round(t, explore, outcome, kept, outcomes, bidder, mean, prices, utility, curve, track,
+               i):  # pragma: no cover (compiled)
     """After every replication's round: the explore outcome (shared) marks its pairs kept; the
     gain curve's round t."""
     if explore:
@@ -418,12 +428,4 @@ def _end_round(t, explore, outcome, kept, outcomes, bidder, utility, curve, trac
             if not bidder[j]:
                 kept[j, outcomes[outcome[0], j]] = True
     if track:
-        P = utility.shape[0] // 2
-        total, squares = 0.0, 0.0
-        for m in range(P):
-            total += utility[m, i] - utility[P + m, i]
-        for m in range(P):
-            squares += (utility[m, i] - utility[P + m, i] - total / P) ** 2
-        curve[t - 1, 0] = total / P
-        if P > 1:
-            curve[t - 1, 1] = math.sqrt(squares / (P - 1)) / math.sqrt(P)
+        _curve_row(curve, t - 1, 0, outcome, outcomes, mean, prices, utility, i)
