@@ -17,9 +17,16 @@ def json_object(text: str) -> dict:
     return value
 
 
-JsonObject = Annotated[dict, PrimitiveConstructorSpec(
-    nargs=1, metavar="JSON", instance_from_str=lambda args: json_object(args[0]),
-    is_instance=lambda value: isinstance(value, dict), str_from_instance=lambda value: [json.dumps(value)])]
+JsonObject = Annotated[
+    dict,
+    PrimitiveConstructorSpec(
+        nargs=1,
+        metavar="JSON",
+        instance_from_str=lambda args: json_object(args[0]),
+        is_instance=lambda value: isinstance(value, dict),
+        str_from_instance=lambda value: [json.dumps(value)],
+    ),
+]
 """A dict given as one JSON object on the command line."""
 
 

@@ -87,15 +87,18 @@ def ci95(x: np.ndarray) -> dict:
     there is one run)."""
     if len(x) < 2:
         return {"mean": float(x.mean()), "half_width_95": None}
-    return {"mean": float(x.mean()),
-            "half_width_95": float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))}
+    return {
+        "mean": float(x.mean()),
+        "half_width_95": float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))),
+    }
 
 
 def smooth_benchmark(T: int, sigma: float, draws: int, seed: int) -> tuple[float, object]:
     """max_M sum_t E_{D_t}[Rev(M)] of the moving box, approximately: Theorem 1's optimum on
     ``draws`` samples per round (the boxes do not depend on the seed), evaluated exactly."""
-    pooled = np.concatenate([valuations("smooth", T, np.random.default_rng([seed, k]), sigma).values
-                             for k in range(draws)])
+    pooled = np.concatenate(
+        [valuations("smooth", T, np.random.default_rng([seed, k]), sigma).values for k in range(draws)]
+    )
     seq = valuations("smooth", T, np.random.default_rng(seed), sigma)
     fitted = best_path(pooled).mechanism
     return float(sum(seq.expected_revenue(t, fitted) for t in range(T))), fitted
@@ -111,7 +114,9 @@ def one_run(setting: str, T: int, seed: int, sigma: float, fit_draws: int) -> di
         benchmark = seq.bayes_revenue * T
     else:  # adversarial: exact hindsight (Prop. 3)
         benchmark = seq.hindsight_revenue
-    hindsight = seq.hindsight_revenue if seq.hindsight_revenue is not None else float(hindsight_revenue(seq.values, [T])[0])
+    hindsight = (
+        seq.hindsight_revenue if seq.hindsight_revenue is not None else float(hindsight_revenue(seq.values, [T])[0])
+    )
     for name, learner in learners(T, sigma if setting == "smooth" else 1.0, np.random.default_rng(seed + 1)).items():
         result = play(learner, seq.values, seq.expected_revenue)
         expected = result.expected.sum() if result.expected is not None else None
@@ -124,30 +129,46 @@ def one_run(setting: str, T: int, seed: int, sigma: float, fit_draws: int) -> di
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m baselines.joint_ads_regret", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m baselines.joint_ads_regret",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--setting", choices=SETTINGS, required=True, help="the valuation sequence")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--horizons", type=int, nargs="+", default=[500, 1000, 2000, 4000],
-                        help="horizons T, each its own run (default 500 1000 2000 4000)")
+    parser.add_argument(
+        "--horizons",
+        type=int,
+        nargs="+",
+        default=[500, 1000, 2000, 4000],
+        help="horizons T, each its own run (default 500 1000 2000 4000)",
+    )
     parser.add_argument("--runs", type=int, default=5, help="seeds per horizon (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     parser.add_argument("--sigma", type=float, default=0.25, help="smoothness of the smooth setting (default 0.25)")
-    parser.add_argument("--fit-draws", type=int, default=4,
-                        help="draws per round to fit the smooth setting's expected benchmark (default 4)")
+    parser.add_argument(
+        "--fit-draws",
+        type=int,
+        default=4,
+        help="draws per round to fit the smooth setting's expected benchmark (default 4)",
+    )
     args = parser.parse_args(argv)
     if min(args.horizons) < 10 or args.runs < 1 or args.fit_draws < 1 or not 0 < args.sigma <= 1:
-        parser.error(f"--horizons {args.horizons} (each >= 10), --runs {args.runs} and --fit-draws {args.fit_draws} "
-                     f"(>= 1), --sigma {args.sigma} (in (0, 1]) are out of range")
+        parser.error(
+            f"--horizons {args.horizons} (each >= 10), --runs {args.runs} and --fit-draws {args.fit_draws} "
+            f"(>= 1), --sigma {args.sigma} (in (0, 1]) are out of range"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     horizons = sorted(set(args.horizons))
-    runs = {T: [one_run(args.setting, T, args.seed + 100 * r, args.sigma, args.fit_draws) for r in range(args.runs)]
-            for T in horizons}
+    runs = {
+        T: [one_run(args.setting, T, args.seed + 100 * r, args.sigma, args.fit_draws) for r in range(args.runs)]
+        for T in horizons
+    }
     names = list(runs[horizons[0]][0])
     config = {"setting": args.setting, "horizons": horizons, "runs": args.runs, "seed": args.seed}
     if args.setting == "smooth":  # the only setting that uses them
         config.update(sigma=args.sigma, fit_draws_per_round_for_the_expected_benchmark=args.fit_draws)
-    report = {"config": config,
-              "theory": THEORY[args.setting], "benchmark": BENCHMARK[args.setting], "learners": {}}
+    report = {"config": config, "theory": THEORY[args.setting], "benchmark": BENCHMARK[args.setting], "learners": {}}
     for name in names:
         row = {}
         for key in ("regret", "revenue_over_hindsight", "expected_over_benchmark"):
@@ -160,8 +181,10 @@ def main(argv: list[str] | None = None) -> dict:
         rate = "n/a" if row["rate"] is None else f"{row['rate']:.2f}"
         half = "" if last["half_width_95"] is None else f" +- {last['half_width_95']:.1f}"
         ratio = row.get("expected_over_benchmark", row["revenue_over_hindsight"])[-1]["mean"]
-        print(f"{name:>20}: regret at T = {horizons[-1]}: {last['mean']:8.1f}{half}, rate {rate}, "
-              f"{'E[revenue] / benchmark' if 'expected_over_benchmark' in row else 'revenue / hindsight'} {ratio:.3f}")
+        print(
+            f"{name:>20}: regret at T = {horizons[-1]}: {last['mean']:8.1f}{half}, rate {rate}, "
+            f"{'E[revenue] / benchmark' if 'expected_over_benchmark' in row else 'revenue / hindsight'} {ratio:.3f}"
+        )
     print(f"theory: {THEORY[args.setting]}; benchmark: {BENCHMARK[args.setting]}")
     stem = args.out / f"joint_ads_{args.setting.replace('-', '_')}"
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2, allow_nan=False))
@@ -189,10 +212,16 @@ def plot(report: dict, path: Path) -> None:
         ax2.plot(T, [c["mean"] for c in row[key]], marker="o", ms=3, label=name)
     positive = all(c["mean"] > 0 for row in report["learners"].values() for c in row["regret"])
     ax1.set(xscale="log", yscale="log" if positive else "symlog", xlabel="horizon T", ylabel="regret")
-    ax1.set_title(f"{report['config']['setting']}: regret vs {report['benchmark']}\ntheory: {report['theory']}",
-                  fontsize=8, wrap=True)
-    ratio = "E[revenue] / benchmark" if any("expected_over_benchmark" in r for r in report["learners"].values()) \
+    ax1.set_title(
+        f"{report['config']['setting']}: regret vs {report['benchmark']}\ntheory: {report['theory']}",
+        fontsize=8,
+        wrap=True,
+    )
+    ratio = (
+        "E[revenue] / benchmark"
+        if any("expected_over_benchmark" in r for r in report["learners"].values())
         else "revenue / hindsight optimum"
+    )
     ax2.set(xscale="log", xlabel="horizon T", ylabel=ratio)
     ax2.set_title(f"{ratio} over T", fontsize=9)
     ax1.legend(fontsize=7)

@@ -3,12 +3,12 @@
 Each strategy is a batch function of an agent's decoded observation fields
 (:meth:`ObservationBuilder.decode`), ``{name: (R, width)}``, and a Generator, returning reports
 ``(R,)``. None reads its own past reports (``reads_own_reports = False``), and only
-:class:`Noisy` draws randomness (``stochastic``); see :class:`mdbf_envs.core.paired.ReportBlind`.
+:class:`Noisy` draws randomness (``stochastic``); see :class:`mdbf_envs.core.paired_engine.ReportBlind`.
 Those that report factor X + offset + weight (own mean of the allocation) by phase and
 allocation say so (``affine_report``, :class:`mdbf_envs.vcg_learn.compiled_paired.AffineReports`),
 so the paired market can play them compiled.
-:func:`as_policy` turns one into a policy for the PettingZoo env and the Gymnasium
-view, so every strategy runs in every env and in the audit.
+Every env's ``others`` takes them as they are (the plain views, the manipulation envs and the
+audit), so every strategy runs everywhere.
 """
 
 from __future__ import annotations
@@ -16,15 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pettingzoo import ParallelEnv
 
 
 def _x(fields: dict[str, np.ndarray]) -> np.ndarray:
     return fields["realised"][:, 0].astype(np.float64)
 
 
-def _affine(n_allocations: int, factor: float | np.ndarray = 1.0, offset: float | np.ndarray = 0.0,
-            phases: tuple[int, ...] = (0, 1)) -> np.ndarray:
+def _affine(
+    n_allocations: int,
+    factor: float | np.ndarray = 1.0,
+    offset: float | np.ndarray = 0.0,
+    phases: tuple[int, ...] = (0, 1),
+) -> np.ndarray:
     """``(2, 3, |S|)`` [phase (exploit, explore)][factor, offset, own-mean weight][s]: Y = factor X
     + offset in ``phases``, Y = X in the other (no weight on the own mean)."""
     table = np.zeros((2, 3, n_allocations))
@@ -213,17 +216,3 @@ def scripted_bids() -> dict[str, object]:
         "shade_0.5_first_quarter": BidScale(0.5, 0.0, 0.25),
         "last_price": LastPrice(),
     }
-
-
-@dataclass(frozen=True)
-class as_policy:  # noqa: N801  (used as a function: as_policy(Shade(0.1)))
-    """A batch strategy as a policy ``(env, agent, obs, rng) -> action`` for the VCG-Learn envs,
-    clipped to the env's report bounds (the strategy's reports, not the agent's action, are
-    clipped). A plain object, so views holding it pickle."""
-
-    strategy: object
-
-    def __call__(self, env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        space = env.action_space(agent)
-        report = self.strategy(env.decode(np.asarray(obs)[None]), rng)
-        return np.clip(np.float32(report), space.low, space.high)

@@ -77,7 +77,9 @@ def plot(results: dict[str, SimulationResult], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m baselines.vcg_fig1", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m baselines.vcg_fig1", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--runs", type=int, default=5, help="replications (default 5)")
     parser.add_argument("--rounds", type=int, default=2000, help="horizon T (default 2000)")
@@ -94,21 +96,32 @@ def main(argv: list[str] | None = None) -> dict:
     sigma = np.sqrt(args.noise_var) if args.sigma is None else args.sigma
     report = {
         "config": {
-            "scenario": "single_item", "n_agents": 10, "means": np.linspace(0.8, 0.2, 10).tolist(),
-            "noise_var": args.noise_var, "noise_sd": float(np.sqrt(args.noise_var)), "sigma": float(sigma),
-            "f": args.f, "g": args.g, "runs": args.runs, "rounds": args.rounds, "seed": args.seed,
+            "scenario": "single_item",
+            "n_agents": 10,
+            "means": np.linspace(0.8, 0.2, 10).tolist(),
+            "noise_var": args.noise_var,
+            "noise_sd": float(np.sqrt(args.noise_var)),
+            "sigma": float(sigma),
+            "f": args.f,
+            "g": args.g,
+            "runs": args.runs,
+            "rounds": args.rounds,
+            "seed": args.seed,
         },
         "final": {zeta: summary(res) for zeta, res in results.items()},
     }
     (args.out / "vcg_fig1.json").write_text(json.dumps(report, indent=2))
     plot(results, args.out / "vcg_fig1.png")
+
     def se(x: float | None) -> str:
         return "" if x is None else f" (se {x:.1f})"
 
     for zeta, s in report["final"].items():
-        print(f"{zeta.upper()}: welfare {s['welfare']['mean']:.1f}{se(s['welfare']['se'])}, "
-              f"seller {s['seller']['mean']:.1f}{se(s['seller']['se'])}, "
-              f"agent 1 {s['agents']['mean'][0]:.1f}{se(s['agents']['se'] and s['agents']['se'][0])}")
+        print(
+            f"{zeta.upper()}: welfare {s['welfare']['mean']:.1f}{se(s['welfare']['se'])}, "
+            f"seller {s['seller']['mean']:.1f}{se(s['seller']['se'])}, "
+            f"agent 1 {s['agents']['mean'][0]:.1f}{se(s['agents']['se'] and s['agents']['se'][0])}"
+        )
     print(f"wrote {args.out / 'vcg_fig1.json'} and {args.out / 'vcg_fig1.png'}")
     return report
 

@@ -34,7 +34,11 @@ def loglog_slope(rounds: np.ndarray, values: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m baselines.vcg_regret_rate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m baselines.vcg_regret_rate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--max-rounds", type=int, default=1_000_000, help="the last checkpoint T (default 10^6)")
     parser.add_argument("--min-rounds", type=int, default=500, help="the first checkpoint (default 500)")
@@ -45,20 +49,32 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--noise-var", type=float, default=0.5, help="variance of the winner's value (default 0.5)")
     parser.add_argument("--f", choices=("upper", "mean", "lower"), default="mean", help="F of eq. (7) (default mean)")
     parser.add_argument("--g", choices=("upper", "mean", "lower"), default="mean", help="G of eq. (7) (default mean)")
-    parser.add_argument("--backend", choices=("numba", "numpy"), default="numba",
-                        help="numba: the compiled loop; numpy: the reference loop")
+    parser.add_argument(
+        "--backend",
+        choices=("numba", "numpy"),
+        default="numba",
+        help="numba: the compiled loop; numpy: the reference loop",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.min_rounds < args.max_rounds or args.points < 2 or args.runs < 1 or args.seed < 0:
-        parser.error(f"need 1 <= --min-rounds ({args.min_rounds}) < --max-rounds ({args.max_rounds}), --points "
-                     f"({args.points}) >= 2, --runs ({args.runs}) >= 1 and --seed ({args.seed}) >= 0")
+        parser.error(
+            f"need 1 <= --min-rounds ({args.min_rounds}) < --max-rounds ({args.max_rounds}), --points "
+            f"({args.points}) >= 2, --runs ({args.runs}) >= 1 and --seed ({args.seed}) >= 0"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     checkpoints = np.unique(np.geomspace(args.min_rounds, args.max_rounds, args.points).astype(int))
     scenario = single_item(args.n_agents, noise_var=args.noise_var)
-    report = {"config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-              "theory_slope": THEORY_SLOPE, "rounds": checkpoints.tolist(), "zeta": {}}
+    report = {
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "theory_slope": THEORY_SLOPE,
+        "rounds": checkpoints.tolist(),
+        "zeta": {},
+    }
     for zeta in ("etc", "opt"):
         mech = VCGLearn(scenario, zeta, args.f, args.g, replications=args.runs)
-        res = simulate(mech, args.max_rounds, np.random.default_rng(args.seed), checkpoints=checkpoints, backend=args.backend)
+        res = simulate(
+            mech, args.max_rounds, np.random.default_rng(args.seed), checkpoints=checkpoints, backend=args.backend
+        )
         curve = max_regret(res).mean(axis=1)
         slope = loglog_slope(checkpoints, curve) if np.all(curve > 0) else float("nan")
         report["zeta"][zeta] = {"expected_max_regret": curve.tolist(), "slope": slope}

@@ -1,7 +1,8 @@
 """Performance benchmarks: each figure is a ratio or a median, measured in one run.
 
     python -m benchmarks.run                 # everything (several minutes)
-    python -m benchmarks.run --only paired ads audit  # a subset: ppo paired sim configs fig1 rate slots ads memory audit
+    python -m benchmarks.run --only paired ads audit  # a subset of: ppo paired sim configs fig1
+                                                      # rate slots ads memory audit
     python -m benchmarks.run --only audit --full-audit  # also the full default audit against the baseline's
 
 Prints one line per measurement with its target, and writes ``benchmarks/results.json`` when
@@ -46,13 +47,13 @@ def _ppo_rates(make_real, make_trivial, steps: int, repeats: int, n_steps: int) 
 def bench_ppo(steps: int = 8192, repeats: int = 3, copies: tuple[int, ...] = (16, 32, 64)) -> None:
     """PPO steps/s on VCGLearnOPT-v0 against a trivial env with the same spaces, alternating:
     for each number of ``copies``, the native vector env against a zero-cost vector env, both
-    through :class:`agents.sb3_vec_env.SB3VecEnv` (1024 steps per rollout); and with one env."""
+    through :class:`agents.training.sb3_vec_env.SB3VecEnv` (1024 steps per rollout); and with one env."""
     import gymnasium as gym
     from gymnasium.vector import AutoresetMode, VectorEnv
     from stable_baselines3.common.vec_env import DummyVecEnv
 
     import mdbf_envs  # noqa: F401
-    from agents.sb3_vec_env import SB3VecEnv
+    from agents.training.sb3_vec_env import SB3VecEnv
 
     class Trivial(gym.Env):
         def __init__(self, like):
@@ -73,7 +74,10 @@ def bench_ppo(steps: int = 8192, repeats: int = 3, copies: tuple[int, ...] = (16
 
         def __init__(self, like):
             self.num_envs = like.num_envs
-            self.single_observation_space, self.single_action_space = like.single_observation_space, like.single_action_space
+            self.single_observation_space, self.single_action_space = (
+                like.single_observation_space,
+                like.single_action_space,
+            )
             self.observation_space, self.action_space = like.observation_space, like.action_space
             self._t = 0
 
@@ -89,22 +93,52 @@ def bench_ppo(steps: int = 8192, repeats: int = 3, copies: tuple[int, ...] = (16
                 self._t = 0
                 final_obs = np.empty(n, object)
                 final_obs[:] = list(obs)
-                infos = {"final_obs": final_obs, "_final_obs": np.ones(n, bool), "final_info": {}, "_final_info": np.ones(n, bool)}
+                infos = {
+                    "final_obs": final_obs,
+                    "_final_obs": np.ones(n, bool),
+                    "final_info": {},
+                    "_final_info": np.ones(n, bool),
+                }
             return obs, np.zeros(n), np.zeros(n, bool), np.full(n, done), infos
 
     env_id = "mdbf_envs/VCGLearnOPT-v0"
+
     def native(n: int):
         return gym.make_vec(env_id, num_envs=n, autoreset_mode=AutoresetMode.SAME_STEP)
 
     for n in copies:
-        real, trivial = _ppo_rates(lambda n=n: SB3VecEnv(native(n)), lambda n=n: SB3VecEnv(TrivialVector(native(n))),
-                                   steps, repeats, n_steps=1024 // n)
-        report(f"ppo_steps_per_s_ratio ({n} envs, VCGLearnOPT / trivial)", real / trivial, "x", ">= 0.9",
-               real / trivial >= 0.9, real=real, trivial=trivial)
-    real, trivial = _ppo_rates(lambda: DummyVecEnv([lambda: gym.make(env_id)]),
-                               lambda: DummyVecEnv([lambda: Trivial(gym.make(env_id).unwrapped)]), steps // 2, repeats, 1024)
-    report("ppo_steps_per_s_ratio (1 env, VCGLearnOPT / trivial)", real / trivial, "x", "(info)", True,
-           real=real, trivial=trivial)
+        real, trivial = _ppo_rates(
+            lambda n=n: SB3VecEnv(native(n)),
+            lambda n=n: SB3VecEnv(TrivialVector(native(n))),
+            steps,
+            repeats,
+            n_steps=1024 // n,
+        )
+        report(
+            f"ppo_steps_per_s_ratio ({n} envs, VCGLearnOPT / trivial)",
+            real / trivial,
+            "x",
+            ">= 0.9",
+            real / trivial >= 0.9,
+            real=real,
+            trivial=trivial,
+        )
+    real, trivial = _ppo_rates(
+        lambda: DummyVecEnv([lambda: gym.make(env_id)]),
+        lambda: DummyVecEnv([lambda: Trivial(gym.make(env_id).unwrapped)]),
+        steps // 2,
+        repeats,
+        1024,
+    )
+    report(
+        "ppo_steps_per_s_ratio (1 env, VCGLearnOPT / trivial)",
+        real / trivial,
+        "x",
+        "(info)",
+        True,
+        real=real,
+        trivial=trivial,
+    )
 
 
 def bench_sim(replications: int = 16, horizon: int = 2000) -> None:
@@ -124,8 +158,17 @@ def bench_sim(replications: int = 16, horizon: int = 2000) -> None:
     start = time.perf_counter()
     simulate(VCGLearn(single_item(), "opt", replications=replications), horizon, np.random.default_rng(0))
     batched = time.perf_counter() - start
-    report("batched_sim_speedup (vs env loop, OPT)", loop / batched, "x", ">= 20", loop / batched >= 20,
-           loop_s=loop, batched_s=batched, replications=replications, horizon=horizon)
+    report(
+        "batched_sim_speedup (vs env loop, OPT)",
+        loop / batched,
+        "x",
+        ">= 20",
+        loop / batched >= 20,
+        loop_s=loop,
+        batched_s=batched,
+        replications=replications,
+        horizon=horizon,
+    )
 
 
 def bench_configs(replications: int = 4, horizon: int = 2000) -> None:
@@ -146,8 +189,15 @@ def bench_configs(replications: int = 4, horizon: int = 2000) -> None:
     start = time.perf_counter()
     simulate(VCGLearn(single_item(), zetas, fs, gs, replications=len(zetas)), horizon, np.random.default_rng(0))
     batched = time.perf_counter() - start
-    report("configs_in_one_batch_speedup (18 configs)", separate / batched, "x", "> 1", separate > batched,
-           separate_s=separate, batched_s=batched)
+    report(
+        "configs_in_one_batch_speedup (18 configs)",
+        separate / batched,
+        "x",
+        "> 1",
+        separate > batched,
+        separate_s=separate,
+        batched_s=batched,
+    )
 
 
 def bench_fig1() -> None:
@@ -174,13 +224,16 @@ T, zetas, backend = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3]
 points = np.unique(np.geomspace(100, T, 20).astype(int))
 start = time.perf_counter()
 for zeta in zetas:
-    simulate(VCGLearn(single_item(), zeta, replications=4), T, np.random.default_rng(0), checkpoints=points, backend=backend)
+    simulate(VCGLearn(single_item(), zeta, replications=4), T, np.random.default_rng(0),
+    checkpoints=points, backend=backend)
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
 def _rate_run(T: int, zetas: str, backend: str = "numba") -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", RATE_SCRIPT, str(T), zetas, backend], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", RATE_SCRIPT, str(T), zetas, backend], capture_output=True, text=True, check=True
+    )
     seconds, rss_kb = out.stdout.split()
     return float(seconds), float(rss_kb)
 
@@ -193,8 +246,15 @@ def bench_rate(T: int) -> None:
     report(f"regret_rate_seconds (T={T:.0e}, both zeta, numba)", seconds, "s", "< 60", seconds < 60)
     compiled, _ = _rate_run(T // 10, "etc,opt")
     reference, _ = _rate_run(T // 10, "etc,opt", "numpy")
-    report(f"numba_vs_numpy_loop_speedup (T={T // 10:.0e})", reference / compiled, "x", "(info)", True,
-           numpy_s=reference, numba_s=compiled)
+    report(
+        f"numba_vs_numpy_loop_speedup (T={T // 10:.0e})",
+        reference / compiled,
+        "x",
+        "(info)",
+        True,
+        numpy_s=reference,
+        numba_s=compiled,
+    )
 
 
 def bench_memory(T: int) -> None:
@@ -202,8 +262,15 @@ def bench_memory(T: int) -> None:
     _, small = _rate_run(T // 100, "opt")
     _, large = _rate_run(T, "opt")
     ratio = large / small
-    report(f"memory_peak_rss_ratio (T={T:.0e} / T={T // 100:.0e})", ratio, "x", "<= 1.10", ratio <= 1.10,
-           small_kb=small, large_kb=large)
+    report(
+        f"memory_peak_rss_ratio (T={T:.0e} / T={T // 100:.0e})",
+        ratio,
+        "x",
+        "<= 1.10",
+        ratio <= 1.10,
+        small_kb=small,
+        large_kb=large,
+    )
 
 
 def bench_slots(rounds: int = 120) -> None:
@@ -231,9 +298,9 @@ def bench_ads(pairs: int = 64, horizon: int = 200) -> None:
     against one learner per replication, on the same episodes (the results are equal)."""
     import tempfile
 
-    from agents.policy_search import LinearPolicy
+    from agents.search.cmaes import LinearPolicy
     from mdbf_envs.core.streams import pair_streams
-    from mdbf_envs.envs.paired import joint_ads_game
+    from mdbf_envs.envs.manipulation import joint_ads_game
     from mdbf_envs.joint_ads import AugmentTheBest, best_path, play
 
     v = np.random.default_rng(0).random((10_000, 2))
@@ -258,14 +325,30 @@ def bench_ads(pairs: int = 64, horizon: int = 200) -> None:
             rates[arrays] = pairs / (time.perf_counter() - start)
         assert np.array_equal(gains[True], gains[False])
         report(f"joint ads paired game, {learner}, T = {horizon} (episodes/s)", rates[True], "ep/s", "(rate)", True)
-        report(f"  / one learner per replication (same kernels), {learner}", rates[True] / rates[False], "x", "(ratio)",
-               True, batched=rates[True], loop=rates[False], pairs=pairs)
+        report(
+            f"  / one learner per replication (same kernels), {learner}",
+            rates[True] / rates[False],
+            "x",
+            "(ratio)",
+            True,
+            batched=rates[True],
+            loop=rates[False],
+            pairs=pairs,
+        )
         with tempfile.TemporaryDirectory() as tmp:
             old_rate, old_gain = _ads_rate(export(BASELINE, Path(tmp)), learner, pairs, horizon)
         here_rate, here_gain = _ads_rate(Path(__file__).resolve().parents[1], learner, pairs, horizon)
         ratio = here_rate / old_rate
-        report(f"  / the per-replication loop of {BASELINE}, {learner}", ratio, "x", ">= 20", ratio >= 20,
-               here=here_rate, baseline=old_rate, same_gains=here_gain == old_gain)
+        report(
+            f"  / the per-replication loop of {BASELINE}, {learner}",
+            ratio,
+            "x",
+            ">= 20",
+            ratio >= 20,
+            here=here_rate,
+            baseline=old_rate,
+            same_gains=here_gain == old_gain,
+        )
 
 
 BASELINE = "7d569db"
@@ -285,9 +368,9 @@ def export(commit: str, into: Path) -> Path:
 ADS_RATE_SCRIPT = """
 import sys, time
 try:  # this tree
-    from agents.policy_search import LinearPolicy
+    from agents.search.cmaes import LinearPolicy
     from mdbf_envs.core.streams import pair_streams
-    from mdbf_envs.envs.paired import joint_ads_game
+    from mdbf_envs.envs.manipulation import joint_ads_game
 except ImportError:  # the baseline's layout
     from agents.search import LinearPolicy
     from mdbf_envs.streams import pair_streams
@@ -305,8 +388,14 @@ print(pairs / (time.perf_counter() - start), repr(float(gain.sum())))
 def _ads_rate(tree: Path, learner: str, pairs: int, horizon: int) -> tuple[float, float]:
     import os
 
-    out = subprocess.run([sys.executable, "-c", ADS_RATE_SCRIPT, learner, str(pairs), str(horizon)], cwd=tree,
-                         env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", ADS_RATE_SCRIPT, learner, str(pairs), str(horizon)],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rate, gain = out.stdout.split()
     return float(rate), float(gain)
 
@@ -332,28 +421,43 @@ def bench_audit(baseline: str = BASELINE, full: bool = False) -> None:
             for name, tree in (("here", root), ("baseline", old)):
                 env = {**os.environ, "PYTHONPATH": str(tree)}
                 start = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "agents.audit", *flags, "--out", str(Path(tmp) / f"{name}-{label}")],
-                               cwd=tree, env=env, check=True, capture_output=True)
+                subprocess.run(
+                    [sys.executable, "-m", "agents.audit", *flags, "--out", str(Path(tmp) / f"{name}-{label}")],
+                    cwd=tree,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
                 seconds[name] = time.perf_counter() - start
             ratio = seconds["baseline"] / seconds["here"]
             what = "the full default audit" if label == "full" else "audit --quick --backend serial"
-            report(f"{what}, wall time {baseline} / here", ratio, "x", ">= 3" if label == "full" else "(ratio)",
-                   ratio >= 3 or label != "full", here_s=seconds["here"], baseline_s=seconds["baseline"])
+            report(
+                f"{what}, wall time {baseline} / here",
+                ratio,
+                "x",
+                ">= 3" if label == "full" else "(ratio)",
+                ratio >= 3 or label != "full",
+                here_s=seconds["here"],
+                baseline_s=seconds["baseline"],
+            )
 
 
 def cma_generation_rates(zeta: str, horizon: int, generations: int = 20) -> dict[str, float]:
     """Episodes/s of CMA-ES's generations (13 candidates on the same 8 pairs, compiled): the
     pairs' numbers drawn once for all candidates (:func:`pair_streams`) against one identically
     seeded generator per replication (the same numbers, drawn 13 times)."""
-    from agents.policy_search import CandidatePolicies
+    from agents.search.cmaes import CandidatePolicies
     from mdbf_envs.core.streams import ReplicationStreams, pair_streams
-    from mdbf_envs.envs.paired import paired_market
+    from mdbf_envs.envs.manipulation import paired_market
 
     market = paired_market(13 * 8, zeta=zeta, horizon=horizon)
     thetas = np.random.default_rng(0).normal(0.0, 0.1, (13, market.feature_size + 1))
-    sources = {"shared": lambda g: pair_streams([0, g], 8, 13, market.draws),
-               "apart": lambda g: ReplicationStreams([np.random.default_rng([0, g, m]) for _ in range(13)
-                                                      for m in range(8)], market.draws)}
+    sources = {
+        "shared": lambda g: pair_streams([0, g], 8, 13, market.draws),
+        "apart": lambda g: ReplicationStreams(
+            [np.random.default_rng([0, g, m]) for _ in range(13) for m in range(8)], market.draws
+        ),
+    }
     market.run(CandidatePolicies(thetas, 8), sources["shared"](0))  # compiles the first time
     rates = {}
     for name, streams in sources.items():
@@ -370,11 +474,11 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
     the reference rollout that plays the two episodes apart; CMA-ES's generations; and PPO's
     episodes per second on paired decision-point episodes, its steps compiled against numpy,
     and against PPO on the plain view's native vector env."""
-    from agents.policy_search import LinearPolicy
-    from agents.ppo import PPOConfig, train_ppo
+    from agents.search.cmaes import LinearPolicy
+    from agents.search.ppo import PPOConfig, train_ppo
     from baselines.strategies import Truthful
     from mdbf_envs.core.streams import pair_streams
-    from mdbf_envs.envs.paired import paired_market
+    from mdbf_envs.envs.manipulation import paired_market
     from mdbf_envs.registry import make_mechanism
     from mdbf_envs.vcg_learn.rollout import rollout
 
@@ -396,37 +500,78 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
             rollout(make_mechanism("vcg_learn", market.scenario, zeta=zeta, replications=pairs), horizon, 0, strategies)
         rollout_rate = pairs / (time.perf_counter() - start)
         target = {"etc": 2000, "opt": 1000}[zeta]
-        report(f"paired evaluator, compiled, {zeta}, {pairs} pairs, T = {horizon} (episodes/s)", rates["auto"], "ep/s",
-               f">= {target}", rates["auto"] >= target)
-        report(f"  / the numpy paired market, {zeta}", rates["auto"] / rates["numpy"], "x", "(ratio)", True,
-               numpy_rate=rates["numpy"])
+        report(
+            f"paired evaluator, compiled, {zeta}, {pairs} pairs, T = {horizon} (episodes/s)",
+            rates["auto"],
+            "ep/s",
+            f">= {target}",
+            rates["auto"] >= target,
+        )
+        report(
+            f"  / the numpy paired market, {zeta}",
+            rates["auto"] / rates["numpy"],
+            "x",
+            "(ratio)",
+            True,
+            numpy_rate=rates["numpy"],
+        )
         report(f"  / two separate rollouts, {zeta}", rates["auto"] / rollout_rate, "x", "(ratio)", True)
         generation = cma_generation_rates(zeta, horizon)
-        report(f"CMA-ES generation, {zeta}, 13 candidates x 8 pairs (episodes/s)", generation["shared"], "ep/s", "(rate)",
-               True)
-        report(f"  / one generator per replication, {zeta}", generation["shared"] / generation["apart"], "x", "(ratio)",
-               True, apart_rate=generation["apart"])
+        report(
+            f"CMA-ES generation, {zeta}, 13 candidates x 8 pairs (episodes/s)",
+            generation["shared"],
+            "ep/s",
+            "(rate)",
+            True,
+        )
+        report(
+            f"  / one generator per replication, {zeta}",
+            generation["shared"] / generation["apart"],
+            "x",
+            "(ratio)",
+            True,
+            apart_rate=generation["apart"],
+        )
     for zeta in ("etc", "opt"):
         kwargs = {"zeta": zeta, "horizon": horizon}
         rates = {}
         for backend in ("auto", "numpy"):
             start = time.perf_counter()
-            model = train_ppo("mdbf_envs/VCGLearn-v0", {**kwargs, "backend": backend}, PPOConfig(timesteps=ppo_steps))
-            episodes = model.num_timesteps / paired_market(1, **kwargs).run(
-                LinearPolicy((0.0,) * (paired_market(1, **kwargs).feature_size + 1)), np.random.default_rng(0)).decisions
+            model = train_ppo(
+                "mdbf_envs/VCGLearnManipulation-v0", {**kwargs, "backend": backend}, PPOConfig(timesteps=ppo_steps)
+            )
+            episodes = (
+                model.num_timesteps
+                / paired_market(1, **kwargs)
+                .run(LinearPolicy((0.0,) * (paired_market(1, **kwargs).feature_size + 1)), np.random.default_rng(0))
+                .decisions
+            )
             rates[backend] = episodes / (time.perf_counter() - start)
-        report(f"PPO on paired decision-point episodes, compiled steps, {zeta} (episodes/s)", rates["auto"], "ep/s",
-               "(rate)", True)
-        report(f"  / PPO on numpy steps, {zeta}", rates["auto"] / rates["numpy"], "x", "(ratio)", True,
-               numpy_rate=rates["numpy"])
+        report(
+            f"PPO on paired decision-point episodes, compiled steps, {zeta} (episodes/s)",
+            rates["auto"],
+            "ep/s",
+            "(rate)",
+            True,
+        )
+        report(
+            f"  / PPO on numpy steps, {zeta}",
+            rates["auto"] / rates["numpy"],
+            "x",
+            "(ratio)",
+            True,
+            numpy_rate=rates["numpy"],
+        )
     import gymnasium as gym
     from gymnasium.vector import AutoresetMode
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import VecMonitor
 
-    from agents.sb3_vec_env import SB3VecEnv
+    from agents.training.sb3_vec_env import SB3VecEnv
 
-    env = VecMonitor(SB3VecEnv(gym.make_vec("mdbf_envs/VCGLearnETC-v0", num_envs=32, autoreset_mode=AutoresetMode.SAME_STEP)))
+    env = VecMonitor(
+        SB3VecEnv(gym.make_vec("mdbf_envs/VCGLearnETC-v0", num_envs=32, autoreset_mode=AutoresetMode.SAME_STEP))
+    )
     start = time.perf_counter()
     PPO("MlpPolicy", env, n_steps=128, batch_size=1024, seed=0, verbose=0, device="cpu").learn(ppo_steps)
     plain = ppo_steps / horizon / (time.perf_counter() - start)
@@ -437,15 +582,30 @@ BENCHES = ("ppo", "paired", "sim", "configs", "fig1", "rate", "slots", "ads", "m
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", nargs="+", choices=BENCHES, default=list(BENCHES))
     parser.add_argument("--rate-rounds", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--full-audit", action="store_true",
-                        help="audit: also time the full default audit against the baseline's (about half an hour)")
+    parser.add_argument(
+        "--full-audit",
+        action="store_true",
+        help="audit: also time the full default audit against the baseline's (about half an hour)",
+    )
     args = parser.parse_args(argv)
-    runs = {"ppo": bench_ppo, "paired": bench_paired, "sim": bench_sim, "configs": bench_configs, "fig1": bench_fig1, "rate": lambda: bench_rate(args.rate_rounds),
-            "slots": bench_slots, "ads": bench_ads, "memory": lambda: bench_memory(args.rate_rounds), "audit": lambda: bench_audit(full=args.full_audit)}
+    runs = {
+        "ppo": bench_ppo,
+        "paired": bench_paired,
+        "sim": bench_sim,
+        "configs": bench_configs,
+        "fig1": bench_fig1,
+        "rate": lambda: bench_rate(args.rate_rounds),
+        "slots": bench_slots,
+        "ads": bench_ads,
+        "memory": lambda: bench_memory(args.rate_rounds),
+        "audit": lambda: bench_audit(full=args.full_audit),
+    }
     for name in args.only:
         runs[name]()
     RESULTS["_peak_rss_kb_this_process"] = {"value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}

@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 
 from agents.audit import PaperAudit, Setting, register_paper
-from agents.policy_search import SearchConfig
-from mdbf_envs.core.paired import PairedDraws, PairedGame
+from agents.search.cmaes import SearchConfig
+from mdbf_envs.core.paired_engine import PairedDraws, PairedGame
 from mdbf_envs.core.streams import ReplicationStreams
 
 
 class MeanBidPriceGame(PairedGame):
-    """R pairs of T rounds: each round the buyer draws v ~ U[0, 1], the seller posts p_t = the
+    """P pairs of T rounds: each round the buyer draws v ~ U[0, 1], the seller posts p_t = the
     mean of the buyer's past bids (1/2 before any), and the buyer buys at p_t if its bid is at
     least p_t. An action a bids clip(v + scale a, 0, 1)."""
 
@@ -37,16 +37,17 @@ class MeanBidPriceGame(PairedGame):
 
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
         self._draws = PairedDraws(rng, self.pairs)
-        self._bid_sum, self._played = np.zeros(2 * self.pairs), 0
+        self._bid_sum = np.zeros(2 * self.pairs)
 
     def _begin_round(self) -> None:
         self._v = self._draws.random((2 * self.pairs, 1))[:, 0]
-        self._p = self._bid_sum / self._played if self._played else np.full(2 * self.pairs, 0.5)
+        played = self.rounds_played
+        self._p = self._bid_sum / played if played else np.full(2 * self.pairs, 0.5)
         self._deciding = np.ones(self.pairs, bool)
 
     def features(self) -> np.ndarray:
         R = self.pairs
-        return np.stack([self._v[:R], self._p[:R], np.full(R, self._played / self.horizon)], axis=1)
+        return np.stack([self._v[:R], self._p[:R], np.full(R, self.rounds_played / self.horizon)], axis=1)
 
     def strategy_fields(self) -> dict[str, np.ndarray]:
         f = self.features()[self._deciding]
@@ -66,7 +67,8 @@ class MeanBidPriceGame(PairedGame):
         self._next_round()
 
 
-def truthful(fields: dict, rng: np.random.Generator) -> np.ndarray:
+def bid_value(fields: dict, rng: np.random.Generator) -> np.ndarray:
+    """Bid the value (truthful)."""
     return fields["value"][:, 0]
 
 
@@ -92,11 +94,14 @@ class PostedPriceAudit(PaperAudit):
         return [{}]
 
     def build(self, o: PostedPriceOptions, cfg: Any) -> Setting:
-        return Setting({"mechanism": "mean_bid_price", "others": "none", "agent": "buyer"},
-                       lambda pairs: MeanBidPriceGame(pairs, o.horizon),
-                       {"truthful": truthful, "zero_unless_buying": zero_unless_buying},
-                       SearchConfig(o.search_episodes, o.search_pairs, final_pairs=o.n_pairs), o.n_pairs,
-                       theory_basis="toy: the price learns from bids, so no truthfulness is claimed")
+        return Setting(
+            {"mechanism": "mean_bid_price", "others": "none", "agent": "buyer"},
+            lambda pairs: MeanBidPriceGame(pairs, o.horizon),
+            {"truthful": bid_value, "zero_unless_buying": zero_unless_buying},
+            SearchConfig(o.search_episodes, o.search_pairs, final_pairs=o.n_pairs),
+            o.n_pairs,
+            theory_basis="toy: the price learns from bids, so no truthfulness is claimed",
+        )
 
 
 register_paper(PostedPriceAudit())

@@ -18,16 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.policy_search import LinearPolicy
+from agents.search.cmaes import LinearPolicy
 from baselines.strategies import scripted
 from mdbf_envs.core.streams import pair_streams
-from mdbf_envs.envs.paired import paired_market
+from mdbf_envs.envs.manipulation import paired_market
 
 
 def policies(report: dict, strategy: str) -> dict[tuple[str, str, str], tuple[float, ...]]:
-    return {(r["mechanism"], r["others"], r["agent"]): tuple(r["theta"]) for r in report["rows"]
-            if r["strategy"] == strategy and r["paper"] == "vcg_learn" and r["theta"] is not None
-            and not r["control"]}
+    return {
+        (r["mechanism"], r["others"], r["agent"]): tuple(r["theta"])
+        for r in report["rows"]
+        if r["strategy"] == strategy and r["paper"] == "vcg_learn" and r["theta"] is not None and not r["control"]
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,17 +45,29 @@ def main(argv: list[str] | None = None) -> None:
     config = reports[0]["config"]["vcg_learn"]
     for key in sorted(a.keys() & b.keys()):
         mechanism, others, agent = key
-        market = paired_market(args.pairs, zeta=mechanism.split(":")[1], f=config["f"], g=config["g"],
-                               horizon=config["horizon"], agent=agent, scenario=config["scenario"],
-                               scenario_kwargs=config["scenario_kwargs"], mechanism=config["mechanism"],
-                               deviation_scale=config["deviation_scale"],
-                               others=None if others == "truthful" else scripted()[others])
-        gains = [market.run(LinearPolicy(theta), pair_streams(args.seed, args.pairs, 1, market.draws)).gain
-                 for theta in (a[key], b[key])]
+        market = paired_market(
+            args.pairs,
+            zeta=mechanism.split(":")[1],
+            f=config["f"],
+            g=config["g"],
+            horizon=config["horizon"],
+            agent=agent,
+            scenario=config["scenario"],
+            scenario_kwargs=config["scenario_kwargs"],
+            mechanism=config["mechanism"],
+            deviation_scale=config["deviation_scale"],
+            others=None if others == "truthful" else scripted()[others],
+        )
+        gains = [
+            market.run(LinearPolicy(theta), pair_streams(args.seed, args.pairs, 1, market.draws)).gain
+            for theta in (a[key], b[key])
+        ]
         diff = gains[1] - gains[0]
         half = 1.96 * diff.std(ddof=1) / np.sqrt(args.pairs)
-        print(f"{mechanism} {others} {agent}: A {gains[0].mean():+.2f}, B {gains[1].mean():+.2f}, "
-              f"B - A {diff.mean():+.2f} [{diff.mean() - half:+.2f}, {diff.mean() + half:+.2f}]")
+        print(
+            f"{mechanism} {others} {agent}: A {gains[0].mean():+.2f}, B {gains[1].mean():+.2f}, "
+            f"B - A {diff.mean():+.2f} [{diff.mean() - half:+.2f}, {diff.mean() + half:+.2f}]"
+        )
 
 
 if __name__ == "__main__":

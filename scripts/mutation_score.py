@@ -50,15 +50,24 @@ class Pass:
 PASSES = {
     "paper1": Pass(
         modules=(
-            "mdbf_envs/core/paired.py",
+            "mdbf_envs/core/paired_engine.py",
             "mdbf_envs/vcg_learn/schedule.py",
             "mdbf_envs/vcg_learn/vcg.py",
             "mdbf_envs/vcg_learn/mechanism.py",
         ),
-        tests=("tests/test_schedule.py", "tests/test_vcg.py", "tests/test_vcg_learn.py", "tests/test_formula_pins.py",
-               "tests/test_paired.py", "tests/test_streams.py", "tests/test_exact_optimum.py",
-               # the engine's input checks, its vector env, and the other paper's paired game on it
-               "tests/test_bad_input.py", "tests/test_vector_env.py", "tests/test_joint_ads_paired.py"),
+        tests=(
+            "tests/test_schedule.py",
+            "tests/test_vcg.py",
+            "tests/test_vcg_learn.py",
+            "tests/test_formula_pins.py",
+            "tests/test_paired.py",
+            "tests/test_streams.py",
+            "tests/test_exact_optimum.py",
+            # the engine's input checks, its vector env, and the other paper's paired game on it
+            "tests/test_bad_input.py",
+            "tests/test_vector_env.py",
+            "tests/test_joint_ads_paired.py",
+        ),
         deselect=(
             # a minute or more, and it tests the exhaustive search, not the formulas
             "tests/test_exact_optimum.py::test_the_exhaustive_search_finds_more_than_known_values_where_it_is_not_optimal",
@@ -88,7 +97,10 @@ PASSES = {
     "python": Pass(
         modules=("mdbf_envs/joint_ads/kernels.py",),
         tests=JOINT_ADS_TESTS,
-        deselect=(RECOMPILE, "tests/test_joint_ads.py::test_augment_the_best_exact_schedule_and_learning"),  # 54 s as Python
+        deselect=(
+            RECOMPILE,
+            "tests/test_joint_ads.py::test_augment_the_best_exact_schedule_and_learning",
+        ),  # 54 s as Python
         env=(("NUMBA_DISABLE_JIT", "1"),),
     ),
 }
@@ -96,25 +108,25 @@ PASSES = {
 audit's statistics."""
 
 REASONS = {
-    0: 'a dtype cast dropped: the values are floats or ints, and every later step (comparisons, means, copies into float arrays) gives the same numbers',
+    0: "a dtype cast dropped: the values are floats or ints, and every later step (comparisons, means, copies into float arrays) gives the same numbers",
     1: "numpy reads any negative size in reshape as 'infer', and reshape(None) of a 1-D array keeps it",
-    2: 'sum(+1) and sum(-1) are the same axis of an (m, 2) array',
+    2: "sum(+1) and sum(-1) are the same axis of an (m, 2) array",
     3: "a sort's method: ties are identical rows or leave the result unchanged (numpy also accepts the name in capitals)",
-    4: 'a comparison at a floating-point boundary that continuous inputs reach with probability 0 (a uniform equal to an exp, se equal to the threshold, a bisection midpoint equal to the root, an exact 1e-9 error)',
-    5: 'a significant row never has a mean of exactly 0 (t_summary gives p = 1 there)',
+    4: "a comparison at a floating-point boundary that continuous inputs reach with probability 0 (a uniform equal to an exp, se equal to the threshold, a bisection midpoint equal to the root, an exact 1e-9 error)",
+    5: "a significant row never has a mean of exactly 0 (t_summary gives p = 1 there)",
     6: "an initial value always overwritten before it is read (revenues are >= 0 > -1; the template's generator is never drawn from; the padding is always sliced off by the counts)",
-    7: 'duplicates that np.unique removes, unused rows, or an extra element never indexed',
-    8: 'only the first of the evaluated rows is used',
-    9: 'uniform weights scaled by 2 or 1/2 (exact in binary): the same argmax and ties',
-    10: 'zip(strict=...) where the lengths were checked just before',
-    11: 'a cache: the mutant recomputes the same value more often, or grows a buffer sooner',
-    12: 'at j = 0 the only step is east, and the sampled probability of east there is exp(0) = 1',
+    7: "duplicates that np.unique removes, unused rows, or an extra element never indexed",
+    8: "only the first of the evaluated rows is used",
+    9: "uniform weights scaled by 2 or 1/2 (exact in binary): the same argmax and ties",
+    10: "zip(strict=...) where the lengths were checked just before",
+    11: "a cache: the mutant recomputes the same value more often, or grows a buffer sooner",
+    12: "at j = 0 the only step is east, and the sampled probability of east there is exp(0) = 1",
     13: "a one-corner region (or an empty one) is a fixed point: every tile's point lies above-right of the corner",
-    14: 'more bisection steps, or h evaluated at a 0-d 1 instead of an array of ones: the same threshold within 2^-50',
-    15: 'a complete path of two nodes has edges of zero area, and boxes lie in [0, 1]^2 (an upper end of 2 clips as 1 does)',
-    16: 'the same set of lattice paths, enumerated in another order',
-    17: 'the name only enters the error for given coordinates, and best_posted_prices never gives any',
-    18: 'with no points, a phantom point at (0, 0) or a third column changes no band, no weight that pays and no path',
+    14: "more bisection steps, or h evaluated at a 0-d 1 instead of an array of ones: the same threshold within 2^-50",
+    15: "a complete path of two nodes has edges of zero area, and boxes lie in [0, 1]^2 (an upper end of 2 clips as 1 does)",
+    16: "the same set of lattice paths, enumerated in another order",
+    17: "the name only enters the error for given coordinates, and best_posted_prices never gives any",
+    18: "with no points, a phantom point at (0, 0) or a third column changes no band, no weight that pays and no path",
     19: "every subclass passes refit_growth, so the base class's default is never used",
     20: "a default seed's value: the API promises the same episode for the same seed, not which seed is the default",
     21: "a flag only ever tested for truth: None reads as False",
@@ -258,15 +270,15 @@ EQUIVALENT: dict[str, str] = {
     "mdbf_envs.joint_ads.optimal.x__weights__mutmut_25": "min(initial=1) < 0 and min(initial=0) < 0 hold for the same weights",
     "mdbf_envs.joint_ads.paths.x_edge_weights__mutmut_2": REASONS[0],
     "mdbf_envs.joint_ads.paths.x_edge_weights__mutmut_4": REASONS[0],
-    "mdbf_envs.core.paired.xǁPairedGameǁreset__mutmut_1": REASONS[20],
-    "mdbf_envs.core.paired.xǁPairedGameǁrun__mutmut_1": REASONS[20],
-    "mdbf_envs.core.paired.xǁPairedGameǁclear__mutmut_24": REASONS[21],
-    "mdbf_envs.core.paired.xǁPairedGameǁstep__mutmut_7": REASONS[0],
-    "mdbf_envs.core.paired.xǁPairedGameǁstep__mutmut_9": REASONS[0],
-    "mdbf_envs.core.paired.xǁPairedGameǁstep__mutmut_11": REASONS[1],
-    "mdbf_envs.core.paired.xǁPairedGameǁrun__mutmut_26": REASONS[0],
-    "mdbf_envs.core.paired.xǁPairedGameǁrun__mutmut_28": REASONS[0],
-    "mdbf_envs.core.paired.xǁPairedGameǁrun__mutmut_35": REASONS[22],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁreset__mutmut_1": REASONS[20],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁrun__mutmut_1": REASONS[20],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁclear__mutmut_24": REASONS[21],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁstep__mutmut_7": REASONS[0],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁstep__mutmut_9": REASONS[0],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁstep__mutmut_11": REASONS[1],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁrun__mutmut_26": REASONS[0],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁrun__mutmut_28": REASONS[0],
+    "mdbf_envs.core.paired_engine.xǁPairedGameǁrun__mutmut_35": REASONS[22],
     "mdbf_envs.vcg_learn.schedule.xǁBracketClockǁ__init____mutmut_10": REASONS[6],
     "mdbf_envs.vcg_learn.schedule.xǁBracketClockǁ__init____mutmut_12": REASONS[6],
     "mdbf_envs.vcg_learn.schedule.x_covering_schedule__mutmut_10": REASONS[23],
@@ -328,8 +340,21 @@ EQUIVALENT: dict[str, str] = {
 }
 """Surviving mutants that change no behaviour (mutmut 3.8.1 names): mutant name -> why."""
 
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
-          -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", -9: "timeout", None: "not checked"}
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -9: "timeout",
+    None: "not checked",
+}
 """mutmut's exit codes; -9 is a mutant that hung and was killed (:func:`kill_hung_mutants`)."""
 
 HANG_SECONDS = 60
@@ -350,6 +375,7 @@ def kill_hung_mutants(stop: threading.Event) -> None:
 
 def config(p: Pass) -> str:
     """The ``[tool.mutmut]`` section of a pass."""
+
     def quoted(items):
         return "[" + ", ".join(f'"{x}"' for x in items) + "]"
 
@@ -367,7 +393,9 @@ def config(p: Pass) -> str:
 
 def copy_tree(work: Path, name: str) -> None:
     """The tracked files (as they are now) into ``work``, with the pass's mutmut section."""
-    files = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
     for file in files:
         (work / file).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / file, work / file)
@@ -398,10 +426,17 @@ def run(name: str, children: int, retest: bool = False) -> None:
     watchdog.start()
     try:
         subprocess.run(["mutmut", "run", "--max-children", str(children)], cwd=work, env=env, check=True)
-        survivors = [m for _, (n, statuses) in results().items() if n == name
-                     for m, s in statuses.items() if s in ("survived", "no tests")]
+        survivors = [
+            m
+            for _, (n, statuses) in results().items()
+            if n == name
+            for m, s in statuses.items()
+            if s in ("survived", "no tests")
+        ]
         if retest and survivors:  # mutmut keeps a survivor's verdict; the new tests may kill it
-            subprocess.run(["mutmut", "run", "--max-children", str(children), *survivors], cwd=work, env=env, check=True)
+            subprocess.run(
+                ["mutmut", "run", "--max-children", str(children), *survivors], cwd=work, env=env, check=True
+            )
     finally:
         stop.set()
 
@@ -424,33 +459,45 @@ def table(by_module: dict[str, tuple[str, dict[str, str]]]) -> dict[str, dict]:
         equivalent = sum(1 for name, s in statuses.items() if s in ("survived", "no tests") and name in EQUIVALENT)
         caught = count["killed"] + count["timeout"]
         considered = len(statuses) - equivalent
-        rows[module] = {"mutants": len(statuses), "killed": caught,
-                        "survived": count["survived"] + count["no tests"] - equivalent, "no_tests": count["no tests"],
-                        "equivalent": equivalent, "not_checked": count["not checked"],
-                        "score": caught / considered if considered else None}
+        rows[module] = {
+            "mutants": len(statuses),
+            "killed": caught,
+            "survived": count["survived"] + count["no tests"] - equivalent,
+            "no_tests": count["no tests"],
+            "equivalent": equivalent,
+            "not_checked": count["not checked"],
+            "score": caught / considered if considered else None,
+        }
     return rows
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python scripts/mutation_score.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python scripts/mutation_score.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--report", action="store_true", help="print the table of the last run")
     parser.add_argument("--survivors", action="store_true", help="show every survivor's diff")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--passes", nargs="+", choices=tuple(PASSES), default=tuple(PASSES))
-    parser.add_argument("--retest", action="store_true",
-                        help="rerun the passes on the current code, keeping the last results where nothing changed")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="rerun the passes on the current code, keeping the last results where nothing changed",
+    )
     args = parser.parse_args(argv)
     if not (args.report or args.survivors):
         for name in args.passes:
             run(name, args.children, args.retest)
     by_module = results()
     if args.survivors:
-        for module, (name, statuses) in by_module.items():
+        for name, statuses in by_module.values():
             for mutant, status in statuses.items():
                 if status in ("survived", "no tests") and mutant not in EQUIVALENT:
-                    diff = subprocess.run(["mutmut", "show", mutant], cwd=WORK / name, capture_output=True, text=True,
-                                          check=True).stdout
+                    diff = subprocess.run(
+                        ["mutmut", "show", mutant], cwd=WORK / name, capture_output=True, text=True, check=True
+                    ).stdout
                     print(f"## {mutant} ({status})\n{diff}")
         return
     rows = table(by_module)
@@ -458,8 +505,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'module':<36} {'mutants':>7} {'killed':>6} {'survived':>8} {'(no test)':>9} {'equiv.':>6} {'score':>6}")
     for module, r in rows.items():
         score = "-" if r["score"] is None else f"{r['score']:.1%}"
-        print(f"{module:<36} {r['mutants']:>7} {r['killed']:>6} {r['survived']:>8} {r['no_tests']:>9} "
-              f"{r['equivalent']:>6} {score:>6}")
+        print(
+            f"{module:<36} {r['mutants']:>7} {r['killed']:>6} {r['survived']:>8} {r['no_tests']:>9} "
+            f"{r['equivalent']:>6} {score:>6}"
+        )
     (WORK / "scores.json").write_text(json.dumps({"date": str(date.today()), "modules": rows}, indent=2))
     if any(r["not_checked"] for r in rows.values()):
         sys.exit("some mutants were not checked: the run did not finish")

@@ -24,7 +24,9 @@ def test_assignment_solver_matches_exhaustive_search(n, m, seed, v0):
     v0s = np.full(len(codes), v0)
     coarse = rng.random((3, n, m + 1)).round(2)  # ties happen: welfare values must agree
     np.testing.assert_allclose(vcg(coarse, v0, space).welfare, vcg(coarse, v0s, exhaustive).welfare, atol=1e-12)
-    np.testing.assert_allclose(space.max_welfare_without(coarse, v0), exhaustive.max_welfare_without(coarse, v0s), atol=1e-12)
+    np.testing.assert_allclose(
+        space.max_welfare_without(coarse, v0), exhaustive.max_welfare_without(coarse, v0s), atol=1e-12
+    )
     tables = rng.random((3, n, m + 1))  # no ties (a.s.): the same outcome and prices
     fast, slow = vcg(tables, v0, space), vcg(tables, v0s, exhaustive)
     np.testing.assert_array_equal(space.allocations(fast.outcome), table_omega[slow.outcome])

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from agents.audit import AuditConfig, PolicyStrategy, VCGLearnOptions, run
-from baselines.strategies import PhaseShade, Scale, Shade, Truthful, as_policy
+from baselines.strategies import PhaseShade, Scale, Shade, Truthful
 from mdbf_envs import vcg_learn_v0
 from mdbf_envs.core.stats import t_summary
+from mdbf_envs.envs.single_agent import strategy_action
 from mdbf_envs.vcg_learn import VCGLearn
 from mdbf_envs.vcg_learn.pay_your_estimate import PayYourEstimate
 from mdbf_envs.vcg_learn.rollout import rollout
@@ -19,7 +20,11 @@ def test_truthful_against_itself_gives_exactly_zero_gain():
     b = rollout(mech, 200, seed=3, strategies={0: Truthful()}).utility
     np.testing.assert_array_equal(a, b)
     assert t_summary(b[:, 0] - a[:, 0]) == {
-        "gain_mean": 0.0, "gain_se": 0.0, "gain_ci95": [0.0, 0.0], "p_value": 1.0, "n_pairs": 8,
+        "gain_mean": 0.0,
+        "gain_se": 0.0,
+        "gain_ci95": [0.0, 0.0],
+        "p_value": 1.0,
+        "n_pairs": 8,
     }
 
 
@@ -36,13 +41,12 @@ def test_batched_rollout_equals_the_pettingzoo_env_step_by_step():
     env = vcg_learn_v0.parallel_env(zeta="opt", horizon=150)
     obs, _ = env.reset(seed=5)
     total = 0.0
-    policy = as_policy(strategy)
     while env.agents:
         actions = {a: env.truthful_action(a) for a in env.agents}
-        actions["agent_2"] = policy(env, "agent_2", obs["agent_2"], np.random.default_rng(0))
+        actions["agent_2"] = strategy_action(env, "agent_2", strategy, obs["agent_2"], np.random.default_rng(0))
         obs, rewards, *_ = env.step(actions)
         total += rewards["agent_2"]
-    as_float32 = lambda fields, rng: np.float32(strategy(fields, rng)).astype(np.float64)  # noqa: E731
+    as_float32 = lambda fields, rng: np.float32(strategy(fields, rng)).astype(np.float64)
     res = rollout(VCGLearn(single_item(), "opt"), 150, seed=5, strategies={2: as_float32})
     # the env's truthful reports are float32 too; compare to float32 precision
     assert res.utility[0, 2] == pytest.approx(total, abs=1e-4)
@@ -73,7 +77,14 @@ def strict_json(text: str) -> dict:
     return json.loads(text, parse_constant=refuse)
 
 
-SMALL = {"horizon": 60, "train_steps": 256, "n_pairs": 6, "search_episodes": 40, "etc_search_episodes": 40, "search_pairs": 2}
+SMALL = {
+    "horizon": 60,
+    "train_steps": 256,
+    "n_pairs": 6,
+    "search_episodes": 40,
+    "etc_search_episodes": 40,
+    "search_pairs": 2,
+}
 
 
 def vcg_config(controls: bool = False, **options) -> AuditConfig:
@@ -91,16 +102,31 @@ def test_quick_audit_output_schema_with_a_short_training(tmp_path):
     assert {"truthful", "ppo", "cma_es", "shade_0.1", "explore_shade_0.3", "exact_optimum"} <= strategies
     assert {r["agent"] for r in on_disk["rows"]} == {"agent_0", "agent_9"}
     for r in on_disk["rows"]:
-        assert set(r) >= {"mechanism", "others", "agent", "strategy", "learned", "gain_mean", "gain_ci95", "n_pairs",
-                          "truthful_utility", "theory_bound", "verdict", "p_value", "at_bound"}
+        assert set(r) >= {
+            "mechanism",
+            "others",
+            "agent",
+            "strategy",
+            "learned",
+            "gain_mean",
+            "gain_ci95",
+            "n_pairs",
+            "truthful_utility",
+            "theory_bound",
+            "verdict",
+            "p_value",
+            "at_bound",
+        }
         assert r["learned"] == (r["strategy"] in ("ppo", "cma_es"))
         assert set(r) == set(on_disk["rows"][0])  # every row has the same keys
         assert r["verdict"] in ("gain", "loss", "none") and r["knows_values"] == (r["strategy"] == "exact_optimum")
         low, high = r["gain_ci95"]
         assert low <= r["gain_mean"] <= high and r["n_pairs"] == 6
         assert r["theory_bound"] == 0.0  # ETC: truthful in expectation
-    assert [(s["mechanism"], s["agent"]) for s in on_disk["summary"]] == [("vcg_learn:etc", "agent_0"),
-                                                                        ("vcg_learn:etc", "agent_9")]
+    assert [(s["mechanism"], s["agent"]) for s in on_disk["summary"]] == [
+        ("vcg_learn:etc", "agent_0"),
+        ("vcg_learn:etc", "agent_9"),
+    ]
     text = (tmp_path / "out" / "audit.md").read_text()
     assert "| vcg_learn:etc | truthful | agent_0 | ppo | yes |" in text and "## Found" in text
     assert (tmp_path / "out" / "audit_gain.png").stat().st_size > 0
@@ -113,11 +139,29 @@ def test_too_few_pairs_give_unknown_intervals_in_strict_json():
     strict_json(json.dumps(row, allow_nan=False))
 
 
-@pytest.mark.parametrize("argv", [["--zetas", "etc", "foo"], ["--n-pairs", "1"], ["--train-steps", "0"],
-                                  ["--seed", "-1"], ["--workers", "0"], ["--agents", "12"], ["--others", "nope"],
-                                  ["--scenario", "nope"]],
-                         ids=["bad-zeta", "one-pair", "no-training", "negative-seed", "no-workers", "agent-out-of-range",
-                              "unknown-others", "unknown-scenario"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--zetas", "etc", "foo"],
+        ["--n-pairs", "1"],
+        ["--train-steps", "0"],
+        ["--seed", "-1"],
+        ["--workers", "0"],
+        ["--agents", "12"],
+        ["--others", "nope"],
+        ["--scenario", "nope"],
+    ],
+    ids=[
+        "bad-zeta",
+        "one-pair",
+        "no-training",
+        "negative-seed",
+        "no-workers",
+        "agent-out-of-range",
+        "unknown-others",
+        "unknown-scenario",
+    ],
+)
 def test_audit_cli_refuses_bad_options_before_any_work(argv, tmp_path, capsys):
     from agents.audit import main
 
@@ -148,12 +192,37 @@ def test_audit_against_learning_others(tmp_path):
 def test_quick_sets_the_budget_and_given_options_still_apply(tmp_path):
     from agents.audit import main
 
-    report = main(["--quick", "--papers", "vcg_learn", "--zetas", "etc", "--others", "truthful", "--agents", "4",
-                   "--n-pairs", "4", "--search-episodes", "32", "--etc-search-episodes", "32", "--search-pairs", "2", "--no-rl", "--no-controls",
-                   "--backend", "serial",
-                   "--out", str(tmp_path / "out")])
+    report = main(
+        [
+            "--quick",
+            "--papers",
+            "vcg_learn",
+            "--zetas",
+            "etc",
+            "--others",
+            "truthful",
+            "--agents",
+            "4",
+            "--n-pairs",
+            "4",
+            "--search-episodes",
+            "32",
+            "--etc-search-episodes",
+            "32",
+            "--search-pairs",
+            "2",
+            "--no-rl",
+            "--no-controls",
+            "--backend",
+            "serial",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     cfg = report["config"]
     assert cfg["vcg_learn"]["horizon"] == 500 and cfg["confirm_stages"] == 2  # from --quick
     assert "joint_ads" not in cfg  # the options of papers not audited are left out
     assert cfg["vcg_learn"]["n_pairs"] == 4 and cfg["vcg_learn"]["agents"] == [4] and cfg["rl"] is False  # given
-    assert {r["strategy"] for r in report["rows"]} >= {"cma_es", "own_mean"} and "ppo" not in {r["strategy"] for r in report["rows"]}
+    assert {r["strategy"] for r in report["rows"]} >= {"cma_es", "own_mean"} and "ppo" not in {
+        r["strategy"] for r in report["rows"]
+    }

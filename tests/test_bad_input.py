@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mdbf_envs
-from baselines.strategies import Shade, as_policy
+from baselines.strategies import Shade
 from mdbf_envs import joint_ads_v0, vcg_learn_v0
 from mdbf_envs.vcg_learn import Scenario, ScenarioError, VCGLearn
 from mdbf_envs.vcg_learn.scenarios import single_item
@@ -61,75 +61,247 @@ def call_steps(make, calls):
 
 
 ENV_CASES = [  # (id, make, error, message)
-    ("actions-as-list", lambda: vcg_env().step([np.zeros(1)] * 10), TypeError, "actions must be a dict agent -> action, got list"),
-    ("unknown-agent", lambda: (lambda e: e.step({**good(e), "bob": [0.0]}))(vcg_env()), KeyError, r"unknown or finished agents \['bob'\]"),
-    ("missing-agent", lambda: (lambda e: e.step({a: v for a, v in good(e).items() if a != "agent_9"}))(vcg_env()), KeyError,
-     r"no action for agents \['agent_9'\]"),
-    ("step-before-reset", lambda: vcg_learn_v0.parallel_env().step({}), RuntimeError, r"call reset\(\) before step\(\)"),
-    ("play-before-reset", lambda: vcg_learn_v0.parallel_env().play(np.zeros((1, 10))), RuntimeError, r"call reset\(\) before play\(\)"),
-    ("reset-seed-float", lambda: vcg_learn_v0.parallel_env().reset(seed=1.5), TypeError, "seed = 1.5 must be an integer"),
+    (
+        "actions-as-list",
+        lambda: vcg_env().step([np.zeros(1)] * 10),
+        TypeError,
+        "actions must be a dict agent -> action, got list",
+    ),
+    (
+        "unknown-agent",
+        lambda: (lambda e: e.step({**good(e), "bob": [0.0]}))(vcg_env()),
+        KeyError,
+        r"unknown or finished agents \['bob'\]",
+    ),
+    (
+        "missing-agent",
+        lambda: (lambda e: e.step({a: v for a, v in good(e).items() if a != "agent_9"}))(vcg_env()),
+        KeyError,
+        r"no action for agents \['agent_9'\]",
+    ),
+    (
+        "step-before-reset",
+        lambda: vcg_learn_v0.parallel_env().step({}),
+        RuntimeError,
+        r"call reset\(\) before step\(\)",
+    ),
+    (
+        "play-before-reset",
+        lambda: vcg_learn_v0.parallel_env().play(np.zeros((1, 10))),
+        RuntimeError,
+        r"call reset\(\) before play\(\)",
+    ),
+    (
+        "reset-seed-float",
+        lambda: vcg_learn_v0.parallel_env().reset(seed=1.5),
+        TypeError,
+        "seed = 1.5 must be an integer",
+    ),
     ("reset-seed-negative", lambda: vcg_learn_v0.parallel_env().reset(seed=-1), ValueError, "seed = -1 must be >= 0"),
-    ("reset-seed-string", lambda: vcg_learn_v0.parallel_env().reset(seed="1"), TypeError, "seed = '1' must be an integer"),
+    (
+        "reset-seed-string",
+        lambda: vcg_learn_v0.parallel_env().reset(seed="1"),
+        TypeError,
+        "seed = '1' must be an integer",
+    ),
     ("horizon-float", lambda: vcg_learn_v0.parallel_env(horizon=1.5), TypeError, "horizon = 1.5 must be an integer"),
     ("horizon-string", lambda: vcg_learn_v0.parallel_env(horizon="10"), TypeError, "horizon = '10' must be an integer"),
     ("horizon-none", lambda: vcg_learn_v0.parallel_env(horizon=None), TypeError, "horizon = None must be an integer"),
-    ("horizon-nan", lambda: vcg_learn_v0.parallel_env(horizon=float("nan")), TypeError, "horizon = nan must be an integer"),
+    (
+        "horizon-nan",
+        lambda: vcg_learn_v0.parallel_env(horizon=float("nan")),
+        TypeError,
+        "horizon = nan must be an integer",
+    ),
     ("horizon-zero", lambda: vcg_learn_v0.parallel_env(horizon=0), ValueError, "horizon = 0 must be >= 1"),
-    ("max-cycles-float", lambda: vcg_learn_v0.parallel_env(max_cycles=2.5), TypeError, "max_cycles = 2.5 must be an integer"),
-    ("replications-float", lambda: vcg_learn_v0.parallel_env(replications=1.5), TypeError, "replications = 1.5 must be an integer"),
+    (
+        "max-cycles-float",
+        lambda: vcg_learn_v0.parallel_env(max_cycles=2.5),
+        TypeError,
+        "max_cycles = 2.5 must be an integer",
+    ),
+    (
+        "replications-float",
+        lambda: vcg_learn_v0.parallel_env(replications=1.5),
+        TypeError,
+        "replications = 1.5 must be an integer",
+    ),
     ("render-mode", lambda: vcg_learn_v0.parallel_env(render_mode="nope"), ValueError, "render_mode = 'nope'"),
-    ("designer-info", lambda: vcg_learn_v0.parallel_env(designer_info="yes"), TypeError, "designer_info = 'yes' must be True or False"),
-    ("report-bounds", lambda: vcg_learn_v0.parallel_env(report_bounds=(1.0, 0.0)), ValueError, r"report_bounds = \(1.0, 0.0\)"),
+    (
+        "designer-info",
+        lambda: vcg_learn_v0.parallel_env(designer_info="yes"),
+        TypeError,
+        "designer_info = 'yes' must be True or False",
+    ),
+    (
+        "report-bounds",
+        lambda: vcg_learn_v0.parallel_env(report_bounds=(1.0, 0.0)),
+        ValueError,
+        r"report_bounds = \(1.0, 0.0\)",
+    ),
     ("reward-mode", lambda: vcg_learn_v0.parallel_env(reward_mode="x"), ValueError, "reward_mode = 'x'"),
     ("unknown-scenario", lambda: vcg_learn_v0.parallel_env(scenario="nope"), KeyError, "unknown scenario 'nope'"),
-    ("play-shape", lambda: vcg_env().play(np.zeros(3)), ValueError, r"reports have shape \(3,\), expected \(R, n\) = \(1, 10\)"),
-    ("play-nan", lambda: vcg_env().play([np.r_[np.zeros(9), np.nan]]), ValueError,
-     r"report of agent_9 = nan is outside the report space \[-5.0, 6.0\]"),
-    ("batched-one-seed", lambda: vcg_learn_v0.parallel_env(replications=3).reset(seed=0), ValueError, "one seed per replication"),
-    ("batched-step", lambda: (lambda e: (e.reset(seed=[0, 1, 2]), e.step({a: [0.0] for a in e.agents})))(
-        vcg_learn_v0.parallel_env(replications=3)), RuntimeError, r"step\(\) plays one replication; this env has 3"),
-    ("ads-bid-above-one", lambda: (lambda e: (e.reset(seed=0), e.step({"merchant": [0.5], "brand": [1.5]})))(
-        joint_ads_v0.parallel_env()), ValueError, "bid of brand = 1.5 must be one number in"),
-    ("ads-bid-string", lambda: (lambda e: (e.reset(seed=0), e.step({"merchant": "0.5", "brand": [0.5]})))(
-        joint_ads_v0.parallel_env()), TypeError, "bid of merchant = '0.5' must be real numbers"),
-    ("ads-actions-as-list", lambda: (lambda e: (e.reset(seed=0), e.step([[0.5], [0.5]])))(joint_ads_v0.parallel_env()),
-     TypeError, "actions must be a dict agent -> bid, got list"),
-    ("ads-step-before-reset", lambda: joint_ads_v0.parallel_env().step({}), RuntimeError, r"call reset\(\) before step\(\)"),
-    ("ads-persistent", lambda: joint_ads_v0.parallel_env(persistent="no"), TypeError, "persistent = 'no' must be True or False"),
+    (
+        "play-shape",
+        lambda: vcg_env().play(np.zeros(3)),
+        ValueError,
+        r"reports have shape \(3,\), expected \(R, n\) = \(1, 10\)",
+    ),
+    (
+        "play-nan",
+        lambda: vcg_env().play([np.r_[np.zeros(9), np.nan]]),
+        ValueError,
+        r"report of agent_9 = nan is outside the report space \[-5.0, 6.0\]",
+    ),
+    (
+        "batched-one-seed",
+        lambda: vcg_learn_v0.parallel_env(replications=3).reset(seed=0),
+        ValueError,
+        "one seed per replication",
+    ),
+    (
+        "batched-step",
+        lambda: (lambda e: (e.reset(seed=[0, 1, 2]), e.step({a: [0.0] for a in e.agents})))(
+            vcg_learn_v0.parallel_env(replications=3)
+        ),
+        RuntimeError,
+        r"step\(\) plays one replication; this env has 3",
+    ),
+    (
+        "ads-bid-above-one",
+        lambda: (lambda e: (e.reset(seed=0), e.step({"merchant": [0.5], "brand": [1.5]})))(joint_ads_v0.parallel_env()),
+        ValueError,
+        "bid of brand = 1.5 must be one number in",
+    ),
+    (
+        "ads-bid-string",
+        lambda: (lambda e: (e.reset(seed=0), e.step({"merchant": "0.5", "brand": [0.5]})))(joint_ads_v0.parallel_env()),
+        TypeError,
+        "bid of merchant = '0.5' must be real numbers",
+    ),
+    (
+        "ads-actions-as-list",
+        lambda: (lambda e: (e.reset(seed=0), e.step([[0.5], [0.5]])))(joint_ads_v0.parallel_env()),
+        TypeError,
+        "actions must be a dict agent -> bid, got list",
+    ),
+    (
+        "ads-step-before-reset",
+        lambda: joint_ads_v0.parallel_env().step({}),
+        RuntimeError,
+        r"call reset\(\) before step\(\)",
+    ),
+    (
+        "ads-persistent",
+        lambda: joint_ads_v0.parallel_env(persistent="no"),
+        TypeError,
+        "persistent = 'no' must be True or False",
+    ),
     ("ads-horizon", lambda: joint_ads_v0.parallel_env(horizon=1.5), TypeError, "horizon = 1.5 must be an integer"),
     ("ads-render-mode", lambda: joint_ads_v0.parallel_env(render_mode="nope"), ValueError, "render_mode = 'nope'"),
     ("ads-seed", lambda: joint_ads_v0.parallel_env().reset(seed=1.5), TypeError, "seed = 1.5 must be an integer"),
-    ("ads-sigma-zero", lambda: joint_ads_v0.parallel_env(learner="path_learning", learner_kwargs={"sigma": 0}).reset(seed=0),
-     ValueError, "sigma = 0 must be positive"),
-    ("ads-sigma-negative", lambda: joint_ads_v0.parallel_env(learner="path_learning", learner_kwargs={"sigma": -1}).reset(seed=0),
-     ValueError, "sigma = -1 must be positive"),
-    ("view-others-string", lambda: gym.make("mdbf_envs/VCGLearn-v0", others="truthful"), TypeError, "others = 'truthful'"),
-    ("view-unknown-agent", lambda: gym.make("mdbf_envs/VCGLearn-v0", agent="nobody"), ValueError, "unknown agent 'nobody'"),
-    ("view-scale-zero", lambda: gym.make("mdbf_envs/VCGLearn-v0", deviation_scale=0.0), ValueError,
-     "deviation_scale = 0.0 must be positive"),
-    ("view-scale-string", lambda: gym.make("mdbf_envs/VCGLearn-v0", deviation_scale="a"), TypeError,
-     "deviation_scale = 'a' must be a real number"),
-    ("view-action-outside", lambda: (lambda v: (v.reset(seed=0), v.step([2.0])))(gym.make("mdbf_envs/VCGLearnOPT-v0").unwrapped),
-     ValueError, r"action = \[2.0\] must be one number in \[-1, 1\]"),
-    ("view-action-string", lambda: (lambda v: (v.reset(seed=0), v.step("abc")))(gym.make("mdbf_envs/VCGLearnOPT-v0").unwrapped),
-     TypeError, "action = 'abc' must be real numbers"),
-    ("view-step-before-reset", lambda: gym.make("mdbf_envs/VCGLearnOPT-v0").unwrapped.step([0.0]), RuntimeError,
-     r"call reset\(\) before step\(\)"),
-    ("vector-no-envs", lambda: gym.make_vec("mdbf_envs/VCGLearnOPT-v0", num_envs=0), ValueError, "num_envs = 0 must be >= 1"),
-    ("paired-vector-no-envs", lambda: gym.make_vec("mdbf_envs/VCGLearnETC-v0", num_envs=0, reward_mode="gain"), ValueError,
-     "num_envs = 0 must be >= 1"),
-    ("sigma-wrong-shape", lambda: VCGLearn(single_item(), sigma=[0.1] * 10), ValueError,
-     r"sigma has shape \(10,\): give one number or an \(n, \|S\|\) = \(10, 2\) table"),
+    (
+        "ads-sigma-zero",
+        lambda: joint_ads_v0.parallel_env(learner="path_learning", learner_kwargs={"sigma": 0}).reset(seed=0),
+        ValueError,
+        "sigma = 0 must be positive",
+    ),
+    (
+        "ads-sigma-negative",
+        lambda: joint_ads_v0.parallel_env(learner="path_learning", learner_kwargs={"sigma": -1}).reset(seed=0),
+        ValueError,
+        "sigma = -1 must be positive",
+    ),
+    (
+        "view-others-string",
+        lambda: gym.make("mdbf_envs/VCGLearn-v0", others="truthful"),
+        TypeError,
+        "others = 'truthful'",
+    ),
+    (
+        "view-unknown-agent",
+        lambda: gym.make("mdbf_envs/VCGLearn-v0", agent="nobody"),
+        ValueError,
+        "unknown agent 'nobody'",
+    ),
+    (
+        "view-scale-zero",
+        lambda: gym.make("mdbf_envs/VCGLearn-v0", deviation_scale=0.0),
+        ValueError,
+        "deviation_scale = 0.0 must be positive",
+    ),
+    (
+        "view-scale-string",
+        lambda: gym.make("mdbf_envs/VCGLearn-v0", deviation_scale="a"),
+        TypeError,
+        "deviation_scale = 'a' must be a real number",
+    ),
+    (
+        "view-action-outside",
+        lambda: (lambda v: (v.reset(seed=0), v.step([2.0])))(gym.make("mdbf_envs/VCGLearnOPT-v0").unwrapped),
+        ValueError,
+        r"action = \[2.0\] must be one number in \[-1, 1\]",
+    ),
+    (
+        "view-action-string",
+        lambda: (lambda v: (v.reset(seed=0), v.step("abc")))(gym.make("mdbf_envs/VCGLearnOPT-v0").unwrapped),
+        TypeError,
+        "action = 'abc' must be real numbers",
+    ),
+    (
+        "view-step-before-reset",
+        lambda: gym.make("mdbf_envs/VCGLearnOPT-v0").unwrapped.step([0.0]),
+        RuntimeError,
+        r"call reset\(\) before step\(\)",
+    ),
+    (
+        "vector-no-envs",
+        lambda: gym.make_vec("mdbf_envs/VCGLearnOPT-v0", num_envs=0),
+        ValueError,
+        "num_envs = 0 must be >= 1",
+    ),
+    (
+        "paired-vector-no-envs",
+        lambda: gym.make_vec("mdbf_envs/VCGLearnManipulationETC-v0", num_envs=0),
+        ValueError,
+        "num_envs = 0 must be >= 1",
+    ),
+    (
+        "sigma-wrong-shape",
+        lambda: VCGLearn(single_item(), sigma=[0.1] * 10),
+        ValueError,
+        r"sigma has shape \(10,\): give one number or an \(n, \|S\|\) = \(10, 2\) table",
+    ),
     ("sigma-string", lambda: VCGLearn(single_item(), sigma="x"), TypeError, "sigma = 'x' must be real numbers"),
     ("replications-zero", lambda: VCGLearn(single_item(), replications=0), ValueError, "replications = 0 must be >= 1"),
     ("noise-var-string", lambda: single_item(noise_var="a"), TypeError, "noise_var = 'a' must be a real number"),
     ("n-agents-float", lambda: single_item(n_agents=2.5), TypeError, "n_agents = 2.5 must be an integer"),
-    ("ragged-outcomes", lambda: Scenario("x", ("a", "b"), [[0, 1], [1]], [0.0, 0.0], [[0.5, 0.5]] * 2,
-                                         [["gaussian"] * 2] * 2, [[0.1, 0.1]] * 2), ScenarioError,
-     r"outcomes = \[\[0, 1\], \[1\]\] is not a regular table"),
-    ("simulate-horizon-float", lambda: simulate(VCGLearn(single_item()), 1.5, 0), TypeError, "horizon = 1.5 must be an integer"),
-    ("simulate-rng-string", lambda: simulate(VCGLearn(single_item()), 10, "x"), TypeError, "seed = 'x' must be an integer"),
-    ("unknown-learner", lambda: mdbf_envs.make_learner("nope", 10, np.random.default_rng(0)), KeyError, "unknown learner 'nope'"),
+    (
+        "ragged-outcomes",
+        lambda: Scenario(
+            "x", ("a", "b"), [[0, 1], [1]], [0.0, 0.0], [[0.5, 0.5]] * 2, [["gaussian"] * 2] * 2, [[0.1, 0.1]] * 2
+        ),
+        ScenarioError,
+        r"outcomes = \[\[0, 1\], \[1\]\] is not a regular table",
+    ),
+    (
+        "simulate-horizon-float",
+        lambda: simulate(VCGLearn(single_item()), 1.5, 0),
+        TypeError,
+        "horizon = 1.5 must be an integer",
+    ),
+    (
+        "simulate-rng-string",
+        lambda: simulate(VCGLearn(single_item()), 10, "x"),
+        TypeError,
+        "seed = 'x' must be an integer",
+    ),
+    (
+        "unknown-learner",
+        lambda: mdbf_envs.make_learner("nope", 10, np.random.default_rng(0)),
+        KeyError,
+        "unknown learner 'nope'",
+    ),
 ]
 
 
@@ -153,7 +325,7 @@ def test_simulate_takes_a_seed_like_numpy():
 
 
 def test_a_view_with_scripted_others_pickles_mid_episode():
-    view = gym.make("mdbf_envs/VCGLearn-v0", others=as_policy(Shade(0.1)), horizon=20).unwrapped
+    view = gym.make("mdbf_envs/VCGLearn-v0", others=Shade(0.1), horizon=20).unwrapped
     view.reset(seed=0)
     view.step(np.zeros(1, np.float32))
     copy = pickle.loads(pickle.dumps(view))
@@ -163,13 +335,24 @@ def test_a_view_with_scripted_others_pickles_mid_episode():
     assert a[1] == b[1]
 
 
-VALID = st.fixed_dictionaries({
-    "horizon": st.integers(1, 30), "zeta": st.sampled_from(["etc", "opt"]), "f": st.sampled_from(["upper", "mean", "lower"]),
-    "g": st.sampled_from(["upper", "mean", "lower"]), "replications": st.integers(1, 3),
-    "reward_mode": st.sampled_from(["expected", "realised"]), "designer_info": st.booleans(),
-})
-NOT_AN_INTEGER = st.one_of(st.floats(allow_nan=True).filter(lambda x: x != int(x) if np.isfinite(x) else True),
-                           st.text(max_size=3), st.none(), st.booleans(), st.lists(st.integers(), max_size=2))
+VALID = st.fixed_dictionaries(
+    {
+        "horizon": st.integers(1, 30),
+        "zeta": st.sampled_from(["etc", "opt"]),
+        "f": st.sampled_from(["upper", "mean", "lower"]),
+        "g": st.sampled_from(["upper", "mean", "lower"]),
+        "replications": st.integers(1, 3),
+        "reward_mode": st.sampled_from(["expected", "realised"]),
+        "designer_info": st.booleans(),
+    }
+)
+NOT_AN_INTEGER = st.one_of(
+    st.floats(allow_nan=True).filter(lambda x: x != int(x) if np.isfinite(x) else True),
+    st.text(max_size=3),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+)
 
 
 @settings(max_examples=25, deadline=None)

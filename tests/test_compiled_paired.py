@@ -4,7 +4,7 @@ configuration; what it declines; the affine tables of the scripted strategies.""
 import numpy as np
 import pytest
 
-from agents.policy_search import CandidatePolicies, LinearPolicy
+from agents.search.cmaes import CandidatePolicies, LinearPolicy
 from baselines.strategies import (
     KnownValues,
     Noisy,
@@ -16,7 +16,7 @@ from baselines.strategies import (
     scripted,
 )
 from mdbf_envs.core.streams import ReplicationStreams, pair_streams
-from mdbf_envs.envs.paired import paired_market
+from mdbf_envs.envs.manipulation import paired_market
 from mdbf_envs.vcg_learn import compiled_paired
 from mdbf_envs.vcg_learn.compiled_paired import AffineReports, log_scale
 
@@ -30,13 +30,20 @@ CONFIGS = {
     "opt-every": dict(zeta="opt", decisions="every"),
     "etc-explore-shading-others": dict(zeta="etc", others=PhaseShade(0.3, "explore")),
     "opt-exploit-shading-others": dict(zeta="opt", others=PhaseShade(0.3, "exploit")),
-    "opt-mixed-others": dict(zeta="opt", others={"agent_1": Shade(0.1), "agent_2": Scale((1.2,)),
-                                                 "agent_3": KnownValues((0.5, 0.0))}),
+    "opt-mixed-others": dict(
+        zeta="opt", others={"agent_1": Shade(0.1), "agent_2": Scale((1.2,)), "agent_3": KnownValues((0.5, 0.0))}
+    ),
     "etc-last-agent-tight-bounds": dict(zeta="etc", agent="agent_9", report_bounds=(0.0, 1.0), deviation_scale=0.5),
-    "paas-opt-bidder": dict(scenario="paas", zeta="opt", agent="customer_0",
-                            mechanism_kwargs={"bids": {1: [0.0, 0.3, 0.6]}}),
-    "paas-etc-bidder-shading": dict(scenario="paas", zeta="etc", agent="customer_2", others={"customer_0": Shade(0.2)},
-                                    mechanism_kwargs={"bids": {1: [0.0, 0.3, 0.6]}}),
+    "paas-opt-bidder": dict(
+        scenario="paas", zeta="opt", agent="customer_0", mechanism_kwargs={"bids": {1: [0.0, 0.3, 0.6]}}
+    ),
+    "paas-etc-bidder-shading": dict(
+        scenario="paas",
+        zeta="etc",
+        agent="customer_2",
+        others={"customer_0": Shade(0.2)},
+        mechanism_kwargs={"bids": {1: [0.0, 0.3, 0.6]}},
+    ),
     "lower-bound-opt": dict(scenario="lower_bound", zeta="opt"),
 }
 
@@ -67,15 +74,26 @@ def test_the_compiled_episode_plays_as_the_numpy_market(config):
     np.testing.assert_array_equal(fast.decision_counts, slow.decision_counts)
     np.testing.assert_allclose(fast.mechanism.counts, slow.mechanism.counts)
     np.testing.assert_allclose(fast.mechanism.sums, slow.mechanism.sums, rtol=1e-9, atol=1e-9)
-    clock = lambda m: (m.mechanism.clock.t, m.mechanism.clock.bracket, m.mechanism.clock.position,  # noqa: E731
-                       m.mechanism.clock.length)
+    clock = lambda m: (
+        m.mechanism.clock.t,
+        m.mechanism.clock.bracket,
+        m.mechanism.clock.position,
+        m.mechanism.clock.length,
+    )
     assert clock(fast) == clock(slow)
     assert fast.done and slow.done
 
 
-AGENT_STRATEGIES = {"truthful": Truthful(), "shade": Shade(0.2), "inflate": Shade(-0.4), "scale": Scale((1.3,)),
-                    "explore-shade": PhaseShade(0.3, "explore"), "exploit-shade": PhaseShade(0.3, "exploit"),
-                    "known-values": KnownValues((0.8, 0.0)), "own-mean": OwnMean()}
+AGENT_STRATEGIES = {
+    "truthful": Truthful(),
+    "shade": Shade(0.2),
+    "inflate": Shade(-0.4),
+    "scale": Scale((1.3,)),
+    "explore-shade": PhaseShade(0.3, "explore"),
+    "exploit-shade": PhaseShade(0.3, "exploit"),
+    "known-values": KnownValues((0.8, 0.0)),
+    "own-mean": OwnMean(),
+}
 
 
 @pytest.mark.parametrize("zeta", ["etc", "opt"])
@@ -108,8 +126,10 @@ def test_candidates_play_their_own_weights_on_common_pairs():
     market = paired_market(1, horizon=300)
     thetas = np.random.default_rng(1).normal(0, 0.5, (3, market.feature_size + 1))
     thetas[1] = 0.0
-    results = [play(backend, 12, lambda m: CandidatePolicies(thetas, 4), horizon=300, zeta="opt")[1]
-               for backend in ("numpy", "auto")]
+    results = [
+        play(backend, 12, lambda m: CandidatePolicies(thetas, 4), horizon=300, zeta="opt")[1]
+        for backend in ("numpy", "auto")
+    ]
     np.testing.assert_allclose(results[1].gain, results[0].gain, rtol=1e-9, atol=1e-9)
     assert np.all(results[1].gain[4:8] == 0.0)
     assert np.abs(results[1].gain[:4]).min() > 0
@@ -123,8 +143,10 @@ def test_candidates_on_shared_sources_play_as_on_their_own_generators():
     thetas[2] = thetas[0]
     gains = []
     for backend in ("numpy", "auto"):
-        for rng in (pair_streams(5, 4, 3, market.draws),
-                    ReplicationStreams([np.random.default_rng([5, m]) for _ in range(3) for m in range(4)], market.draws)):
+        for rng in (
+            pair_streams(5, 4, 3, market.draws),
+            ReplicationStreams([np.random.default_rng([5, m]) for _ in range(3) for m in range(4)], market.draws),
+        ):
             market = paired_market(12, horizon=300, zeta="etc", backend=backend)
             gains.append(market.run(CandidatePolicies(thetas, 4), rng).gain)
     np.testing.assert_array_equal(gains[0], gains[1])
@@ -151,13 +173,16 @@ def test_a_noiseless_scenario_draws_nothing_and_still_matches():
     np.testing.assert_allclose(b.gain, a.gain, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("case, expected", [
-    (dict(others=Noisy(0.2)), "not affine reports"),
-    (dict(others=OwnMean()), "weigh their own running means"),
-    (dict(scenario="online_ads"), "Gaussian noise only"),
-    (dict(mechanism_kwargs={"learn_seller_value": True}), "seller's value"),
-    (dict(mechanism="pay_your_estimate"), "runs VCGLearn itself"),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        (dict(others=Noisy(0.2)), "not affine reports"),
+        (dict(others=OwnMean()), "weigh their own running means"),
+        (dict(scenario="online_ads"), "Gaussian noise only"),
+        (dict(mechanism_kwargs={"learn_seller_value": True}), "seller's value"),
+        (dict(mechanism="pay_your_estimate"), "runs VCGLearn itself"),
+    ],
+)
 def test_what_it_cannot_run_goes_to_numpy_with_a_reason(case, expected):
     """A stochastic or report-reading other, Bernoulli values, a learnt v_0, another mechanism:
     :func:`unsupported` says why, and ``run`` plays the numpy market (bit for bit)."""
@@ -168,14 +193,16 @@ def test_what_it_cannot_run_goes_to_numpy_with_a_reason(case, expected):
 
 def test_a_policy_that_is_not_linear_or_a_strategy_that_is_not_affine_goes_to_numpy():
     market = paired_market(2, horizon=100)
-    policy = lambda features, rows: np.full(len(rows), 0.3)  # noqa: E731
+    policy = lambda features, rows: np.full(len(rows), 0.3)
     assert "not linear" in compiled_paired.unsupported(market, policy)
     assert "not an affine report" in compiled_paired.unsupported(market, strategy=Noisy(0.1))
     assert "a policy or a strategy" in compiled_paired.unsupported(market, random_linear(market), Truthful())
     with pytest.raises(ValueError, match="not linear"):
         compiled_paired.run(market, policy, np.random.default_rng(0))
-    gains = [paired_market(3, backend=backend, horizon=150).run(None, np.random.default_rng(1), strategy=Noisy(0.3)).gain
-             for backend in ("numpy", "auto")]
+    gains = [
+        paired_market(3, backend=backend, horizon=150).run(None, np.random.default_rng(1), strategy=Noisy(0.3)).gain
+        for backend in ("numpy", "auto")
+    ]
     np.testing.assert_array_equal(gains[1], gains[0])
 
 
@@ -208,8 +235,17 @@ def test_bad_weights_and_tables_name_the_value():
         paired_market(2, horizon=50, backend="fast")
 
 
-STRATEGIES = [Truthful(), KnownValues((0.7, 0.1, 0.4)), Scale((0.8,)), Scale((0.8, 1.5, 2.0)), Shade(-0.2),
-              PhaseShade(0.3, "explore"), PhaseShade(0.3, "exploit"), OwnMean(), *scripted().values()]
+STRATEGIES = [
+    Truthful(),
+    KnownValues((0.7, 0.1, 0.4)),
+    Scale((0.8,)),
+    Scale((0.8, 1.5, 2.0)),
+    Shade(-0.2),
+    PhaseShade(0.3, "explore"),
+    PhaseShade(0.3, "exploit"),
+    OwnMean(),
+    *scripted().values(),
+]
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=lambda s: repr(s)[:40])
@@ -223,12 +259,19 @@ def test_an_affine_table_reports_what_the_strategy_reports(strategy):
     k, rows = 3, 64
     s = rng.integers(0, k, rows)
     for explore in (0.0, 1.0):
-        fields = {"realised": rng.normal(0.5, 1.0, (rows, 1)), "allocation": np.eye(k)[s],
-                  "explore": np.full((rows, 1), explore), "own_mean": rng.random((rows, k))}
+        fields = {
+            "realised": rng.normal(0.5, 1.0, (rows, 1)),
+            "allocation": np.eye(k)[s],
+            "explore": np.full((rows, 1), explore),
+            "own_mean": rng.random((rows, k)),
+        }
         table = strategy.affine_report(k)
         own_mean = fields["own_mean"][np.arange(rows), s]
-        expected = (table[int(explore), 0, s] * fields["realised"][:, 0] + table[int(explore), 1, s]
-                    + table[int(explore), 2, s] * own_mean)
+        expected = (
+            table[int(explore), 0, s] * fields["realised"][:, 0]
+            + table[int(explore), 1, s]
+            + table[int(explore), 2, s] * own_mean
+        )
         np.testing.assert_array_equal(strategy(fields, rng), expected)
 
 
@@ -278,8 +321,9 @@ def test_a_batch_policy_that_is_not_linear_steps_compiled():
     decision, with the numpy market's gains."""
     policy = lambda features, rows: np.tanh(features[:, 0] - features[:, 4])
     for zeta in ("etc", "opt"):
-        (_, a), (_, b) = (play(backend, 3, lambda m: policy, horizon=300, zeta=zeta, track=True)
-                          for backend in ("numpy", "auto"))
+        (_, a), (_, b) = (
+            play(backend, 3, lambda m: policy, horizon=300, zeta=zeta, track=True) for backend in ("numpy", "auto")
+        )
         np.testing.assert_allclose(b.gain, a.gain, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(b.curve, a.curve, rtol=1e-9, atol=1e-9)
         assert b.decisions == a.decisions > 0 and np.abs(a.gain).max() > 0
@@ -293,8 +337,17 @@ def test_the_vector_env_steps_compiled_as_in_numpy(zeta):
 
     import mdbf_envs  # noqa: F401
 
-    envs = [gym.make_vec("mdbf_envs/VCGLearn-v0", num_envs=3, reward_mode="gain", decisions="influential", zeta=zeta,
-                         horizon=200, backend=backend, others=PhaseShade(0.3, "explore")) for backend in ("numpy", "auto")]
+    envs = [
+        gym.make_vec(
+            "mdbf_envs/VCGLearnManipulation-v0",
+            num_envs=3,
+            zeta=zeta,
+            horizon=200,
+            backend=backend,
+            others=PhaseShade(0.3, "explore"),
+        )
+        for backend in ("numpy", "auto")
+    ]
     out = [env.reset(seed=4)[0] for env in envs]
     np.testing.assert_allclose(out[1], out[0], rtol=1e-6)
     rng, ends = np.random.default_rng(1), 0

@@ -19,7 +19,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import mdbf_envs
 from mdbf_envs import joint_ads_v0, vcg_learn_v0
-from mdbf_envs.registration import GYM_ENVS
+from mdbf_envs.registry import GYM_ENVS
 from mdbf_envs.vcg_learn import VCGLearn
 from mdbf_envs.vcg_learn.scenarios import paas, single_item
 from mdbf_envs.vcg_learn.simulate import simulate
@@ -95,7 +95,7 @@ def test_episode_rewards_equal_the_mechanisms_utility_accounting(zeta):
     T, seed = 400, 11
     env = vcg_learn_v0.parallel_env(zeta=zeta, horizon=T, report_bounds=(-50, 50))
     totals, infos = play_truthful(env, seed)
-    as_float32 = lambda rnd, x: x.astype(np.float32).astype(np.float64)  # noqa: E731  actions are float32
+    as_float32 = lambda rnd, x: x.astype(np.float32).astype(np.float64)
     res = simulate(VCGLearn(single_item(), zeta), T, np.random.default_rng(seed), as_float32)
     for i, agent in enumerate(env.possible_agents):
         assert totals[agent] == pytest.approx(res.utility[-1, 0, i], abs=1e-9)
@@ -134,10 +134,14 @@ def test_information_isolation_other_agents_realisations_are_invisible():
         np.testing.assert_array_equal(a2, b2)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: vcg_learn_v0.parallel_env(horizon=60),
-    lambda: joint_ads_v0.parallel_env(horizon=60, learner="path_learning", sequence="smooth"),
-], ids=["vcg_learn", "joint_ads-path_learning-smooth"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: vcg_learn_v0.parallel_env(horizon=60),
+        lambda: joint_ads_v0.parallel_env(horizon=60, learner="path_learning", sequence="smooth"),
+    ],
+    ids=["vcg_learn", "joint_ads-path_learning-smooth"],
+)
 @pytest.mark.parametrize("clone", [copy.deepcopy, lambda e: pickle.loads(pickle.dumps(e))], ids=["deepcopy", "pickle"])
 def test_pickle_and_deepcopy_mid_episode_continue_identically(make, clone):
     env = make()
@@ -170,7 +174,7 @@ def test_gym_view_is_deterministic_and_zero_deviation_is_truthful():
     assert len(a) == 100
     assert all(np.array_equal(x[0], y[0]) and x[1] == y[1] for x, y in zip(a, b, strict=True))
     inner_seed = int(gym.utils.seeding.np_random(1)[0].integers(2**31 - 1))
-    par = vcg_learn_v0.parallel_env(**{**mdbf_envs.registration.APPENDIX_F, "zeta": "etc", "horizon": 100})
+    par = vcg_learn_v0.parallel_env(**{**mdbf_envs.registry.APPENDIX_F, "zeta": "etc", "horizon": 100})
     totals, _ = play_truthful(par, inner_seed)
     assert sum(r for _, r in a) == pytest.approx(totals["agent_0"], abs=1e-12)
 
@@ -204,7 +208,9 @@ def test_user_registered_scenario_and_mechanism_work_everywhere():
     mdbf_envs.register_mechanism("half_price", HalfPrice, overwrite=True)
     with pytest.raises(ValueError, match="already registered"):
         mdbf_envs.register_mechanism("half_price", PayYourEstimate)
-    par = pettingzoo.make("parallel", "mdbf_envs/vcg_learn-v0", scenario="two_bidders", mechanism="half_price", horizon=20)
+    par = pettingzoo.make(
+        "parallel", "mdbf_envs/vcg_learn-v0", scenario="two_bidders", mechanism="half_price", horizon=20
+    )
     assert par.possible_agents == ["agent_0", "agent_1"]
     assert isinstance(par.mechanism, HalfPrice)
     view = gym.make("mdbf_envs/VCGLearn-v0", scenario="two_bidders", mechanism="half_price", horizon=20)
@@ -230,22 +236,34 @@ def test_module_prefixed_id_works_in_a_fresh_process():
     import subprocess
     import sys
 
-    code = 'import gymnasium as gym; e = gym.make("mdbf_envs:mdbf_envs/VCGLearnOPT-v0"); print(e.reset(seed=0)[0].shape)'
+    code = (
+        'import gymnasium as gym; e = gym.make("mdbf_envs:mdbf_envs/VCGLearnOPT-v0"); print(e.reset(seed=0)[0].shape)'
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().startswith("(")
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(horizon=120, zeta="opt", publish=("prices",)),
-    dict(scenario="paas", horizon=90, bids={"customer_1": [0.0, 0.3, 0.6]}, reward_mode="realised", designer_info=True),
-], ids=["single-item-opt-published-prices", "paas-bidder-realised-rewards"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(horizon=120, zeta="opt", publish=("prices",)),
+        dict(
+            scenario="paas",
+            horizon=90,
+            bids={"customer_1": [0.0, 0.3, 0.6]},
+            reward_mode="realised",
+            designer_info=True,
+        ),
+    ],
+    ids=["single-item-opt-published-prices", "paas-bidder-realised-rewards"],
+)
 def test_vcg_gym_view_steps_exactly_like_the_parallel_env_dict_api(kwargs):
     """The view's array path (VCGLearnParallelEnv.play) against stepping the ParallelEnv with
     dicts: same observations, rewards and infos, with a deviating agent and a scripted other."""
-    from baselines.strategies import as_policy, scripted
-    from mdbf_envs.envs.single_agent import VCGLearnSingleAgentEnv, deviation_to_action, truthful
+    from baselines.strategies import scripted
+    from mdbf_envs.envs.single_agent import VCGLearnSingleAgentEnv, deviation_to_action, strategy_action
 
-    shade = as_policy(scripted()["noisy_0.2"])
+    shade = scripted()["noisy_0.2"]
     view = VCGLearnSingleAgentEnv(**kwargs)
     others = [a for a in view.inner.possible_agents if a != view.agent]
     view = VCGLearnSingleAgentEnv(others={others[0]: shade}, **kwargs)
@@ -259,11 +277,16 @@ def test_vcg_gym_view_steps_exactly_like_the_parallel_env_dict_api(kwargs):
     for t in range(par.horizon):
         assert np.array_equal(obs_view, obs_par[view.agent])
         deviation = np.float32([actions[t]])
-        own = deviation_to_action(par.truthful_action(view.agent), deviation, view.deviation_scale, space.low, space.high)
+        own = deviation_to_action(
+            par.truthful_action(view.agent), deviation, view.deviation_scale, space.low, space.high
+        )
         dict_actions = {view.agent: own}
         for other in others:
-            policy = shade if other == others[0] else truthful
-            dict_actions[other] = policy(par, other, obs_par[other], par_rng)
+            dict_actions[other] = (
+                strategy_action(par, other, shade, obs_par[other], par_rng)
+                if other == others[0]
+                else par.truthful_action(other)
+            )
         obs_par, rewards, _, truncs, infos = par.step(dict_actions)
         obs_view, reward, _, trunc, info = view.step(deviation)
         assert reward == rewards[view.agent] and info == infos[view.agent] and trunc == truncs[view.agent]

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from agents.theorem25 import episode_gain, exploit_gain, measured_max_gain
+from agents.experiments.theorem25 import episode_gain, exploit_gain, measured_max_gain
 from baselines.strategies import KnownValues
 from mdbf_envs.vcg_learn import Scenario, VCGLearn
 from mdbf_envs.vcg_learn.scenario import BERNOULLI
@@ -17,8 +17,16 @@ GRID = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # reports agent 0 may 
 
 def tiny(means=(0.7, 0.55)) -> Scenario:
     """Two agents, one item (2 outcomes), Bernoulli values: realisations on the grid {0, 1}."""
-    return Scenario("tiny", ("item", "none"), [[0, 1], [1, 0]], [0.0, 0.0], [[means[0], 0.0], [means[1], 0.0]],
-                    [["bernoulli", "deterministic"]] * 2, [[0.0, 0.0]] * 2, known=[[False, True]] * 2)
+    return Scenario(
+        "tiny",
+        ("item", "none"),
+        [[0, 1], [1, 0]],
+        [0.0, 0.0],
+        [[means[0], 0.0], [means[1], 0.0]],
+        [["bernoulli", "deterministic"]] * 2,
+        [[0.0, 0.0]] * 2,
+        known=[[False, True]] * 2,
+    )
 
 
 def best_value(mech: VCGLearn, rounds_left: int, policy) -> float:
@@ -100,8 +108,10 @@ def test_exhaustive_search_is_exhaustive():
     """The expectimax of best_value equals the maximum over an explicit list of every
     deterministic policy on a smaller instance (T = 3: one decision, two histories)."""
     mech = VCGLearn(tiny(), "etc")
-    values = [best_value(copy.deepcopy(mech), 3, lambda x, mean, a=a, b=b: a if x == 0 else b)
-              for a, b in itertools.product(GRID, GRID)]
+    values = [
+        best_value(copy.deepcopy(mech), 3, lambda x, mean, a=a, b=b: a if x == 0 else b)
+        for a, b in itertools.product(GRID, GRID)
+    ]
     assert max(values) == pytest.approx(best_value(copy.deepcopy(mech), 3, None), abs=1e-12)
 
 
@@ -120,7 +130,7 @@ def test_the_measured_optimum_is_the_named_agents():
 
 
 def test_theorem25_cli_writes_its_curve(tmp_path):
-    from agents.theorem25 import main
+    from agents.experiments.theorem25 import main
 
     curve = main(["--horizons", "200", "400", "--agents", "0", "--pairs", "16", "--out", str(tmp_path)])
     assert (tmp_path / "theorem25.json").exists() and (tmp_path / "theorem25.png").stat().st_size > 0

@@ -75,12 +75,12 @@ def test_critical_prices_match_bisection_and_are_dsic(mech, vals):
         if not x:
             assert p.tolist() == [0.0, 0.0]
             continue
-        p1 = bisect_threshold(lambda z: mech.allocate(np.array([[z, v2]]))[0])
-        p2 = bisect_threshold(lambda z: mech.allocate(np.array([[v1, z]]))[0])
+        p1 = bisect_threshold(lambda z, v2=v2: mech.allocate(np.array([[z, v2]]))[0])
+        p2 = bisect_threshold(lambda z, v1=v1: mech.allocate(np.array([[v1, z]]))[0])
         np.testing.assert_allclose(p, [p1, p2], atol=1e-12)
         assert p[0] <= v1 and p[1] <= v2  # IR
     # DSIC: no unilateral misreport raises a buyer's utility
-    for (v1, v2) in v:
+    for v1, v2 in v:
         truth = np.array([[v1, v2]])
         for b in np.linspace(0, 1, 9):
             for agent in (0, 1):
@@ -259,6 +259,7 @@ def test_staircase_prices_are_the_thresholds_and_its_corners_read_only():
     np.testing.assert_array_equal(Staircase([(0.5, 0.5)]).price1_at([0.2]), [np.inf])
     assert Staircase([]).boundary().shape == (0, 2)
     from mdbf_envs.joint_ads.mechanism import Staircases
+
     assert Staircases.stack([mech, Staircase([])]).replications == 2
     assert Staircase.up_closure([]).corners.shape == (0, 2)
 
@@ -281,7 +282,9 @@ def test_path_edge_weights_and_expected_revenue_of_degenerate_paths():
     points, probs = rng.random((50, 2)), rng.dirichlet(np.ones(50))
     nodes = best_path(points, probs).nodes
     # Proposition 2: the edge weights sum to the expected revenue (no border atoms here)
-    assert edge_weights(nodes, points, probs).sum() == pytest.approx(probs @ revenue(Staircase.from_path(nodes), points))
+    assert edge_weights(nodes, points, probs).sum() == pytest.approx(
+        probs @ revenue(Staircase.from_path(nodes), points)
+    )
     assert expected_revenue_uniform([[1.0, 1.0]], [[0, 1], [0, 1]]) == 0.0  # one node: sells only at (1, 1)
 
 
@@ -381,36 +384,71 @@ def test_augment_the_best_exact_schedule_and_learning():
     "call, message",
     [
         (lambda: Staircase([(0.2, 0.5), (0.1, 0.4)]), "not a down-right staircase"),
-        (lambda: Staircase([(0.1, 0.9), (0.5, 0.5), (0.5, 0.3)]), re.escape(
-            "corners [0.5, 0.5] and [0.5, 0.3] are not a down-right staircase (x must increase and y decrease); "
-            "use Staircase.up_closure for arbitrary points")),
+        (
+            lambda: Staircase([(0.1, 0.9), (0.5, 0.5), (0.5, 0.3)]),
+            re.escape(
+                "corners [0.5, 0.5] and [0.5, 0.3] are not a down-right staircase (x must increase and y decrease); "
+                "use Staircase.up_closure for arbitrary points"
+            ),
+        ),
         (lambda: Staircase([(0.1, 0.9), (0.2, 0.5), (0.4, 0.5)]), re.escape("corners [0.2, 0.5] and [0.4, 0.5] are")),
         (lambda: Staircase([(0.1, 0.9), (0.2, 0.3), (0.4, 0.5)]), re.escape("corners [0.2, 0.3] and [0.4, 0.5] are")),
         (lambda: Staircase([(0.2, 1.5)]), re.escape("corners[0] = [0.2, 1.5] is not a finite pair in [0, 1]^2")),
         (lambda: Staircase.up_closure([(0.2, 1.5)]), re.escape("points[0] = [0.2, 1.5] is not")),
         (lambda: Staircase.from_path([(0.2, 1.5)]), re.escape("path nodes[0] = [0.2, 1.5] is not")),
-        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 1.0), (0.4, 0.5), (1, 0.5)]), re.escape(
-            "path edge [0.5, 1.0] -> [0.5, 1.0] is neither right nor down: the region would not be monotone")),
-        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.5), (0.4, 0.5), (1, 0.5)]), re.escape(
-            "path edge [0.5, 0.5] -> [0.4, 0.5] is neither")),
-        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.5), (0.5, 0.6), (1, 0.6)]), re.escape(
-            "path edge [0.5, 0.5] -> [0.5, 0.6] is neither")),
-        (lambda: Staircase.from_path([(0, 1), (0.5, 0.9), (1, 0.9)]), re.escape("path edge [0.0, 1.0] -> [0.5, 0.9] is")),
-        (lambda: Staircase.from_path([(0, 0.5), (1, 0.5)]), re.escape(
-            "a complete path runs from the north side to the east side, got [0.0, 0.5] -> [1.0, 0.5]")),
-        (lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.2), (0.9, 0.2)]), re.escape(
-            "got [0.0, 1.0] -> [0.9, 0.2]")),
+        (
+            lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 1.0), (0.4, 0.5), (1, 0.5)]),
+            re.escape("path edge [0.5, 1.0] -> [0.5, 1.0] is neither right nor down: the region would not be monotone"),
+        ),
+        (
+            lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.5), (0.4, 0.5), (1, 0.5)]),
+            re.escape("path edge [0.5, 0.5] -> [0.4, 0.5] is neither"),
+        ),
+        (
+            lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.5), (0.5, 0.6), (1, 0.6)]),
+            re.escape("path edge [0.5, 0.5] -> [0.5, 0.6] is neither"),
+        ),
+        (
+            lambda: Staircase.from_path([(0, 1), (0.5, 0.9), (1, 0.9)]),
+            re.escape("path edge [0.0, 1.0] -> [0.5, 0.9] is"),
+        ),
+        (
+            lambda: Staircase.from_path([(0, 0.5), (1, 0.5)]),
+            re.escape("a complete path runs from the north side to the east side, got [0.0, 0.5] -> [1.0, 0.5]"),
+        ),
+        (
+            lambda: Staircase.from_path([(0, 1), (0.5, 1), (0.5, 0.2), (0.9, 0.2)]),
+            re.escape("got [0.0, 1.0] -> [0.9, 0.2]"),
+        ),
         (lambda: revenue(Staircase([(0.1, 0.1)]), [[0.5, 1.5]]), r"valuations\[0\] = \[0.5, 1.5\]"),
         (lambda: revenue(Staircase([(0.1, 0.1)]), [[np.nan, 0.5]]), "not a finite pair"),
         (lambda: uniform_grid(0.3), "delta = 0.3 is not of the form 1/k"),
         (lambda: uniform_grid(1.5), re.escape("delta = 1.5 must lie in (0, 1]")),
-        (lambda: revenue(Staircase([(0.1, 0.1)]), [0.1, 0.2, 0.3]), re.escape("valuations must have shape (m, 2), got (3,)")),
+        (
+            lambda: revenue(Staircase([(0.1, 0.1)]), [0.1, 0.2, 0.3]),
+            re.escape("valuations must have shape (m, 2), got (3,)"),
+        ),
         (lambda: FollowTheLeader(refit_growth=0.5), re.escape("refit_growth = 0.5 must be >= 1")),
-        (lambda: best_path([[0.5, 0.5]], xs=[0, 0.5, 0.4, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.0, 0.5, 0.4, 1.0]")),
-        (lambda: best_path([[0.5, 0.5]], xs=[0.1, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.1, 1.0]")),
-        (lambda: best_path([[0.5, 0.5]], xs=[0, 0.5, 0.5, 1]), re.escape("xs must increase strictly from 0 to 1, got [0.0, 0.5, 0.5, 1.0]")),
-        (lambda: best_path([[0.5, 0.5]], ys=[0, 0.5]), re.escape("ys must increase strictly from 0 to 1, got [0.0, 0.5]")),
-        (lambda: best_path([[0.5, 0.5]], ys=[[0, 1]]), re.escape("ys must increase strictly from 0 to 1, got [[0.0, 1.0]]")),
+        (
+            lambda: best_path([[0.5, 0.5]], xs=[0, 0.5, 0.4, 1]),
+            re.escape("xs must increase strictly from 0 to 1, got [0.0, 0.5, 0.4, 1.0]"),
+        ),
+        (
+            lambda: best_path([[0.5, 0.5]], xs=[0.1, 1]),
+            re.escape("xs must increase strictly from 0 to 1, got [0.1, 1.0]"),
+        ),
+        (
+            lambda: best_path([[0.5, 0.5]], xs=[0, 0.5, 0.5, 1]),
+            re.escape("xs must increase strictly from 0 to 1, got [0.0, 0.5, 0.5, 1.0]"),
+        ),
+        (
+            lambda: best_path([[0.5, 0.5]], ys=[0, 0.5]),
+            re.escape("ys must increase strictly from 0 to 1, got [0.0, 0.5]"),
+        ),
+        (
+            lambda: best_path([[0.5, 0.5]], ys=[[0, 1]]),
+            re.escape("ys must increase strictly from 0 to 1, got [[0.0, 1.0]]"),
+        ),
         (lambda: best_path([[0.5, 0.5], [0.2, 0.3]], [0.5]), "weights must be 2 finite non-negative numbers"),
         (lambda: best_path([[0.5, 0.5], [0.2, 0.3]], [np.nan, 1]), "weights must be 2 finite"),
         (lambda: best_posted_prices([[0.5, 0.5], [0.2, 0.3]], [-1, 2]), "weights must be 2 finite"),
@@ -418,12 +456,38 @@ def test_augment_the_best_exact_schedule_and_learning():
         (lambda: best_posted_prices([[0.5, 1.5]]), re.escape("points[0] = [0.5, 1.5] is not")),
         (lambda: augment(Staircase([(0.1, 0.1)]), 0.0), "must lie in"),
     ],
-    ids=["not-a-staircase", "equal-x", "equal-y", "rising-y", "corner-above-one", "point-above-one",
-         "node-above-one", "path-not-monotone", "path-going-left", "path-going-up", "path-diagonal",
-         "path-not-from-north", "path-not-to-east", "bid-above-one", "bid-nan", "bad-grid", "xs-not-increasing",
-         "xs-not-from-0", "xs-repeated", "ys-not-to-1", "ys-not-a-list", "weights-short", "weights-nan", "weights-negative",
-         "points-above-one", "posted-points-above-one", "delta-above-one", "bids-not-pairs", "refit-below-one",
-         "zero-delta"],
+    ids=[
+        "not-a-staircase",
+        "equal-x",
+        "equal-y",
+        "rising-y",
+        "corner-above-one",
+        "point-above-one",
+        "node-above-one",
+        "path-not-monotone",
+        "path-going-left",
+        "path-going-up",
+        "path-diagonal",
+        "path-not-from-north",
+        "path-not-to-east",
+        "bid-above-one",
+        "bid-nan",
+        "bad-grid",
+        "xs-not-increasing",
+        "xs-not-from-0",
+        "xs-repeated",
+        "ys-not-to-1",
+        "ys-not-a-list",
+        "weights-short",
+        "weights-nan",
+        "weights-negative",
+        "points-above-one",
+        "posted-points-above-one",
+        "delta-above-one",
+        "bids-not-pairs",
+        "refit-below-one",
+        "zero-delta",
+    ],
 )
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message):

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.policy_search import LinearPolicy
+from agents.search.cmaes import LinearPolicy
 from baselines.strategies import LastPrice
 from mdbf_envs.core.streams import pair_streams
-from mdbf_envs.envs.paired import joint_ads_game
+from mdbf_envs.envs.manipulation import joint_ads_game
 from mdbf_envs.joint_ads.batched import BatchLearner, Replicated, batched
 from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner, FixedMechanism, PathLearning
 from mdbf_envs.joint_ads.mechanism import Staircase, Staircases, ThresholdMechanism
@@ -32,13 +32,17 @@ CONFIGURATIONS = [(name, {}) for name in sorted(LEARNERS)] + [
 def assert_plays_like_single_learners(factory, sequence: str, replications: int = 5, horizon: int = 90) -> BatchLearner:
     batch = batched(factory, horizon, [np.random.default_rng(50 + r) for r in range(replications)])
     singles = [factory(horizon, np.random.default_rng(50 + r)) for r in range(replications)]
-    values = np.stack([SEQUENCES[sequence](horizon, np.random.default_rng(r)).values for r in range(replications)], axis=1)
+    values = np.stack(
+        [SEQUENCES[sequence](horizon, np.random.default_rng(r)).values for r in range(replications)], axis=1
+    )
     for t in range(horizon):
         posted, bids = batch.post(), values[t]
         pay, sold = posted.payments(bids), posted.allocate(bids)
         for r, single in enumerate(singles):
             mechanism = single.post()
-            np.testing.assert_array_equal(pay[r], mechanism.payments(bids[r : r + 1])[0], err_msg=f"round {t}, replication {r}")
+            np.testing.assert_array_equal(
+                pay[r], mechanism.payments(bids[r : r + 1])[0], err_msg=f"round {t}, replication {r}"
+            )
             assert sold[r] == mechanism.allocate(bids[r : r + 1])[0]
             if isinstance(mechanism, Staircase):
                 np.testing.assert_array_equal(posted[r].corners, mechanism.corners)
@@ -110,19 +114,27 @@ def test_bad_bids_and_bad_learners_are_refused():
         batch.update(np.array([[0.1, 0.2], [np.nan, 0.3]]))
     with pytest.raises(TypeError, match="lacks post"):
         batched(lambda horizon, rng: object(), 10, [np.random.default_rng(0)])
-    assert isinstance(batched(lambda horizon, rng: AugmentTheBest(), 10, [np.random.default_rng(0)], arrays=False), Replicated)
+    assert isinstance(
+        batched(lambda horizon, rng: AugmentTheBest(), 10, [np.random.default_rng(0)], arrays=False), Replicated
+    )
 
 
 ROOT = Path(__file__).resolve().parents[1]
-PRICE = "import numpy as np; from mdbf_envs.joint_ads.mechanism import Staircase; print(Staircase([(0.2, 0.6), (0.5, 0.3)]).payments(np.array([[0.7, 0.9]]))[0, 1])"
+PRICE = "import numpy as np; from mdbf_envs.joint_ads.mechanism import Staircase; print(Staircase([(0.2, 0.6), (0.5, 0.3)]).payments(np.array([[0.7, 0.9]]))[0, 1])"  # noqa: E501
 
 
 def test_an_edited_kernel_is_recompiled_not_read_from_the_cache(tmp_path):
     shutil.copytree(ROOT / "mdbf_envs", tmp_path / "mdbf_envs", ignore=shutil.ignore_patterns("__pycache__"))
 
     def price() -> float:
-        out = subprocess.run([sys.executable, "-c", PRICE], cwd=tmp_path, capture_output=True, text=True, check=True,
-                             env={"PYTHONPATH": str(tmp_path), "PATH": "", "HOME": str(tmp_path)})
+        out = subprocess.run(
+            [sys.executable, "-c", PRICE],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONPATH": str(tmp_path), "PATH": "", "HOME": str(tmp_path)},
+        )
         return float(out.stdout)
 
     assert price() == 0.3  # buyer 2's critical price: the last corner with a_k <= 0.7

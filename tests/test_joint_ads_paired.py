@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 import mdbf_envs
-from agents.policy_search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
+from agents.search.cmaes import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
 from baselines.strategies import BidScale, LastPrice, scripted_bids
 from mdbf_envs import joint_ads_v0
 from mdbf_envs.core.streams import ReplicationStreams, pair_streams
-from mdbf_envs.envs.paired import joint_ads_game
+from mdbf_envs.envs.manipulation import joint_ads_game
 from mdbf_envs.joint_ads.learners import AugmentTheBest, EpochLearner, Learner
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 from mdbf_envs.registry import LEARNERS, make_learner
@@ -91,8 +91,9 @@ def test_candidates_in_one_batch_score_as_alone():
     together = both.run(CandidatePolicies(thetas, 2), pair_streams(6, 2, 2, both.draws)).gain
     for c, th in enumerate(thetas):
         alone = joint_ads_game(2, learner="path_learning", horizon=50)
-        np.testing.assert_allclose(together[2 * c: 2 * c + 2],
-                                   alone.run(LinearPolicy(tuple(th)), pair_streams(6, 2, 1, alone.draws)).gain)
+        np.testing.assert_allclose(
+            together[2 * c : 2 * c + 2], alone.run(LinearPolicy(tuple(th)), pair_streams(6, 2, 1, alone.draws)).gain
+        )
 
 
 def test_cma_search_finds_the_shading_gain_against_augment_the_best():
@@ -106,8 +107,12 @@ def test_cma_search_finds_the_shading_gain_against_augment_the_best():
 
 
 def test_scripted_bids_stay_in_the_unit_interval_and_last_price_bids_the_price():
-    fields = {"value": np.array([[0.7], [0.2]]), "time": np.array([[0.1], [0.9]]),
-              "last_allocated": np.array([[1.0], [1.0]]), "last_payment": np.array([[0.4], [0.5]])}
+    fields = {
+        "value": np.array([[0.7], [0.2]]),
+        "time": np.array([[0.1], [0.9]]),
+        "last_allocated": np.array([[1.0], [1.0]]),
+        "last_payment": np.array([[0.4], [0.5]]),
+    }
     np.testing.assert_allclose(LastPrice()(fields, None), [0.4, 0.2])
     for name, strategy in scripted_bids().items():
         bids = strategy(fields, None)

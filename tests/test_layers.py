@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
-                          cwd=root, capture_output=True, text=True, env={"PYTHONPATH": str(root), "PATH": ""})
+    return subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(root), "PATH": ""},
+    )
 
 
 def test_the_import_contracts_hold():
@@ -22,11 +27,14 @@ def test_the_import_contracts_hold():
     assert "4 kept, 0 broken" in result.stdout
 
 
-@pytest.mark.parametrize("source, target, contract", [
-    ("mdbf_envs/core/_probe.py", "mdbf_envs.vcg_learn.mechanism", "The core imports no paper room"),
-    ("mdbf_envs/joint_ads/_probe.py", "mdbf_envs.vcg_learn.scenario", "The paper rooms do not import each other"),
-    ("mdbf_envs/vcg_learn/_probe.py", "mdbf_envs.registry", "The paper rooms import only the core"),
-])
+@pytest.mark.parametrize(
+    "source, target, contract",
+    [
+        ("mdbf_envs/core/_probe.py", "mdbf_envs.vcg_learn.mechanism", "The core imports no paper room"),
+        ("mdbf_envs/joint_ads/_probe.py", "mdbf_envs.vcg_learn.scenario", "The paper rooms do not import each other"),
+        ("mdbf_envs/vcg_learn/_probe.py", "mdbf_envs.registry", "The paper rooms import only the core"),
+    ],
+)
 def test_an_upward_import_breaks_a_contract(tmp_path, source, target, contract):
     """In a copy of the tree, one added upward import is enough to fail lint-imports."""
     for folder in ("mdbf_envs", "agents", "baselines"):
@@ -43,8 +51,12 @@ def test_a_third_paper_is_audited_end_to_end_from_its_own_file(tmp_path):
     audit finds its manipulation: bidding 0 where the buyer would not buy anyway."""
     from agents.audit import AuditConfig, run
 
-    cfg = AuditConfig(papers=("posted_price",), imports=("examples.posted_price",), rl=False,
-                      paper_options={"posted_price": {"horizon": 40, "n_pairs": 48, "search_episodes": 960}})
+    cfg = AuditConfig(
+        papers=("posted_price",),
+        imports=("examples.posted_price",),
+        rl=False,
+        paper_options={"posted_price": {"horizon": 40, "n_pairs": 48, "search_episodes": 960}},
+    )
     report = run(cfg, tmp_path / "out")
     rows = {r["strategy"]: r for r in report["rows"]}
     assert set(rows) == {"truthful", "zero_unless_buying", "cma_es"}

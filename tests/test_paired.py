@@ -8,19 +8,31 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import mdbf_envs  # noqa: F401
-from agents.policy_search import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
+from agents.search.cmaes import CandidatePolicies, LinearPolicy, SearchConfig, cma_search
 from baselines.strategies import Noisy, PhaseShade, Shade
 from mdbf_envs.core.streams import pair_streams
-from mdbf_envs.envs.paired import paired_market
+from mdbf_envs.envs.manipulation import paired_market
 from mdbf_envs.registry import make_mechanism
-from mdbf_envs.vcg_learn.paired import PairedMarket
+from mdbf_envs.vcg_learn.paired_market import PairedMarket
 from mdbf_envs.vcg_learn.rollout import rollout
 from mdbf_envs.vcg_learn.scenarios import single_item
 
-SETTINGS = [("etc", None), ("opt", None), ("etc", PhaseShade(0.3, "explore")), ("opt", PhaseShade(0.3, "explore")),
-            ("etc", Noisy(0.3)), ("opt", Noisy(0.3))]
-IDS = ["etc-truthful-others", "opt-truthful-others", "etc-shading-others", "opt-shading-others",
-       "etc-random-others", "opt-random-others"]
+SETTINGS = [
+    ("etc", None),
+    ("opt", None),
+    ("etc", PhaseShade(0.3, "explore")),
+    ("opt", PhaseShade(0.3, "explore")),
+    ("etc", Noisy(0.3)),
+    ("opt", Noisy(0.3)),
+]
+IDS = [
+    "etc-truthful-others",
+    "opt-truthful-others",
+    "etc-shading-others",
+    "opt-shading-others",
+    "etc-random-others",
+    "opt-random-others",
+]
 
 
 def shrink(fields, rng):
@@ -31,12 +43,13 @@ def shrink(fields, rng):
 def market(zeta, pairs, others=None, decisions="influential", horizon=300, agent=0):
     sc = single_item()
     strategies = {j: others for j in range(sc.n_agents) if j != agent} if others else {}
-    return PairedMarket(make_mechanism("vcg_learn", sc, zeta=zeta, replications=2 * pairs), horizon, agent,
-                        strategies, decisions)
+    return PairedMarket(
+        make_mechanism("vcg_learn", sc, zeta=zeta, replications=2 * pairs), horizon, agent, strategies, decisions
+    )
 
 
 def test_paired_draws_hand_both_halves_the_same_numbers():
-    from mdbf_envs.core.paired import PairedDraws
+    from mdbf_envs.core.paired_engine import PairedDraws
 
     for method in ("random", "standard_normal"):
         draws = PairedDraws(np.random.default_rng(7), 3)
@@ -65,8 +78,9 @@ def test_paired_gain_equals_two_independent_rollouts(zeta, others, decisions):
     res = m.run(None, np.random.default_rng(11), policy_seed=3, strategy=shrink)
     fixed = {j: others for j in range(1, 10)} if others else {}
     sc = single_item()
-    lying = rollout(make_mechanism("vcg_learn", sc, zeta=zeta, replications=R), T, 11, {**fixed, 0: shrink},
-                    policy_seed=3)
+    lying = rollout(
+        make_mechanism("vcg_learn", sc, zeta=zeta, replications=R), T, 11, {**fixed, 0: shrink}, policy_seed=3
+    )
     honest = rollout(make_mechanism("vcg_learn", sc, zeta=zeta, replications=R), T, 11, fixed, policy_seed=3)
     with_policy, truthful = lying.utility[:, 0], honest.utility[:, 0]
     np.testing.assert_allclose(res.gain, with_policy - truthful, rtol=1e-9, atol=1e-9)
@@ -104,7 +118,7 @@ def test_candidates_in_one_batch_score_as_alone():
     both = market("opt", 6).run(CandidatePolicies(thetas, 3), pair_streams(2, 3, 2, ("standard_normal",)))
     for c, th in enumerate(thetas):
         alone = market("opt", 3).run(LinearPolicy(tuple(th)), pair_streams(2, 3, 1, ("standard_normal",)))
-        np.testing.assert_allclose(both.gain[3 * c: 3 * c + 3], alone.gain, rtol=1e-12)
+        np.testing.assert_allclose(both.gain[3 * c : 3 * c + 3], alone.gain, rtol=1e-12)
 
 
 def test_cma_search_finds_the_shading_gain_against_pay_your_estimate():
@@ -120,9 +134,9 @@ def test_cma_search_finds_the_shading_gain_against_pay_your_estimate():
     assert shade > 1 and gain > shade  # it beats a fixed shade on held-out draws
 
 
-@pytest.mark.parametrize("id_", ["mdbf_envs/VCGLearnETC-v0", "mdbf_envs/VCGLearnOPT-v0"])
+@pytest.mark.parametrize("id_", ["mdbf_envs/VCGLearnManipulationETC-v0", "mdbf_envs/VCGLearnManipulationOPT-v0"])
 def test_gym_paired_env_sums_to_the_evaluators_gain(id_):
-    env = gym.make(id_, reward_mode="gain", decisions="influential", horizon=400)
+    env = gym.make(id_, horizon=400)
     check_env(env.unwrapped, skip_render_check=True)
     obs, _ = env.reset(seed=3)
     total, rewards = 0.0, []
@@ -141,8 +155,8 @@ def test_gym_paired_env_sums_to_the_evaluators_gain(id_):
 
 def test_vector_env_copies_step_like_single_envs_under_etc():
     """Copy r of the vector env plays as a single env reset with seed + r (ETC: shared decisions)."""
-    kwargs = {"reward_mode": "gain", "decisions": "influential", "horizon": 600}
-    vec = gym.make_vec("mdbf_envs/VCGLearnETC-v0", num_envs=3, **kwargs)
+    kwargs = {"horizon": 600}
+    vec = gym.make_vec("mdbf_envs/VCGLearnManipulationETC-v0", num_envs=3, **kwargs)
     vec.reset(seed=7)
     steps, done = [], False
     while not done:
@@ -150,37 +164,46 @@ def test_vector_env_copies_step_like_single_envs_under_etc():
         steps.append(r)
         done = term.all()
     for k in range(3):
-        single = gym.make("mdbf_envs/VCGLearnETC-v0", **kwargs)
+        single = gym.make("mdbf_envs/VCGLearnManipulationETC-v0", **kwargs)
         single.reset(seed=7 + k)
         rewards = [single.step(np.float32([-0.3]))[1] for _ in steps]
         np.testing.assert_allclose(rewards, [s[k] for s in steps], rtol=1e-12, atol=1e-12)
     assert np.abs(np.array(steps)).sum() > 0
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"decisions": "sometimes"}, "decisions = 'sometimes'"),
-    ({"reward_mode": "gain", "deviation_scale": 0.0}, "deviation_scale = 0.0"),
-    ({"reward_mode": "gain", "agent": "nobody"}, "unknown agent 'nobody'"),
-    ({"reward_mode": "gain", "others": "truthful"}, "others = 'truthful'"),
-], ids=["unknown-decisions", "zero-scale", "unknown-agent", "others-as-string"])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"decisions": "sometimes"}, "decisions = 'sometimes'"),
+        ({"deviation_scale": 0.0}, "deviation_scale = 0.0"),
+        ({"agent": "nobody"}, "unknown agent 'nobody'"),
+        ({"others": "truthful"}, "others = 'truthful'"),
+    ],
+    ids=["unknown-decisions", "zero-scale", "unknown-agent", "others-as-string"],
+)
 def test_paired_env_refuses_bad_arguments(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
-        gym.make("mdbf_envs/VCGLearnETC-v0", **kwargs)
+        gym.make("mdbf_envs/VCGLearnManipulationETC-v0", **kwargs)
 
 
-@pytest.mark.parametrize(("action", "match"), [(np.array([1.5]), r"action = \[1.5\] must be one number in \[-1, 1\]"),
-                                               (np.array([np.nan]), "action = nan must be finite"),
-                                               (np.array([0.1, 0.2]), r"action = \[0.1, 0.2\] must be one number")],
-                         ids=["outside", "nan", "two-numbers"])
+@pytest.mark.parametrize(
+    ("action", "match"),
+    [
+        (np.array([1.5]), r"action = \[1.5\] must be one number in \[-1, 1\]"),
+        (np.array([np.nan]), "action = nan must be finite"),
+        (np.array([0.1, 0.2]), r"action = \[0.1, 0.2\] must be one number"),
+    ],
+    ids=["outside", "nan", "two-numbers"],
+)
 def test_paired_env_refuses_bad_actions(action, match):
-    env = gym.make("mdbf_envs/VCGLearnETC-v0", reward_mode="gain", horizon=100).unwrapped
+    env = gym.make("mdbf_envs/VCGLearnManipulationETC-v0", horizon=100).unwrapped
     env.reset(seed=0)
     with pytest.raises(ValueError, match=match):
         env.step(action)
 
 
 def test_search_cli_saves_a_policy_that_reloads_and_refuses_bad_options(tmp_path, capsys):
-    from agents.search import main
+    from agents.search.cmaes import main
 
     run = main(["--horizon", "200", "--episodes", "64", "--pairs", "4", "--eval-pairs", "8", "--out", str(tmp_path)])
     policy = LinearPolicy.load(run / "policy.json")
@@ -193,10 +216,29 @@ def test_search_cli_saves_a_policy_that_reloads_and_refuses_bad_options(tmp_path
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_ppo_paired_cli_trains_on_joint_ads_and_saves(tmp_path):
-    from agents.ppo_paired import main
+    from agents.search.ppo import main
 
-    run = main(["--paper", "joint_ads", "--horizon", "20", "--timesteps", "160", "--n-envs", "2", "--n-steps", "40",
-                "--batch-size", "40", "--use-sde", "--eval-pairs", "4", "--out", str(tmp_path)])
+    run = main(
+        [
+            "--paper",
+            "joint_ads",
+            "--horizon",
+            "20",
+            "--timesteps",
+            "160",
+            "--num-envs",
+            "2",
+            "--n-steps",
+            "40",
+            "--batch-size",
+            "40",
+            "--use-sde",
+            "--eval-pairs",
+            "4",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert (run / "model.zip").exists() and "gain_mean" in (run / "config.json").read_text()
 
 
@@ -308,8 +350,10 @@ def test_run_and_step_refuse_what_they_cannot_play():
 
 def test_the_agent_s_own_random_strategy_is_seeded_by_the_policy_seed():
     """Its generator is (policy_seed, agent): the same seed, the same gains; another, others."""
-    runs = [numpy_market(3).run(None, np.random.default_rng(2), policy_seed=seed, strategy=Noisy(0.5)).gain
-            for seed in (7, 7, 8)]
+    runs = [
+        numpy_market(3).run(None, np.random.default_rng(2), policy_seed=seed, strategy=Noisy(0.5)).gain
+        for seed in (7, 7, 8)
+    ]
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0], runs[2])
 
@@ -317,7 +361,7 @@ def test_the_agent_s_own_random_strategy_is_seeded_by_the_policy_seed():
 def test_a_game_stepped_round_by_round_tracks_its_curve_and_defaults_to_none():
     """Joint ads' paired game plays one round per step (the engine's _next_round): its curve is
     the mean cumulative gain per round, ending at the episode's mean gain."""
-    from mdbf_envs.envs.paired import joint_ads_game
+    from mdbf_envs.envs.manipulation import joint_ads_game
 
     policy = Constant(-0.5)
     assert joint_ads_game(4, horizon=30).run(policy, np.random.default_rng(0)).curve is None

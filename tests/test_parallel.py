@@ -11,7 +11,9 @@ EXPECTED = [2, 4, 10, 1]
 @pytest.mark.parametrize("backend", ["serial", "process"])
 def test_backends_return_results_in_trial_order_and_report_progress(backend):
     seen = []
-    assert run_trials(grid_size, TRIALS, backend=backend, workers=2, on_done=lambda k, n: seen.append((k, n))) == EXPECTED
+    assert (
+        run_trials(grid_size, TRIALS, backend=backend, workers=2, on_done=lambda k, n: seen.append((k, n))) == EXPECTED
+    )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 

@@ -19,6 +19,7 @@ def test_the_readme_has_examples():
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{k}-{b.splitlines()[0][:30]}" for k, b in enumerate(BLOCKS)])
 def test_readme_example_runs(code, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]

@@ -46,8 +46,17 @@ def test_builders_are_valid_and_documented_sizes():
         (dict(noise_sd=[[0.1, -1.0], [0.0, 0.3]]), r"noise_sd\[0, 1\] = -1.0 is negative"),
         (dict(agent_names=("x", "x")), "distinct names"),
     ],
-    ids=["mean-above-one", "mean-nan", "mean-shape", "seller-value-shape", "outcome-out-of-range", "allocation-unreached",
-         "unknown-noise", "negative-sd", "duplicate-names"],
+    ids=[
+        "mean-above-one",
+        "mean-nan",
+        "mean-shape",
+        "seller-value-shape",
+        "outcome-out-of-range",
+        "allocation-unreached",
+        "unknown-noise",
+        "negative-sd",
+        "duplicate-names",
+    ],
 )
 def test_bad_scenarios_name_the_bad_value(over, message):
     with pytest.raises(ScenarioError, match=message):

@@ -31,6 +31,7 @@ def test_T2000_ends_in_bracket_43_with_430_explore_rounds():
 @pytest.mark.parametrize("K", [1, 2, 3, 7, 10, 24])
 def test_exploit_length_is_exact_floor(K):
     from fractions import Fraction
+
     for q in range(1, 400):
         # floor(5/6 K sqrt(q)) <=> largest m with (6m)^2 <= 25 K^2 q
         m = exploit_length(q, K)

@@ -47,8 +47,15 @@ def test_mechanism_state_does_not_grow_with_the_horizon():
 CONFIGS = [  # scenario, mechanism kwargs: plain, bidders, mixed configurations in one batch
     (single_item, {"zeta": "opt"}),
     (single_item, {"zeta": "etc", "f": "upper", "g": "lower"}),
-    (lambda: paas(), {"zeta": ["etc", "opt", "opt", "etc"], "f": ["mean", "upper", "lower", "lower"],
-                      "g": ["upper", "mean", "lower", "mean"], "bids": {1: [0.0, 0.4, 0.7]}}),
+    (
+        lambda: paas(),
+        {
+            "zeta": ["etc", "opt", "opt", "etc"],
+            "f": ["mean", "upper", "lower", "lower"],
+            "g": ["upper", "mean", "lower", "mean"],
+            "bids": {1: [0.0, 0.4, 0.7]},
+        },
+    ),
     (lambda: paas(noise_sd=0.0), {"zeta": "opt", "f": "lower", "g": "upper"}),
     (lambda: single_item(4), {"zeta": ["opt", "etc", "opt", "etc"], "bids": {2: [0.0, 0.6]}}),
     (lambda: unexplored_known_pair(), {"zeta": ["etc", "opt", "etc", "opt"], "f": "upper", "g": "lower"}),
@@ -59,15 +66,29 @@ def unexplored_known_pair() -> Scenario:
     """Two agents whose known "none" is never in the explore schedule, so under ETC its width
     comes from the bracket count, not from data."""
     return Scenario(
-        name="unexplored_known", allocations=("none", "a", "b"), outcomes=np.array([[1, 2], [2, 1], [0, 1], [1, 0]]),
-        seller_value=np.array([0.0, 0.0, 0.1, 0.05]), mean=np.array([[0.0, 0.5, 0.4], [0.0, 0.3, 0.6]]),
-        noise=np.zeros((2, 3), int), noise_sd=np.full((2, 3), 0.5), known=np.array([[True, False, False]] * 2),
+        name="unexplored_known",
+        allocations=("none", "a", "b"),
+        outcomes=np.array([[1, 2], [2, 1], [0, 1], [1, 0]]),
+        seller_value=np.array([0.0, 0.0, 0.1, 0.05]),
+        mean=np.array([[0.0, 0.5, 0.4], [0.0, 0.3, 0.6]]),
+        noise=np.zeros((2, 3), int),
+        noise_sd=np.full((2, 3), 0.5),
+        known=np.array([[True, False, False]] * 2),
     )
 
 
-@pytest.mark.parametrize("make_scenario, kwargs", CONFIGS, ids=["single-item-opt", "single-item-etc-upper-lower",
-                                                                  "paas-mixed-batch-bidder", "paas-noiseless",
-                                                                  "four-agents-mixed-bidder", "unexplored-known-pair"])
+@pytest.mark.parametrize(
+    "make_scenario, kwargs",
+    CONFIGS,
+    ids=[
+        "single-item-opt",
+        "single-item-etc-upper-lower",
+        "paas-mixed-batch-bidder",
+        "paas-noiseless",
+        "four-agents-mixed-bidder",
+        "unexplored-known-pair",
+    ],
+)
 def test_numba_backend_gives_the_numpy_loops_results(make_scenario, kwargs):
     """Same random numbers, same rounds: regrets and utilities at every round agree up to
     summation order, and the mechanism's data and clock end in the same state."""
@@ -89,7 +110,7 @@ def test_numba_backend_refuses_what_it_does_not_compile():
 
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="truthful agents only"):
-        simulate(VCGLearn(single_item()), 10, rng, strategy=lambda rnd, x: x + 0.1, backend="numba")
+        simulate(VCGLearn(single_item()), 10, rng, reports=lambda rnd, x: x + 0.1, backend="numba")
     with pytest.raises(ValueError, match="Bernoulli pairs"):
         simulate(VCGLearn(online_ads()), 10, rng, backend="numba")
     with pytest.raises(ValueError, match="enumerated outcomes, not AssignmentOutcomes"):

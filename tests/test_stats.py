@@ -27,8 +27,13 @@ def test_interval_is_the_t_interval_and_the_p_value_two_sided():
 
 
 def test_one_pair_has_no_interval():
-    assert t_summary(np.array([0.4])) == {"gain_mean": 0.4, "gain_se": None, "gain_ci95": [None, None], "p_value": 1.0,
-                                          "n_pairs": 1}
+    assert t_summary(np.array([0.4])) == {
+        "gain_mean": 0.4,
+        "gain_se": None,
+        "gain_ci95": [None, None],
+        "p_value": 1.0,
+        "n_pairs": 1,
+    }
 
 
 def test_no_spread_is_judged_relative_to_the_mean():
@@ -64,8 +69,13 @@ def test_ninety_five_percent_intervals_cover_the_mean_about_95_percent_of_the_ti
 
 
 def test_constant_gains_have_a_point_interval():
-    assert t_summary(np.zeros(5)) == {"gain_mean": 0.0, "gain_se": 0.0, "gain_ci95": [0.0, 0.0], "p_value": 1.0,
-                                      "n_pairs": 5}
+    assert t_summary(np.zeros(5)) == {
+        "gain_mean": 0.0,
+        "gain_se": 0.0,
+        "gain_ci95": [0.0, 0.0],
+        "p_value": 1.0,
+        "n_pairs": 5,
+    }
     assert t_summary(np.full(4, -2.0))["p_value"] == 0.0
 
 
@@ -94,14 +104,18 @@ def test_found_ratio_without_a_finite_ratio_says_so_without_warnings():
 
 def test_verdict_names_the_sign_only_after_the_correction():
     assert [verdict(0.5, True), verdict(-0.5, True), verdict(0.5, False), verdict(-0.5, False)] == [
-        "gain", "loss", "none", "none"]
+        "gain",
+        "loss",
+        "none",
+        "none",
+    ]
 
 
 def test_selection_confirmation_and_search_never_share_a_pair(monkeypatch):
     """Every random stream the audit opens for a setting, by purpose: no pair (generator key) of
     the confirmation stages is one that selection or the searches used."""
     import agents.audit.runner as run_mod
-    import agents.policy_search as search_mod
+    import agents.search.cmaes as search_mod
     from agents.audit import AuditConfig, VCGLearnOptions
     from mdbf_envs.core import streams
 
@@ -117,11 +131,25 @@ def test_selection_confirmation_and_search_never_share_a_pair(monkeypatch):
                 name = "search"
             keys[name] |= {key + (m,) for m in range(first, first + pairs)}
             return real(seed, pairs, copies, draws, first)
+
         return wrapped
 
-    cfg = AuditConfig(papers=("vcg_learn",), vcg_learn=VCGLearnOptions(
-        zetas=("etc",), others=("truthful",), agents=(9,), horizon=200, n_pairs=8, search_episodes=64, etc_search_episodes=64, search_pairs=2),
-        rl=False, controls=False, confirm_stages=4)
+    cfg = AuditConfig(
+        papers=("vcg_learn",),
+        vcg_learn=VCGLearnOptions(
+            zetas=("etc",),
+            others=("truthful",),
+            agents=(9,),
+            horizon=200,
+            n_pairs=8,
+            search_episodes=64,
+            etc_search_episodes=64,
+            search_pairs=2,
+        ),
+        rl=False,
+        controls=False,
+        confirm_stages=4,
+    )
     monkeypatch.setattr(run_mod, "pair_streams", spy("run"))
     monkeypatch.setattr(search_mod, "pair_streams", spy("search"))
     audit_setting = run_mod.audit_setting

@@ -25,15 +25,15 @@ def test_streams_refuse_draws_that_would_break_the_order():
         streams.standard_normal((3, 3))
 
 
-def lone_copies(seeds, copies):
-    return [np.random.default_rng(s) for _ in range(copies) for s in seeds]
+def lone_copies(seeds, repeats):
+    return [np.random.default_rng(s) for _ in range(repeats) for s in seeds]
 
 
 @pytest.mark.parametrize("block", [1, 4])
-def test_copies_draw_what_identically_seeded_generators_draw(block):
-    """Row c G + g of streams with copies gets what its own generator seeded as source g draws."""
+def test_repeats_draw_what_identically_seeded_generators_draw(block):
+    """Row c G + g of streams with repeats gets what its own generator seeded as source g draws."""
     draws = ("standard_normal",) if block > 1 else ("standard_normal", "random")
-    streams = ReplicationStreams([np.random.default_rng(s) for s in (3, 4)], draws, block=block, copies=3)
+    streams = ReplicationStreams([np.random.default_rng(s) for s in (3, 4)], draws, block=block, repeats=3)
     alone = ReplicationStreams(lone_copies((3, 4), 3), draws, block=block)
     assert streams.rows == 6
     for _ in range(9):
@@ -41,16 +41,16 @@ def test_copies_draw_what_identically_seeded_generators_draw(block):
             np.testing.assert_array_equal(getattr(streams, method)((6, 2)), getattr(alone, method)((6, 2)))
     with pytest.raises(ValueError, match="5 rows asked of 6 streams"):
         streams.standard_normal((5, 2))
-    with pytest.raises(ValueError, match="copies = 0 must be >= 1"):
-        ReplicationStreams([np.random.default_rng(0)], draws, copies=0)
+    with pytest.raises(ValueError, match="repeats = 0 must be >= 1"):
+        ReplicationStreams([np.random.default_rng(0)], draws, repeats=0)
 
 
 @pytest.mark.parametrize("before", [0, 3, 4, 6])
 def test_rounds_in_one_call_are_the_rounds_drawn_one_by_one(before):
     """``rounds`` takes what is left of the block first, then draws on; per-round draws after it
     go on where it stopped."""
-    streams = ReplicationStreams([np.random.default_rng(s) for s in (3, 4)], ("standard_normal",), block=4, copies=2)
-    lone = ReplicationStreams([np.random.default_rng(s) for s in (3, 4)], ("standard_normal",), block=4, copies=2)
+    streams = ReplicationStreams([np.random.default_rng(s) for s in (3, 4)], ("standard_normal",), block=4, repeats=2)
+    lone = ReplicationStreams([np.random.default_rng(s) for s in (3, 4)], ("standard_normal",), block=4, repeats=2)
     for _ in range(before):
         np.testing.assert_array_equal(streams.standard_normal((4, 3)), lone.standard_normal((4, 3)))
     got = streams.rounds("standard_normal", 7, 3)

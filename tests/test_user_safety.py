@@ -21,9 +21,32 @@ from mdbf_envs.vcg_learn import Scenario, ScenarioError
 from mdbf_envs.vcg_learn.scenarios import single_item
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--papers", "vcg_learn", "--zetas", "etc", "--others", "truthful", "--agents", "0", "--horizon", "40",
-        "--n-pairs", "4", "--search-episodes", "16", "--etc-search-episodes", "16", "--search-pairs", "2", "--no-rl", "--no-controls",
-        "--confirm-stages", "1", "--backend", "serial"]
+TINY = [
+    "--papers",
+    "vcg_learn",
+    "--zetas",
+    "etc",
+    "--others",
+    "truthful",
+    "--agents",
+    "0",
+    "--horizon",
+    "40",
+    "--n-pairs",
+    "4",
+    "--search-episodes",
+    "16",
+    "--etc-search-episodes",
+    "16",
+    "--search-pairs",
+    "2",
+    "--no-rl",
+    "--no-controls",
+    "--confirm-stages",
+    "1",
+    "--backend",
+    "serial",
+]
 
 
 def refused(argv, capsys) -> str:
@@ -55,7 +78,8 @@ def test_out_is_checked_before_any_work_and_user_files_survive(case, tmp_path, c
     err = refused([*TINY, "--out", str(out)], capsys)
     assert message in err and time.time() - started < 5
     assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
-        {"foreign-file": ["p", "model.zip"], "existing-file": ["afile"], "under-a-file": ["afile"]}[case])
+        {"foreign-file": ["p", "model.zip"], "existing-file": ["afile"], "under-a-file": ["afile"]}[case]
+    )
     assert all(p.read_text() in ("m", "keep") for p in tmp_path.rglob("*") if p.is_file())
 
 
@@ -99,13 +123,42 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
 def test_ctrl_c_stops_the_audit_within_seconds_leaving_nothing(tmp_path):
     out = tmp_path / "x2"
-    argv = [sys.executable, "-m", "agents.audit", "--papers", "vcg_learn", "--zetas", "etc", "opt", "--agents", "0", "4",
-            "--horizon", "300", "--search-episodes", "4000", "--etc-search-episodes", "4000", "--no-rl", "--backend", "process", "--workers", "2",
-            "--out", str(out)]
+    argv = [
+        sys.executable,
+        "-m",
+        "agents.audit",
+        "--papers",
+        "vcg_learn",
+        "--zetas",
+        "etc",
+        "opt",
+        "--agents",
+        "0",
+        "4",
+        "--horizon",
+        "300",
+        "--search-episodes",
+        "4000",
+        "--etc-search-episodes",
+        "4000",
+        "--no-rl",
+        "--backend",
+        "process",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+    ]
     # as from a terminal: Ctrl-C's default action, even if this test runs where SIGINT is ignored
     # (a background job of a non-interactive shell inherits SIG_IGN, and Python then never raises)
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     workers: set[int] = set()
     deadline = time.time() + 60
     while time.time() < deadline and len(workers) < 2:  # wait until the pool's workers run
@@ -125,14 +178,17 @@ def test_ctrl_c_stops_the_audit_within_seconds_leaving_nothing(tmp_path):
 
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
 def test_a_killed_parent_leaves_no_workers_running(tmp_path):
-    code = ("from mdbf_envs.core.parallel import run_trials\nimport time\n"
-            "run_trials(time.sleep, [{'secs': 60}] * 2, 'process', 2)\n")
+    code = (
+        "from mdbf_envs.core.parallel import run_trials\nimport time\n"
+        "run_trials(time.sleep, [{'secs': 60}] * 2, 'process', 2)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
     workers: set[int] = set()
     deadline = time.time() + 60
     while time.time() < deadline and len(workers) < 2:
-        workers |= _children(proc.pid) - {p for p in _children(proc.pid) if "resource_tracker" in
-                                          Path(f"/proc/{p}/cmdline").read_text()}
+        workers |= _children(proc.pid) - {
+            p for p in _children(proc.pid) if "resource_tracker" in Path(f"/proc/{p}/cmdline").read_text()
+        }
         time.sleep(0.2)
     assert workers
     time.sleep(1)
@@ -148,15 +204,16 @@ def test_a_killed_parent_leaves_no_workers_running(tmp_path):
 @pytest.mark.parametrize("zeta", ["etc", "opt"])
 def test_learn_seller_value_works_in_every_env(zeta):
     kw = {"scenario": "paas", "zeta": zeta, "horizon": 30, "mechanism_kwargs": {"learn_seller_value": True}}
-    for env in (gym.make("mdbf_envs/VCGLearn-v0", **kw),
-                gym.make("mdbf_envs/VCGLearn-v0", reward_mode="gain", decisions="influential", **kw)):
+    for env in (gym.make("mdbf_envs/VCGLearn-v0", **kw), gym.make("mdbf_envs/VCGLearnManipulation-v0", **kw)):
         env.reset(seed=0)
         done = False
         while not done:
             *_, terminated, truncated, _ = env.step(np.zeros(1, np.float32))
             done = terminated or truncated
-    for vec in (gym.make_vec("mdbf_envs/VCGLearn-v0", num_envs=2, **kw),
-                gym.make_vec("mdbf_envs/VCGLearn-v0", num_envs=2, reward_mode="gain", **kw)):
+    for vec in (
+        gym.make_vec("mdbf_envs/VCGLearn-v0", num_envs=2, **kw),
+        gym.make_vec("mdbf_envs/VCGLearnManipulation-v0", num_envs=2, **kw),
+    ):
         vec.reset(seed=0)
         for _ in range(31):
             vec.step(np.zeros((2, 1), np.float32))
@@ -174,13 +231,31 @@ def test_learn_seller_value_works_in_every_env(zeta):
 
 
 # rows 5, 9, 10: inputs refused with their value, before anything runs
-@pytest.mark.parametrize("build, error, message", [
-    (lambda: single_item(n_agents=1), ValueError, "n_agents = 1 must be >= 2"),
-    (lambda: gym.make("mdbf_envs/VCGLearnETC-v0", decisions="influential"), ValueError,
-     "decisions = 'influential' needs reward_mode='gain'"),
-    (lambda: Scenario("x", ("a", "b"), [[0.5, 0], [1, 0]], [0.0, 0.0], [[0.1, 0.2], [0.3, 0.4]],
-                      [["gaussian"] * 2] * 2, [[0.1, 0.1]] * 2), ScenarioError, "outcomes[0, 0] = 0.5"),
-], ids=["one-agent", "decisions-without-gain", "fractional-outcome"])
+@pytest.mark.parametrize(
+    "build, error, message",
+    [
+        (lambda: single_item(n_agents=1), ValueError, "n_agents = 1 must be >= 2"),
+        (
+            lambda: gym.make("mdbf_envs/VCGLearnETC-v0", decisions="influential"),
+            ValueError,
+            "mdbf_envs/VCGLearnManipulation-v0",
+        ),
+        (
+            lambda: Scenario(
+                "x",
+                ("a", "b"),
+                [[0.5, 0], [1, 0]],
+                [0.0, 0.0],
+                [[0.1, 0.2], [0.3, 0.4]],
+                [["gaussian"] * 2] * 2,
+                [[0.1, 0.1]] * 2,
+            ),
+            ScenarioError,
+            "outcomes[0, 0] = 0.5",
+        ),
+    ],
+    ids=["one-agent", "decisions-on-a-plain-id", "fractional-outcome"],
+)
 def test_bad_inputs_are_refused_naming_the_value(build, error, message):
     with pytest.raises(error) as caught:
         build()
@@ -195,9 +270,21 @@ def test_a_negative_seed_names_only_the_seed(tmp_path, capsys):
 
 # row 6: one verdict everywhere, the same keys in every row, a schema
 def test_audit_json_follows_its_schema_with_one_verdict(tmp_path):
-    cfg = AuditConfig(papers=("vcg_learn",), vcg_learn=VCGLearnOptions(
-        zetas=("etc",), others=("truthful",), agents=(0,), horizon=60, n_pairs=8, search_episodes=32, etc_search_episodes=32, search_pairs=2),
-        rl=False, confirm_stages=2)
+    cfg = AuditConfig(
+        papers=("vcg_learn",),
+        vcg_learn=VCGLearnOptions(
+            zetas=("etc",),
+            others=("truthful",),
+            agents=(0,),
+            horizon=60,
+            n_pairs=8,
+            search_episodes=32,
+            etc_search_episodes=32,
+            search_pairs=2,
+        ),
+        rl=False,
+        confirm_stages=2,
+    )
     report = run(cfg, tmp_path / "out")
     schema = json.loads((ROOT / "docs" / "audit.schema.json").read_text())
     jsonschema.validate(json.loads((tmp_path / "out" / "audit.json").read_text()), schema)

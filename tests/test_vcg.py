@@ -28,8 +28,10 @@ def brute_force(omega, values, v0):
     """Exact decimal arithmetic on the instance's two-decimal numbers: equal welfares tie
     exactly, and ties go to the lowest outcome."""
     n = omega.shape[1]
+
     def welfare(o, skip=None):
         return Fraction(str(v0[o])) + sum(Fraction(str(values[j, omega[o, j]])) for j in range(n) if j != skip)
+
     best = max(range(len(omega)), key=lambda o: (welfare(o), -o))
     prices = [max(welfare(o, i) for o in range(len(omega))) - welfare(best, i) for i in range(n)]
     return best, np.array(prices, dtype=float)
@@ -93,8 +95,13 @@ def test_welfare_queries_broadcast_batched_tables_and_seller_values():
     loop over the pairs computes them."""
     rng = np.random.default_rng(0)
     space = EnumeratedOutcomes(rng.integers(0, 3, (6, 4)))
-    for table_shape, seller_shape in [((4, 3), (2, 6)), ((2, 4, 3), (6,)), ((2, 1, 4, 3), (5, 6)), ((4, 3), ()),
-                                      ((4, 3), (2, 5, 6))]:
+    for table_shape, seller_shape in [
+        ((4, 3), (2, 6)),
+        ((2, 4, 3), (6,)),
+        ((2, 1, 4, 3), (5, 6)),
+        ((4, 3), ()),
+        ((4, 3), (2, 5, 6)),
+    ]:
         table, seller = rng.random(table_shape), rng.random(seller_shape)
         batch = np.broadcast_shapes(table_shape[:-2], seller_shape[:-1])
         for index in np.ndindex(*batch):
@@ -107,10 +114,20 @@ def test_welfare_queries_broadcast_batched_tables_and_seller_values():
             np.testing.assert_allclose(space.max_welfare_without(table, seller)[index], without)
 
 
-@pytest.mark.parametrize(("table_shape", "allocation_shape"), [
-    ((4, 3), (4,)), ((4, 3), (5, 4)), ((5, 4, 3), (5, 4)), ((5, 4, 3), (4,)), ((1, 4, 3), (5, 4)),
-    ((2, 5, 4, 3), (5, 4)), ((2, 1, 4, 3), (1, 5, 4)), ((5, 4, 3), (2, 5, 4)), ((2, 5, 4, 3), (2, 5, 4)),
-])
+@pytest.mark.parametrize(
+    ("table_shape", "allocation_shape"),
+    [
+        ((4, 3), (4,)),
+        ((4, 3), (5, 4)),
+        ((5, 4, 3), (5, 4)),
+        ((5, 4, 3), (4,)),
+        ((1, 4, 3), (5, 4)),
+        ((2, 5, 4, 3), (5, 4)),
+        ((2, 1, 4, 3), (1, 5, 4)),
+        ((5, 4, 3), (2, 5, 4)),
+        ((2, 5, 4, 3), (2, 5, 4)),
+    ],
+)
 def test_values_at_is_the_entry_of_each_agent_s_allocation_whatever_the_batch(table_shape, allocation_shape):
     """values_at(table, allocation)[..., i] = table[..., i, allocation[..., i]], leading shapes
     broadcast, as a loop over the broadcast index computes it."""
@@ -124,9 +141,18 @@ def test_values_at_is_the_entry_of_each_agent_s_allocation_whatever_the_batch(ta
         np.testing.assert_array_equal(got[index], [t[index][i, a[index][i]] for i in range(4)])
 
 
-@pytest.mark.parametrize(("seller_shape", "outcome_shape"), [
-    ((), (5,)), ((), (2, 3)), ((6,), (5,)), ((6,), (2, 3)), ((5, 6), (5,)), ((2, 5, 6), (2, 5)), ((2, 1, 6), (2, 5)),
-])
+@pytest.mark.parametrize(
+    ("seller_shape", "outcome_shape"),
+    [
+        ((), (5,)),
+        ((), (2, 3)),
+        ((6,), (5,)),
+        ((6,), (2, 3)),
+        ((5, 6), (5,)),
+        ((2, 5, 6), (2, 5)),
+        ((2, 1, 6), (2, 5)),
+    ],
+)
 def test_seller_value_at_reads_v0_at_each_outcome_whatever_the_batch(seller_shape, outcome_shape):
     """A constant v_0, one table for all, or one per batch entry (broadcast with the outcomes)."""
     rng = np.random.default_rng(2)

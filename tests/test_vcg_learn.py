@@ -107,9 +107,7 @@ def test_no_positive_transfers_when_f_dominates_g(zeta, f, g):
         assert rnd.prices.min() >= -1e-12
 
 
-IR_CASES = [("etc", "lower", "upper"), ("etc", "mean", "mean")] + [
-    ("opt", f, "upper") for f in BOUNDS
-]
+IR_CASES = [("etc", "lower", "upper"), ("etc", "mean", "mean")] + [("opt", f, "upper") for f in BOUNDS]
 
 
 @pytest.mark.parametrize("scenario", [paas(capacity=3), lower_bound(3, 5), single_item(4)], ids=["paas", "lb", "item"])
@@ -119,7 +117,7 @@ def test_instantaneous_ir_for_truthful_bidders(scenario, zeta, f, g):
     Fact 10: u_it = G_t(omega_t) - max F^{-i}_t >= 0), whatever the other agents report."""
     bidders = [0, 2]
     mech = VCGLearn(scenario, zeta, f, g, bids={i: scenario.mean[i] for i in bidders}, replications=4)
-    liar = lambda r, x: x * 1.7 - 0.2  # noqa: E731  the other agents misreport
+    liar = lambda r, x: x * 1.7 - 0.2
     for rnd, _, _ in run(mech, 400, strategy=liar):
         values = mech.optimizer.agent_values(scenario.mean, rnd.outcome)
         utility = values[:, bidders] - rnd.prices[:, bidders]
@@ -176,10 +174,13 @@ def test_bad_inputs_give_clear_errors():
     with pytest.raises(ValueError, match="schedule never gives agent 2 allocation 'item'"):
         VCGLearn(sc, schedule=[0, 1])
     mech = VCGLearn(sc)
-    with pytest.raises(RuntimeError, match=whole("influential_reports() describes a proposed round; call propose() first")):
+    with pytest.raises(
+        RuntimeError, match=whole("influential_reports() describes a proposed round; call propose() first")
+    ):
         mech.influential_reports()
-    with pytest.raises(RuntimeError, match=whole(
-            "skip_repeats() needs ETC with f = g (repeats_rounds), after an observed round")):
+    with pytest.raises(
+        RuntimeError, match=whole("skip_repeats() needs ETC with f = g (repeats_rounds), after an observed round")
+    ):
         mech.skip_repeats(5)  # OPT
     etc = VCGLearn(sc, "etc")
     etc.propose()
@@ -204,7 +205,9 @@ def test_unknown_seller_value_variant_learns_v0():
     res = simulate(mech, 3000, np.random.default_rng(0))
     est = mech.estimates()
     played = mech.seller_counts > 50
-    np.testing.assert_allclose(est.seller_mean[played], np.broadcast_to(sc.seller_value, played.shape)[played], atol=0.1)
+    np.testing.assert_allclose(
+        est.seller_mean[played], np.broadcast_to(sc.seller_value, played.shape)[played], atol=0.1
+    )
     assert np.all(res.welfare[-1] < 0.3 * 3000)
     with pytest.raises(ValueError, match="seller's realisation"):
         m = VCGLearn(sc, learn_seller_value=True)
@@ -212,8 +215,10 @@ def test_unknown_seller_value_variant_learns_v0():
         m.observe(np.zeros((1, sc.n_agents)))
 
 
-@pytest.mark.parametrize("zeta, f, g", [("etc", "mean", "mean"), ("opt", "upper", "lower"), ("opt", "lower", "upper"),
-                                        ("etc", "upper", "mean")])
+@pytest.mark.parametrize(
+    "zeta, f, g",
+    [("etc", "mean", "mean"), ("opt", "upper", "lower"), ("opt", "lower", "upper"), ("etc", "upper", "mean")],
+)
 def test_prices_follow_eq7_computed_by_hand(zeta, f, g):
     """p_i = max_omega F^{-i}(omega) - G^{-i}(omega_t), written out over the outcomes of the single
     item (omega_k: agent k gets it; the others' value of not getting it is 0, v_0 = 0)."""
@@ -281,8 +286,16 @@ def tiny(known_b: tuple[bool, bool] = (True, False)):
     from mdbf_envs.vcg_learn.scenario import GAUSSIAN, Scenario
 
     known = np.array([[False, known_b[0]], [False, known_b[1]]])
-    return Scenario("tiny", ("a", "b"), np.array([[0, 0], [0, 1], [1, 0]]), np.zeros(3),
-                    np.array([[0.6, 0.3], [0.5, 0.4]]), np.full((2, 2), GAUSSIAN), np.full((2, 2), 0.5), known)
+    return Scenario(
+        "tiny",
+        ("a", "b"),
+        np.array([[0, 0], [0, 1], [1, 0]]),
+        np.zeros(3),
+        np.array([[0.6, 0.3], [0.5, 0.4]]),
+        np.full((2, 2), GAUSSIAN),
+        np.full((2, 2), 0.5),
+        known,
+    )
 
 
 def play_explore_phase(mech, rng):
@@ -352,8 +365,11 @@ def test_seller_estimates_of_the_unknown_v0_variant_pinned():
             break
         if rnd.t == 2:  # an explore round: t - qK < 0 counts as 0; outcome 0 seen once
             early = mech.estimates()
-            np.testing.assert_allclose(early.seller_upper[0, 0] - early.seller_mean[0, 0],
-                                       0.7 * np.sqrt(beta_squared(0, sc.n_outcomes)), rtol=1e-12)
+            np.testing.assert_allclose(
+                early.seller_upper[0, 0] - early.seller_mean[0, 0],
+                0.7 * np.sqrt(beta_squared(0, sc.n_outcomes)),
+                rtol=1e-12,
+            )
         mech.observe(sc.realise(rnd.outcome, rng), sc.realise_seller(rnd.outcome, rng))
     assert np.all(mech.seller_counts == 1)
     est = mech.estimates()
@@ -363,21 +379,25 @@ def test_seller_estimates_of_the_unknown_v0_variant_pinned():
     np.testing.assert_allclose(est.seller_mean - est.seller_lower, width, rtol=1e-12)
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"replications": 0}, ValueError, "replications = 0 must be >= 1"),
-    ({"sigma": [1.0, 2.0, 3.0]}, ValueError, "sigma has shape (3,): give one number or an (n, |S|) = (3, 2) table"),
-    ({"sigma": -0.1}, ValueError, "sigma = -0.1 must be finite and >= 0"),
-    ({"sigma": np.inf}, ValueError, "sigma = inf must be finite and >= 0"),
-    ({"bids": {3: [0.1, 0.0]}}, ValueError, "bids name agent 3, but agents are 0..2"),
-    ({"bids": {-1: [0.1, 0.0]}}, ValueError, "bids name agent -1, but agents are 0..2"),
-    ({"bids": {0: [0.1, 0.2, 0.3]}}, ValueError, "bid of agent 0 has shape (3,), expected (2,)"),
-    ({"bids": {0: [np.nan, 0.0]}}, ValueError, "bid of agent 0 = [nan, 0.0] must be finite, in [0, 1]"),
-    ({"bids": {0: [-0.1, 0.0]}}, ValueError, "bid of agent 0 = [-0.1, 0.0] must be finite, in [0, 1]"),
-    ({"schedule": []}, ValueError, "schedule must be a non-empty list of outcomes, got []"),
-    ({"schedule": [[0, 1, 2]]}, ValueError, "schedule must be a non-empty list of outcomes, got [[0, 1, 2]]"),
-    ({"schedule": [0, 1, 3]}, ValueError, "schedule [0, 1, 3] names outcomes outside Omega"),
-    ({"schedule": [-1, 0, 1, 2]}, ValueError, "schedule [-1, 0, 1, 2] names outcomes outside Omega"),
-], ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"replications": 0}, ValueError, "replications = 0 must be >= 1"),
+        ({"sigma": [1.0, 2.0, 3.0]}, ValueError, "sigma has shape (3,): give one number or an (n, |S|) = (3, 2) table"),
+        ({"sigma": -0.1}, ValueError, "sigma = -0.1 must be finite and >= 0"),
+        ({"sigma": np.inf}, ValueError, "sigma = inf must be finite and >= 0"),
+        ({"bids": {3: [0.1, 0.0]}}, ValueError, "bids name agent 3, but agents are 0..2"),
+        ({"bids": {-1: [0.1, 0.0]}}, ValueError, "bids name agent -1, but agents are 0..2"),
+        ({"bids": {0: [0.1, 0.2, 0.3]}}, ValueError, "bid of agent 0 has shape (3,), expected (2,)"),
+        ({"bids": {0: [np.nan, 0.0]}}, ValueError, "bid of agent 0 = [nan, 0.0] must be finite, in [0, 1]"),
+        ({"bids": {0: [-0.1, 0.0]}}, ValueError, "bid of agent 0 = [-0.1, 0.0] must be finite, in [0, 1]"),
+        ({"schedule": []}, ValueError, "schedule must be a non-empty list of outcomes, got []"),
+        ({"schedule": [[0, 1, 2]]}, ValueError, "schedule must be a non-empty list of outcomes, got [[0, 1, 2]]"),
+        ({"schedule": [0, 1, 3]}, ValueError, "schedule [0, 1, 3] names outcomes outside Omega"),
+        ({"schedule": [-1, 0, 1, 2]}, ValueError, "schedule [-1, 0, 1, 2] names outcomes outside Omega"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
 def test_mechanism_arguments_are_refused_with_the_whole_message(kwargs, error, message):
     with pytest.raises(error, match=whole(message)):
         VCGLearn(single_item(3), **kwargs)
@@ -403,7 +423,9 @@ def test_edge_arguments_are_accepted_and_attributes_hold_the_common_value():
 def test_learn_seller_value_needs_an_enumerated_omega_and_the_seller_s_realisations():
     from mdbf_envs.vcg_learn.scenarios import online_ads
 
-    with pytest.raises(ValueError, match=whole("learn_seller_value explores every outcome: it needs an enumerated Omega")):
+    with pytest.raises(
+        ValueError, match=whole("learn_seller_value explores every outcome: it needs an enumerated Omega")
+    ):
         VCGLearn(online_ads(enumerate_outcomes=False), learn_seller_value=True)
     sc = paas()
     mech = VCGLearn(sc, learn_seller_value=True)

@@ -8,6 +8,7 @@ import pytest
 from gymnasium.vector import AutoresetMode
 
 import mdbf_envs  # noqa: F401
+from baselines.strategies import Truthful
 from mdbf_envs.envs.vcg_learn_vector import VCGLearnVectorEnv
 
 
@@ -38,18 +39,33 @@ def trajectory(env, steps: int, seed: int | None) -> list:
 
 
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
-@pytest.mark.parametrize("kwargs", [
-    {"horizon": 7, "designer_info": True},
-    {"horizon": 5, "reward_mode": "realised", "publish": ["prices", "outcome"], "agent": "advertiser_2",
-     "scenario": "online_ads", "deviation_scale": 0.5},
-    {"horizon": 6, "scenario": "paas", "bids": {"customer_1": [0.0, 0.4, 0.7]}},
-], ids=["single-item-designer-info", "online-ads-bernoulli-published", "paas-bidder"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"horizon": 7, "designer_info": True},
+        {
+            "horizon": 5,
+            "reward_mode": "realised",
+            "publish": ["prices", "outcome"],
+            "agent": "advertiser_2",
+            "scenario": "online_ads",
+            "deviation_scale": 0.5,
+        },
+        {"horizon": 6, "scenario": "paas", "bids": {"customer_1": [0.0, 0.4, 0.7]}},
+    ],
+    ids=["single-item-designer-info", "online-ads-bernoulli-published", "paas-bidder"],
+)
 def test_vector_env_plays_exactly_like_gymnasium_sync_vector_env(mode, kwargs):
     """Copy r of the batched market = Gymnasium's SyncVectorEnv copy r, step by step, across
     autoresets: observations, rewards, flags and (nested) infos, values and dtypes."""
     native = gym.make_vec("mdbf_envs/VCGLearnOPT-v0", num_envs=3, autoreset_mode=mode, **kwargs)
-    sync = gym.make_vec("mdbf_envs/VCGLearnOPT-v0", num_envs=3, vectorization_mode="sync",
-                        vector_kwargs={"autoreset_mode": mode}, **kwargs)
+    sync = gym.make_vec(
+        "mdbf_envs/VCGLearnOPT-v0",
+        num_envs=3,
+        vectorization_mode="sync",
+        vector_kwargs={"autoreset_mode": mode},
+        **kwargs,
+    )
     assert isinstance(native, VCGLearnVectorEnv) and native.metadata["autoreset_mode"] == mode
     assert native.observation_space == sync.observation_space and native.action_space == sync.action_space
     for k, (a, b) in enumerate(zip(trajectory(native, 20, 5), trajectory(sync, 20, 5), strict=True)):
@@ -87,8 +103,8 @@ def test_sb3_adapter_steps_like_dummy_vec_env_and_trains_the_same_model():
     torch = pytest.importorskip("torch")
     from stable_baselines3.common.vec_env import DummyVecEnv
 
-    from agents.sb3_vec_env import SB3VecEnv
-    from agents.train import Args, make_vec_env, train
+    from agents.training.sb3_vec_env import SB3VecEnv
+    from agents.training.train import Args, make_vec_env, train
 
     kwargs = {"horizon": 6, "designer_info": True}
     native = SB3VecEnv(gym.make_vec("mdbf_envs/VCGLearnETC-v0", num_envs=3, autoreset_mode="SameStep", **kwargs))
@@ -104,9 +120,9 @@ def test_sb3_adapter_steps_like_dummy_vec_env_and_trains_the_same_model():
         for x, y in zip(info, info2, strict=True):
             assert_same(x, y)
     assert done.all() and info[0]["TimeLimit.truncated"] and "terminal_observation" in info[0]  # episode 3 ends
-    args = Args(env_kwargs={"horizon": 30}, timesteps=256, n_envs=4, n_steps=64, batch_size=64, progress_bar=False)
+    args = Args(env_kwargs={"horizon": 30}, timesteps=256, num_envs=4, n_steps=64, batch_size=64, progress_bar=False)
     assert isinstance(make_vec_env(args).unwrapped, SB3VecEnv)
     fast = train(args)
-    slow = train(args, others=lambda env, agent, obs, rng: env.truthful_action(agent))  # forces DummyVecEnv
+    slow = train(args, others=Truthful())  # a strategy object forces DummyVecEnv
     for p, q in zip(fast.policy.parameters(), slow.policy.parameters(), strict=True):
         torch.testing.assert_close(p, q, rtol=0, atol=0)

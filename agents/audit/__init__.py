@@ -7,8 +7,8 @@ A *setting* is (mechanism, behaviour of the other agents, audited agent); for jo
 mechanism is a learner on a valuation sequence. In each, the audit runs the scripted strategies
 (:mod:`baselines.strategies`), the exact optimum where one is known (under explore-then-commit:
 report one's own values where kept, docs/exact_optimum.md), and every registered search (CMA-ES
-over a linear policy, :mod:`agents.policy_search`; PPO on paired decision-point episodes,
-:mod:`agents.ppo`). Every strategy is evaluated on paired episodes (the agent's utility
+over a linear policy, :mod:`agents.search.cmaes`; PPO on paired decision-point episodes,
+:mod:`agents.search.ppo`). Every strategy is evaluated on paired episodes (the agent's utility
 with the strategy minus with truthful reports, on the same draws): selection pairs pick the
 setting's best, fresh confirmation pairs measure it (in stages until its interval excludes 0 or
 the stages are spent). Rows give the mean gain with a 95% t-interval and one verdict, after
@@ -42,8 +42,21 @@ from agents.cli_types import plain
 DESCRIPTION = plain(__doc__)
 """The docstring as plain text, for ``--help``."""
 
-__all__ = ["PAPERS", "SEARCHES", "AuditConfig", "JointAdsOptions", "PaperAudit", "PolicyStrategy", "Setting",
-           "VCGLearnOptions", "main", "quick_config", "register_paper", "register_search", "run"]
+__all__ = [
+    "PAPERS",
+    "SEARCHES",
+    "AuditConfig",
+    "JointAdsOptions",
+    "PaperAudit",
+    "PolicyStrategy",
+    "Setting",
+    "VCGLearnOptions",
+    "main",
+    "quick_config",
+    "register_paper",
+    "register_search",
+    "run",
+]
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -40,8 +40,14 @@ def main(argv: list[str] | None = None) -> dict:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     default = AuditArgs(config=quick_config(), quick=True) if "--quick" in argv else AuditArgs()
-    args = tyro.cli(AuditArgs, args=argv, default=default, description=DESCRIPTION, prog=USAGE_PROG,
-                    config=(tyro.conf.OmitArgPrefixes,))
+    args = tyro.cli(
+        AuditArgs,
+        args=argv,
+        default=default,
+        description=DESCRIPTION,
+        prog=USAGE_PROG,
+        config=(tyro.conf.OmitArgPrefixes,),
+    )
     cfg = args.config
     try:
         if args.all_agents:
@@ -60,5 +66,7 @@ def main(argv: list[str] | None = None) -> dict:
         print("audit: interrupted; nothing was written", file=sys.stderr)
         raise SystemExit(130) from None
     out = check_out(args.out)
-    print(f"wrote {out / 'audit.json'}, {out / 'audit.md'}, {out / 'audit_gain.png'} in {report['config']['seconds']} s")
+    print(
+        f"wrote {out / 'audit.json'}, {out / 'audit.md'}, {out / 'audit_gain.png'} in {report['config']['seconds']} s"
+    )
     return report

@@ -54,8 +54,13 @@ class VCGLearnOptions:
 class JointAdsOptions:
     """Paper 2, *Selling Joint Ads*: a buyer who stays against a learner; settings and budgets."""
 
-    ads_learners: tuple[str, ...] = ("augment_the_best", "path_learning", "follow_the_leader", "posted_price_leader",
-                                     "epoch_augment_the_best")
+    ads_learners: tuple[str, ...] = (
+        "augment_the_best",
+        "path_learning",
+        "follow_the_leader",
+        "posted_price_leader",
+        "epoch_augment_the_best",
+    )
     """registered learners to audit"""
     ads_sequences: tuple[str, ...] = ("stochastic", "smooth")
     """valuation sequences"""
@@ -123,16 +128,36 @@ class AuditConfig:
             paper.check(paper.options(self))
 
 
-QUICK = {"vcg_learn": {"horizon": 500, "agents": (0, 4), "n_pairs": 96, "search_episodes": 4_000,
-                       "etc_search_episodes": 8_000, "search_pairs": 8, "train_steps": 20_000},
-         "joint_ads": {"ads_learners": ("augment_the_best", "path_learning"), "ads_sequences": ("stochastic",),
-                       "ads_others": ("truthful",), "ads_horizon": 100, "ads_n_pairs": 16, "ads_search_episodes": 96,
-                       "ads_search_pairs": 4, "ads_train_steps": 4_000},
-         "confirm_stages": 2}
+QUICK = {
+    "vcg_learn": {
+        "horizon": 500,
+        "agents": (0, 4),
+        "n_pairs": 96,
+        "search_episodes": 4_000,
+        "etc_search_episodes": 8_000,
+        "search_pairs": 8,
+        "train_steps": 20_000,
+    },
+    "joint_ads": {
+        "ads_learners": ("augment_the_best", "path_learning"),
+        "ads_sequences": ("stochastic",),
+        "ads_others": ("truthful",),
+        "ads_horizon": 100,
+        "ads_n_pairs": 16,
+        "ads_search_episodes": 96,
+        "ads_search_pairs": 4,
+        "ads_train_steps": 4_000,
+    },
+    "confirm_stages": 2,
+}
 
 
 def quick_config() -> AuditConfig:
     """The ``--quick`` budget: a first look in a few minutes."""
     cfg = AuditConfig()
-    return replace(cfg, vcg_learn=replace(cfg.vcg_learn, **QUICK["vcg_learn"]),
-                   joint_ads=replace(cfg.joint_ads, **QUICK["joint_ads"]), confirm_stages=QUICK["confirm_stages"])
+    return replace(
+        cfg,
+        vcg_learn=replace(cfg.vcg_learn, **QUICK["vcg_learn"]),
+        joint_ads=replace(cfg.joint_ads, **QUICK["joint_ads"]),
+        confirm_stages=QUICK["confirm_stages"],
+    )

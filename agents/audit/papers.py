@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agents.policy_search import SearchConfig
-from agents.ppo import PPOConfig
-from mdbf_envs.core.paired import BatchPolicy, BatchStrategy, PairedGame
+from agents.search.cmaes import SearchConfig
+from agents.search.ppo import PPOConfig
+from mdbf_envs.core.paired_engine import BatchPolicy, BatchStrategy, PairedGame
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class PaperAudit(ABC):
         own = getattr(cfg, self.name, None)
         return own if own is not None else self.section(**(cfg.paper_options or {}).get(self.name, {}))
 
-    def check(self, options: Any) -> None:
+    def check(self, options: Any) -> None:  # noqa: B027  (optional: a paper without checks keeps this)
         """Refuse bad options before any work (a ValueError naming the option)."""
 
     @abstractmethod
@@ -70,7 +70,7 @@ class PaperAudit(ABC):
 
     def for_manipulator(self, args: Any) -> tuple[Any, dict]:
         """The options and setting of a manipulator CLI's arguments
-        (:class:`agents.manipulation_cli.GameArgs`): ``(options, setting)`` for :meth:`build`."""
+        (:class:`agents.search.game.GameArgs`): ``(options, setting)`` for :meth:`build`."""
         raise NotImplementedError(f"paper {self.name!r} has no manipulator command line")
 
     def describe(self, options: Any) -> str:

@@ -29,15 +29,32 @@ def summarise(rows: list[dict], facts: list[dict]) -> list[dict]:
         exact = block.get("exact_optimum")
         gain_exists = bool(exists and fact["best"]["gain_mean"] > 0)
         exact_exists = bool(exact is not None and fact["exact"]["gain_exists"])
-        entry = {"mechanism": key[0], "others": key[1], "agent": key[2], "paper": fact["paper"], "control": fact["control"],
-                 "best_strategy": fact["best_strategy"], "best_confirmed": fact["best"], "gain_exists": gain_exists,
-                 "exact_optimum": fact.get("exact"), "best_learned": top and top["strategy"],
-                 "best_learned_gain": top and top["gain_mean"], "found": None, "found_ci95": [None, None],
-                 "found_against": None, "seconds": fact["seconds"]}
-        denominator = exact if exact is not None else max((r for r in block.values() if r["strategy"] != "truthful"),
-                                                          key=lambda r: r["gain_mean"])
+        entry = {
+            "mechanism": key[0],
+            "others": key[1],
+            "agent": key[2],
+            "paper": fact["paper"],
+            "control": fact["control"],
+            "best_strategy": fact["best_strategy"],
+            "best_confirmed": fact["best"],
+            "gain_exists": gain_exists,
+            "exact_optimum": fact.get("exact"),
+            "best_learned": top and top["strategy"],
+            "best_learned_gain": top and top["gain_mean"],
+            "found": None,
+            "found_ci95": [None, None],
+            "found_against": None,
+            "seconds": fact["seconds"],
+        }
+        denominator = (
+            exact
+            if exact is not None
+            else max((r for r in block.values() if r["strategy"] != "truthful"), key=lambda r: r["gain_mean"])
+        )
         if top is not None and (gain_exists or exact_exists) and denominator["gain_mean"] > 0:
-            entry.update(found_ratio(np.asarray(top["_gains"]), np.asarray(denominator["_gains"]), np.random.default_rng(0)))
+            entry.update(
+                found_ratio(np.asarray(top["_gains"]), np.asarray(denominator["_gains"]), np.random.default_rng(0))
+            )
             entry["found_against"] = "exact optimum" if exact is not None else f"best known ({denominator['strategy']})"
         entry["statement"] = _statement(entry)
         out.append(entry)
@@ -46,8 +63,11 @@ def summarise(rows: list[dict], facts: list[dict]) -> list[dict]:
 
 def _statement(s: dict) -> str:
     best = s["best_confirmed"]
-    text = (f"gain {_gain(best)} confirmed on {best['n_pairs']} fresh pairs"
-            if s["gain_exists"] else f"no confirmed gain ({best['n_pairs']} fresh pairs)")
+    text = (
+        f"gain {_gain(best)} confirmed on {best['n_pairs']} fresh pairs"
+        if s["gain_exists"]
+        else f"no confirmed gain ({best['n_pairs']} fresh pairs)"
+    )
     if s["exact_optimum"] is not None:
         text += f"; exact optimum {s['exact_optimum']['gain_mean']:+.2f}"
     if s["found"] is not None:
@@ -68,35 +88,48 @@ def _gain(confirmation: dict) -> str:
 def markdown(report: dict) -> str:
     """The audit's summary and rows as Markdown."""
     cfg = report["config"]
-    lines = ["# Truthfulness audit", "",
-             f"{cfg['date']}, seed {cfg['seed']}, {cfg['seconds']} s. " + " ".join(report["papers"].values()), "",
-             "## Found: the best learned gain against the exact optimum, or against the best gain known", "",
-             "Gains are confirmed on pairs not used to pick them (up to "
-             f"{cfg['confirm_stages']} stages of fresh pairs, Bonferroni over the stages, Holm over the settings). "
-             "*found* divides the best learned gain by the exact optimum's where it is known (a strategy that knows "
-             "the agent's own values), else by the best gain of any strategy, on the same pairs. Negative controls "
-             "are settings where truthful play is optimal: any confirmed gain there is a false positive.", "",
-             "| mechanism | others | agent | control | best (selection) | confirmed gain [CI] | fresh pairs | exact optimum "
-             "[CI] | best learned | learned gain | found | 95% CI | against |",
-             "|---|---|---|---|---|---|---:|---|---|---:|---:|---|---|"]
+    lines = [
+        "# Truthfulness audit",
+        "",
+        f"{cfg['date']}, seed {cfg['seed']}, {cfg['seconds']} s. " + " ".join(report["papers"].values()),
+        "",
+        "## Found: the best learned gain against the exact optimum, or against the best gain known",
+        "",
+        "Gains are confirmed on pairs not used to pick them (up to "
+        f"{cfg['confirm_stages']} stages of fresh pairs, Bonferroni over the stages, Holm over the settings). "
+        "*found* divides the best learned gain by the exact optimum's where it is known (a strategy that knows "
+        "the agent's own values), else by the best gain of any strategy, on the same pairs. Negative controls "
+        "are settings where truthful play is optimal: any confirmed gain there is a false positive.",
+        "",
+        "| mechanism | others | agent | control | best (selection) | confirmed gain [CI] | fresh pairs | exact optimum "
+        "[CI] | best learned | learned gain | found | 95% CI | against |",
+        "|---|---|---|---|---|---|---:|---|---|---:|---:|---|---|",
+    ]
     for s in report["summary"]:
         b, e = s["best_confirmed"], s["exact_optimum"]
         exact = "-" if e is None else _gain(e)
         best = _gain(b) + ("" if s["gain_exists"] else " (none)")
         lo, hi = s["found_ci95"]
-        lines.append(f"| {s['mechanism']} | {s['others']} | {s['agent']} | {'yes' if s['control'] else ''} | "
-                     f"{s['best_strategy']} | {best} | {b['n_pairs']} | {exact} | {s['best_learned'] or '-'} | "
-                     f"{_f(s['best_learned_gain'])} | {_f(s['found'], '.2f')} | "
-                     f"{'-' if lo is None else f'[{lo:.2f}, {hi:.2f}]'} | {s['found_against'] or '-'} |")
-    lines += ["", "## Every strategy", "",
-              "Gain = E[U^pi_iT - U_iT] on the confirmation pairs (the same draws for every strategy of a setting), "
-              "with its raw 95% t-interval and p-value; 'verdict' is after Holm's correction over all rows "
-              "(family-wise error 5%). 'selection' is the gain on the pairs that picked the setting's best. "
-              "'seller change': the seller's utility (revenue) with the strategy minus with truthful play. "
-              "'at bound': share of decisions whose action hit |a| = 1 or whose report or bid was clipped.", "",
-              "| mechanism | others | agent | strategy | learned | knows values | gain | 95% CI | p | selection | "
-              "truthful U_iT | seller change | theory bound | at bound | verdict |",
-              "|---|---|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+        lines.append(
+            f"| {s['mechanism']} | {s['others']} | {s['agent']} | {'yes' if s['control'] else ''} | "
+            f"{s['best_strategy']} | {best} | {b['n_pairs']} | {exact} | {s['best_learned'] or '-'} | "
+            f"{_f(s['best_learned_gain'])} | {_f(s['found'], '.2f')} | "
+            f"{'-' if lo is None else f'[{lo:.2f}, {hi:.2f}]'} | {s['found_against'] or '-'} |"
+        )
+    lines += [
+        "",
+        "## Every strategy",
+        "",
+        "Gain = E[U^pi_iT - U_iT] on the confirmation pairs (the same draws for every strategy of a setting), "
+        "with its raw 95% t-interval and p-value; 'verdict' is after Holm's correction over all rows "
+        "(family-wise error 5%). 'selection' is the gain on the pairs that picked the setting's best. "
+        "'seller change': the seller's utility (revenue) with the strategy minus with truthful play. "
+        "'at bound': share of decisions whose action hit |a| = 1 or whose report or bid was clipped.",
+        "",
+        "| mechanism | others | agent | strategy | learned | knows values | gain | 95% CI | p | selection | "
+        "truthful U_iT | seller change | theory bound | at bound | verdict |",
+        "|---|---|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in report["rows"]:
         lo, hi = r["gain_ci95"]
         lines.append(
@@ -104,7 +137,8 @@ def markdown(report: dict) -> str:
             f"{'yes' if r['knows_values'] else ''} | {r['gain_mean']:+.3f} | "
             f"{'-' if lo is None else f'[{lo:+.3f}, {hi:+.3f}]'} | {r['p_value']:.2g} | {r['selection_gain']:+.3f} | "
             f"{r['truthful_utility']:.2f} | {r['seller_change']:+.2f} | {_f(r['theory_bound'], '.4g')} | "
-            f"{r['at_bound']:.2f} | {r['verdict']} |")
+            f"{r['at_bound']:.2f} | {r['verdict']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -124,13 +158,13 @@ def plot(curves: dict, path: Path) -> None:
             if key[:3] == panel and key[3] != "truthful" and curve is not None:
                 bold = key[3] in ("cma_es", "ppo", "exact_optimum")
                 t, mean, half = np.arange(1, len(curve) + 1), curve[:, 0], 1.96 * curve[:, 1]
-                line, = ax.plot(t, mean, label=key[3], lw=LEARNED_WIDTH if bold else 0.9, ls="-" if bold else "--")
+                (line,) = ax.plot(t, mean, label=key[3], lw=LEARNED_WIDTH if bold else 0.9, ls="-" if bold else "--")
                 ax.fill_between(t, mean - half, mean + half, color=line.get_color(), alpha=0.12, lw=0)
         ax.axhline(0, color="k", lw=0.8)
         ax.set(title=f"{panel[0]}, others {panel[1]}, {panel[2]}", xlabel="round", ylabel="mean cumulative gain")
         ax.title.set_fontsize(8)
         ax.legend(fontsize=6, ncol=2)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     fig.suptitle("Paired gain over truthful play on the confirmation pairs, mean and 95% band")
     fig.tight_layout()

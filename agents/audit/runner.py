@@ -31,8 +31,13 @@ EXACT = "exact_optimum"
 
 
 def _evaluate(game, seed: int, pairs: int, first: int = 0, policy=None, strategy=None):
-    return game.run(policy, pair_streams(seed, pairs, 1, game.draws, first), policy_seed=seed * 1_009 + first,
-                    track=first == 0, strategy=strategy)
+    return game.run(
+        policy,
+        pair_streams(seed, pairs, 1, game.draws, first),
+        policy_seed=seed * 1_009 + first,
+        track=first == 0,
+        strategy=strategy,
+    )
 
 
 def confirm(game, seed: int, pairs: int, stages: int, first_gains: np.ndarray, **candidate: Any) -> dict:
@@ -43,17 +48,30 @@ def confirm(game, seed: int, pairs: int, stages: int, first_gains: np.ndarray, *
     alpha = ALPHA / stages
     used = 1
     summary = t_summary(gains, alpha)
-    while used < stages and summary["gain_ci95"][0] is not None and summary["gain_ci95"][0] <= 0 <= summary["gain_ci95"][1]:
+    while (
+        used < stages
+        and summary["gain_ci95"][0] is not None
+        and summary["gain_ci95"][0] <= 0 <= summary["gain_ci95"][1]
+    ):
         gains = np.concatenate([gains, _evaluate(game, seed, pairs, used * pairs, **candidate).gain])
         used += 1
         summary = t_summary(gains, alpha)
     low, high = summary["gain_ci95"]
     exists = low is not None and low > 0
-    return {"gain_mean": summary["gain_mean"], "gain_ci": [low, high], "level": 1 - alpha, "p_value": summary["p_value"],
-            "n_pairs": len(gains), "stages": used, "gain_exists": exists}
+    return {
+        "gain_mean": summary["gain_mean"],
+        "gain_ci": [low, high],
+        "level": 1 - alpha,
+        "p_value": summary["p_value"],
+        "n_pairs": len(gains),
+        "stages": used,
+        "gain_exists": exists,
+    }
 
 
-def audit_setting(cfg: AuditConfig, paper: str, setting: dict, torch_threads: int | None = None) -> tuple[list, dict, dict]:
+def audit_setting(
+    cfg: AuditConfig, paper: str, setting: dict, torch_threads: int | None = None
+) -> tuple[list, dict, dict]:
     """One setting: scripted strategies, the exact optimum if known, every registered search;
     all evaluated on selection and confirmation pairs. Returns (rows, gain curves, setting facts)."""
     if torch_threads is not None:
@@ -83,25 +101,43 @@ def audit_setting(cfg: AuditConfig, paper: str, setting: dict, torch_threads: in
         picked = _evaluate(game, select_seed, n, **{kind: candidate})
         res = _evaluate(game, confirm_seed, n, **{kind: candidate})
         gains[label] = (picked.gain.mean(), res.gain)
-        row = {**labels, "paper": paper, "strategy": label, "learned": label in SEARCHES,
-               "knows_values": bool(getattr(candidate, "knows_values", False)), "control": spec.control,
-               **t_summary(res.gain), "selection_gain": float(picked.gain.mean()),
-               "truthful_utility": float(res.truthful_utility.mean()), "seller_change": float(res.seller_change.mean()),
-               "theory_bound": spec.theory_bound, "theory_basis": spec.theory_basis,
-               "decisions_per_episode": res.decisions / n, "at_bound": res.at_bound / res.decisions if res.decisions else 0.0,
-               "theta": list(candidate.theta) if hasattr(candidate, "theta") else None}
+        row = {
+            **labels,
+            "paper": paper,
+            "strategy": label,
+            "learned": label in SEARCHES,
+            "knows_values": bool(getattr(candidate, "knows_values", False)),
+            "control": spec.control,
+            **t_summary(res.gain),
+            "selection_gain": float(picked.gain.mean()),
+            "truthful_utility": float(res.truthful_utility.mean()),
+            "seller_change": float(res.seller_change.mean()),
+            "theory_bound": spec.theory_bound,
+            "theory_basis": spec.theory_basis,
+            "decisions_per_episode": res.decisions / n,
+            "at_bound": res.at_bound / res.decisions if res.decisions else 0.0,
+            "theta": list(candidate.theta) if hasattr(candidate, "theta") else None,
+        }
         rows.append({**row, "_gains": res.gain.tolist()})
         curves[(labels["mechanism"], labels["others"], labels["agent"], label)] = res.curve
         lo, hi = row["gain_ci95"]
-        print(f"{labels['mechanism']:>34} | {labels['others']:>17} | {labels['agent']:>8} | {label:>23} | gain "
-              f"{row['gain_mean']:+8.3f} [{_f(lo)}, {_f(hi)}] (raw 95% CI; Holm at the end)", flush=True)
+        print(
+            f"{labels['mechanism']:>34} | {labels['others']:>17} | {labels['agent']:>8} | {label:>23} | gain "
+            f"{row['gain_mean']:+8.3f} [{_f(lo)}, {_f(hi)}] (raw 95% CI; Holm at the end)",
+            flush=True,
+        )
     seconds["evaluation"] = round(time.time() - t0, 1)
     # the best of the audit's own strategies, picked on the selection pairs, then confirmed on fresh ones
     t0 = time.time()
     tried = {k: v for k, v in candidates.items() if k not in ("truthful", EXACT)}
     best = max(tried, key=lambda k: gains[k][0])
-    facts = {**labels, "paper": paper, "control": spec.control, "best_strategy": best,
-             "best": confirm(game, confirm_seed, n, cfg.confirm_stages, gains[best][1], **{tried[best][0]: tried[best][1]})}
+    facts = {
+        **labels,
+        "paper": paper,
+        "control": spec.control,
+        "best_strategy": best,
+        "best": confirm(game, confirm_seed, n, cfg.confirm_stages, gains[best][1], **{tried[best][0]: tried[best][1]}),
+    }
     if spec.exact is not None:
         facts["exact"] = confirm(game, confirm_seed, n, cfg.confirm_stages, gains[EXACT][1], strategy=spec.exact)
     seconds["confirmation"] = round(time.time() - t0, 1)
@@ -121,17 +157,24 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
     cfg.check()
     started = time.time()
     threads = 1 if backend != "serial" else None
-    trials = [{"cfg": cfg, "paper": name, "setting": s, "torch_threads": threads}
-              for name in cfg.papers for s in PAPERS[name].settings(PAPERS[name].options(cfg), cfg)]
+    trials = [
+        {"cfg": cfg, "paper": name, "setting": s, "torch_threads": threads}
+        for name in cfg.papers
+        for s in PAPERS[name].settings(PAPERS[name].options(cfg), cfg)
+    ]
 
     def progress(done: int, total: int) -> None:
         elapsed = time.time() - started
         left = elapsed / done * (total - done)
-        print(f"audit: {done}/{total} settings done, {elapsed / 60:.1f} min so far, about {left / 60:.1f} min left",
-              flush=True)
+        print(
+            f"audit: {done}/{total} settings done, {elapsed / 60:.1f} min so far, about {left / 60:.1f} min left",
+            flush=True,
+        )
 
     rows, curves, facts = [], {}, []
-    for setting_rows, setting_curves, setting_facts in run_trials(audit_setting, trials, backend, workers, on_done=progress):
+    for setting_rows, setting_curves, setting_facts in run_trials(
+        audit_setting, trials, backend, workers, on_done=progress
+    ):
         rows += setting_rows
         curves.update(setting_curves)
         facts.append(setting_facts)
@@ -141,14 +184,23 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
     summary = summarise(rows, facts)
     for r in rows:
         r.pop("_gains")
-    report = {"schema": "mdbf-envs/audit/v2",
-              "config": {**_plain(cfg), "date": datetime.date.today().isoformat(),
-                         "select_seed": cfg.seed + SELECT_SEED_OFFSET, "confirm_seed": cfg.seed + CONFIRM_SEED_OFFSET,
-                         "backend": backend, "seconds": round(time.time() - started, 1)},
-              "papers": {name: PAPERS[name].describe(PAPERS[name].options(cfg)) for name in cfg.papers},
-              "summary": summary, "rows": rows}
-    write_outputs(out, {"audit.json": report, "audit.md": markdown(report),
-                        "audit_gain.png": lambda path: plot(curves, path)})
+    report = {
+        "schema": "mdbf-envs/audit/v2",
+        "config": {
+            **_plain(cfg),
+            "date": datetime.date.today().isoformat(),
+            "select_seed": cfg.seed + SELECT_SEED_OFFSET,
+            "confirm_seed": cfg.seed + CONFIRM_SEED_OFFSET,
+            "backend": backend,
+            "seconds": round(time.time() - started, 1),
+        },
+        "papers": {name: PAPERS[name].describe(PAPERS[name].options(cfg)) for name in cfg.papers},
+        "summary": summary,
+        "rows": rows,
+    }
+    write_outputs(
+        out, {"audit.json": report, "audit.md": markdown(report), "audit_gain.png": lambda path: plot(curves, path)}
+    )
     for s in summary:
         print(f"{s['mechanism']:>34} | {s['others']:>17} | {s['agent']:>8} | {s['statement']}")
     return report

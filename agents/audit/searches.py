@@ -1,5 +1,5 @@
 """The audit's learned manipulators, registered as search methods: CMA-ES over a linear policy
-(:mod:`agents.policy_search`) and PPO on paired decision-point episodes (:mod:`agents.ppo`)."""
+(:mod:`agents.search.cmaes`) and PPO on paired decision-point episodes (:mod:`agents.search.ppo`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from agents.audit.papers import Setting, register_search
-from agents.policy_search import cma_search
-from mdbf_envs.core.paired import BatchPolicy
+from agents.search.cmaes import cma_search
+from mdbf_envs.core.paired_engine import BatchPolicy
 
 SEARCH_SEED_OFFSET = 1_000  # search draws apart from selection and confirmation
 
@@ -22,9 +22,11 @@ def ppo(setting: Setting, cfg: Any) -> BatchPolicy | None:
     """PPO on the setting's paired vector env; None without ``--rl`` or an env to train on."""
     if not cfg.rl or setting.ppo is None:
         return None
-    from agents.ppo import PPOPolicy, train_ppo
+    from agents.search.ppo import PPOPolicy, train_ppo
 
-    model = train_ppo(setting.env_id, setting.env_kwargs or {}, replace(setting.ppo, seed=cfg.seed), others=setting.others)
+    model = train_ppo(
+        setting.env_id, setting.env_kwargs or {}, replace(setting.ppo, seed=cfg.seed), others=setting.others
+    )
     return PPOPolicy(model)
 
 

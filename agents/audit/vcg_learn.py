@@ -11,10 +11,10 @@ import numpy as np
 
 from agents.audit.config import VCGLearnOptions
 from agents.audit.papers import PaperAudit, Setting, register_paper
-from agents.policy_search import SearchConfig
-from agents.ppo import PPOConfig
+from agents.search.cmaes import SearchConfig
+from agents.search.ppo import PPOConfig
 from baselines.strategies import KnownValues, Truthful, scripted
-from mdbf_envs.envs.paired import paired_market
+from mdbf_envs.envs.manipulation import paired_market
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.registry import make_mechanism, make_scenario
 from mdbf_envs.vcg_learn.mechanism import BOUNDS
@@ -62,18 +62,26 @@ def theory_bound(options: VCGLearnOptions, zeta: str, others_stationary: bool, m
         return None, "Thm 3.5 needs stationary others"
     sc, T = mech.scenario, options.horizon
     n, sigma = sc.n_agents, float(mech.sigma.max())
-    bound = 2 * 6 * n + 10 * sigma * (6 * n + 2) * math.sqrt(math.log(sc.n_allocations * T)) * mech.K ** (1 / 3) * T ** (2 / 3)
+    bound = 2 * 6 * n + 10 * sigma * (6 * n + 2) * math.sqrt(math.log(sc.n_allocations * T)) * mech.K ** (
+        1 / 3
+    ) * T ** (2 / 3)
     return bound, "Thm 3.5 (stationary others), explicit constants"
 
 
 def learned_others(options: VCGLearnOptions, zeta: str, seed: int) -> PolicyStrategy:
     """``--others learning``: every agent learns at once (one parameter-shared PPO policy through
     the PettingZoo env, ``train_steps`` steps); the audited agent then faces that policy."""
-    from agents.train_shared import train_shared
+    from agents.training.train_shared import train_shared
 
-    env_kwargs = {"scenario": options.scenario, "scenario_kwargs": options.scenario_kwargs,
-                  "mechanism": options.mechanism, "zeta": zeta, "f": options.f, "g": options.g,
-                  "horizon": options.horizon}
+    env_kwargs = {
+        "scenario": options.scenario,
+        "scenario_kwargs": options.scenario_kwargs,
+        "mechanism": options.mechanism,
+        "zeta": zeta,
+        "f": options.f,
+        "g": options.g,
+        "horizon": options.horizon,
+    }
     return PolicyStrategy(train_shared(env_kwargs, options.train_steps, seed, 0.5), 0.5)
 
 
@@ -120,7 +128,9 @@ class VCGLearnAudit(PaperAudit):
             raise ValueError(f"--deviation-scale {o.deviation_scale} must be > 0")
 
     def agents(self, o: VCGLearnOptions) -> tuple[int, ...]:
-        return o.agents if o.agents is not None else default_agents(make_scenario(o.scenario, o.scenario_kwargs).n_agents)
+        return (
+            o.agents if o.agents is not None else default_agents(make_scenario(o.scenario, o.scenario_kwargs).n_agents)
+        )
 
     def settings(self, o: VCGLearnOptions, cfg: Any) -> list[dict]:
         out = [{"zeta": z, "others": oth, "agent": a} for z in o.zetas for oth in o.others for a in self.agents(o)]
@@ -131,28 +141,54 @@ class VCGLearnAudit(PaperAudit):
     def build(self, o: VCGLearnOptions, cfg: Any, zeta: str, others: str, agent: int, control: bool = False) -> Setting:
         builder_kwargs = o.scenario_kwargs
         if control:
-            from mdbf_envs.registry import SCENARIOS
+            from mdbf_envs.registry import scenario_builder
 
-            builder_kwargs = noiseless(o.scenario_kwargs, SCENARIOS[o.scenario])
+            builder_kwargs = noiseless(o.scenario_kwargs, scenario_builder(o.scenario))
         scenario = make_scenario(o.scenario, builder_kwargs)
         name = scenario.agent_names[agent]
-        other = None if others == "truthful" else learned_others(o, zeta, cfg.seed) if others == "learning" else scripted()[others]
-        kwargs = {"scenario": o.scenario, "scenario_kwargs": builder_kwargs, "mechanism": o.mechanism, "zeta": zeta,
-                  "f": o.f, "g": o.g, "horizon": o.horizon, "agent": name, "deviation_scale": o.deviation_scale}
-        bound, basis = theory_bound(o, zeta, others == "truthful",
-                                    make_mechanism(o.mechanism, scenario, zeta=zeta, f=o.f, g=o.g))
+        other = (
+            None
+            if others == "truthful"
+            else learned_others(o, zeta, cfg.seed)
+            if others == "learning"
+            else scripted()[others]
+        )
+        kwargs = {
+            "scenario": o.scenario,
+            "scenario_kwargs": builder_kwargs,
+            "mechanism": o.mechanism,
+            "zeta": zeta,
+            "f": o.f,
+            "g": o.g,
+            "horizon": o.horizon,
+            "agent": name,
+            "deviation_scale": o.deviation_scale,
+        }
+        bound, basis = theory_bound(
+            o, zeta, others == "truthful", make_mechanism(o.mechanism, scenario, zeta=zeta, f=o.f, g=o.g)
+        )
         exact = KnownValues(tuple(map(float, scenario.mean[agent]))) if exact_optimum_known(o, zeta, others) else None
         mechanism = f"{o.mechanism}:{zeta}" + (f"/{CONTROL}" if control else "")
-        return Setting({"mechanism": mechanism, "others": others, "agent": name},
-                       lambda pairs: paired_market(pairs, others=other, **kwargs),
-                       {"truthful": Truthful(), **scripted()},
-                       SearchConfig(o.etc_search_episodes if zeta == "etc" else o.search_episodes, o.search_pairs),
-                       o.n_pairs, exact=exact, control=control,
-                       ppo=replace(PPOConfig(), timesteps=o.train_steps), env_id="mdbf_envs/VCGLearn-v0",
-                       env_kwargs=kwargs, others=other, theory_bound=bound, theory_basis=basis)
+        return Setting(
+            {"mechanism": mechanism, "others": others, "agent": name},
+            lambda pairs: paired_market(pairs, others=other, **kwargs),
+            {"truthful": Truthful(), **scripted()},
+            SearchConfig(o.etc_search_episodes if zeta == "etc" else o.search_episodes, o.search_pairs),
+            o.n_pairs,
+            exact=exact,
+            control=control,
+            ppo=replace(PPOConfig(), timesteps=o.train_steps),
+            env_id="mdbf_envs/VCGLearnManipulation-v0",
+            env_kwargs=kwargs,
+            others=other,
+            theory_bound=bound,
+            theory_basis=basis,
+        )
 
     def for_manipulator(self, args: Any) -> tuple[VCGLearnOptions, dict]:
-        options = VCGLearnOptions(scenario=args.scenario, zetas=(args.zeta,), horizon=args.horizon, others=(args.others,))
+        options = VCGLearnOptions(
+            scenario=args.scenario, zetas=(args.zeta,), horizon=args.horizon, others=(args.others,)
+        )
         names = make_scenario(args.scenario).agent_names
         if args.agent is not None and args.agent not in names:
             raise ValueError(f"--agent {args.agent!r}; agents: {list(names)}")
@@ -161,12 +197,20 @@ class VCGLearnAudit(PaperAudit):
 
     def describe(self, o: VCGLearnOptions) -> str:
         ir = BOUNDS.index(o.f) >= BOUNDS.index(o.g)
-        warning = "" if ir else (f" With f = {o.f} above g = {o.g}, eq. (7) is not individually rational: truthful "
-                                 "utility can be negative (docs/decisions.md#individual-rationality).")
-        return (f"Paper 1: scenario `{o.scenario}`, mechanism `{o.mechanism}`, f = {o.f}, g = {o.g}, T = {o.horizon}, "
-                f"agents {list(self.agents(o))}, {o.n_pairs} paired episodes per row and stage, CMA-ES "
-                f"{o.etc_search_episodes} episodes under ETC and {o.search_episodes} otherwise, PPO {o.train_steps} "
-                "steps." + warning)
+        warning = (
+            ""
+            if ir
+            else (
+                f" With f = {o.f} above g = {o.g}, eq. (7) is not individually rational: truthful "
+                "utility can be negative (docs/decisions.md#individual-rationality)."
+            )
+        )
+        return (
+            f"Paper 1: scenario `{o.scenario}`, mechanism `{o.mechanism}`, f = {o.f}, g = {o.g}, T = {o.horizon}, "
+            f"agents {list(self.agents(o))}, {o.n_pairs} paired episodes per row and stage, CMA-ES "
+            f"{o.etc_search_episodes} episodes under ETC and {o.search_episodes} otherwise, PPO {o.train_steps} "
+            "steps." + warning
+        )
 
 
 register_paper(VCGLearnAudit())

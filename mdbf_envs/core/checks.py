@@ -30,8 +30,9 @@ def check_horizon(horizon: Any, max_cycles: Any = None) -> int:
     return check_int("horizon", horizon, 1) if max_cycles is None else check_int("max_cycles", max_cycles, 1)
 
 
-def check_real(name: str, value: Any, low: float | None = None, high: float | None = None,
-               positive: bool = False) -> float:
+def check_real(
+    name: str, value: Any, low: float | None = None, high: float | None = None, positive: bool = False
+) -> float:
     """``value`` as a finite float (not bool), within [low, high] (and > 0 if ``positive``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise TypeError(f"{name} = {value!r} must be a real number")
@@ -74,7 +75,9 @@ def check_action(name: str, action: Any) -> float:
     """One real number: a scalar or an array of shape (1,), as a Box(1,) action is."""
     arr = check_number_array(name, action)
     if arr.shape not in ((), (1,)):
-        raise ValueError(f"{name} = {np.asarray(action).tolist()} must be one number, shape (1,); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} = {np.asarray(action).tolist()} must be one number, shape (1,); got shape {arr.shape}"
+        )
     x = float(arr.reshape(-1)[0])
     if not np.isfinite(x):
         raise ValueError(f"{name} = {x} must be finite")

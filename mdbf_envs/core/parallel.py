@@ -30,6 +30,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
+
         def watch() -> None:
             multiprocessing.connection.wait([parent.sentinel])
             os._exit(1)

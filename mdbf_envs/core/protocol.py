@@ -35,6 +35,12 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 
+class SlowPathWarning(UserWarning):
+    """A fast path was declined for a reason the user may not expect (e.g. a mechanism subclass
+    that overrides what a compiled loop writes again); the message says why. Choosing the slow
+    path explicitly (``backend="numpy"``) never warns."""
+
+
 @runtime_checkable
 class Population(Protocol):
     """Who takes part: ``n_agents`` agents named ``agent_names``."""

@@ -23,12 +23,22 @@ def t_summary(gains: np.ndarray, alpha: float = ALPHA) -> dict:
         return {"gain_mean": mean, "gain_se": None, "gain_ci95": [None, None], "p_value": 1.0, "n_pairs": n}
     se = float(np.std(x, ddof=1) / np.sqrt(n))
     if se <= 1e-12 * (1.0 + abs(mean)):  # constant up to rounding: no spread to test with
-        return {"gain_mean": mean, "gain_se": 0.0, "gain_ci95": [mean, mean], "p_value": 1.0 if mean == 0 else 0.0,
-                "n_pairs": n}
+        return {
+            "gain_mean": mean,
+            "gain_se": 0.0,
+            "gain_ci95": [mean, mean],
+            "p_value": 1.0 if mean == 0 else 0.0,
+            "n_pairs": n,
+        }
     test = stats.ttest_1samp(x, 0.0)
     ci = test.confidence_interval(1 - alpha)
-    return {"gain_mean": mean, "gain_se": se, "gain_ci95": [float(ci.low), float(ci.high)],
-            "p_value": float(test.pvalue), "n_pairs": n}
+    return {
+        "gain_mean": mean,
+        "gain_se": se,
+        "gain_ci95": [float(ci.low), float(ci.high)],
+        "p_value": float(test.pvalue),
+        "n_pairs": n,
+    }
 
 
 def holm(p_values: list[float], alpha: float = ALPHA) -> list[bool]:

@@ -17,23 +17,24 @@ class ReplicationStreams:
     call: the numbers and their order per generator are unchanged, and the draws left over
     when the streams are dropped (at a reset) are never used.
 
-    ``copies`` > 1 stands for ``copies`` x G generators where copy c of source g is seeded as g
+    ``repeats`` > 1 stands for ``repeats`` x G generators where repeat c of source g is seeded as g
     is (common random numbers across the candidates of a policy search): row c G + g gets
     source g's numbers, each drawn once and repeated.
 
     Args:
-        generators: the G sources, one per replication when ``copies`` is 1.
+        generators: the G sources, one per replication when ``repeats`` is 1.
         draws: the methods the caller will call each round, in order.
         block: rounds drawn ahead when ``draws`` has one method.
-        copies: how many times the sources repeat down the rows.
+        repeats: how many times the sources repeat down the rows.
     """
 
-    def __init__(self, generators: Sequence[np.random.Generator], draws: Sequence[str], block: int = 64,
-                 copies: int = 1):
-        if copies < 1:
-            raise ValueError(f"copies = {copies} must be >= 1")
-        self.sources, self.copies = list(generators), int(copies)
-        self.rows = self.copies * len(self.sources)
+    def __init__(
+        self, generators: Sequence[np.random.Generator], draws: Sequence[str], block: int = 64, repeats: int = 1
+    ):
+        if repeats < 1:
+            raise ValueError(f"repeats = {repeats} must be >= 1")
+        self.sources, self.repeats = list(generators), int(repeats)
+        self.rows = self.repeats * len(self.sources)
         self._block = block if len(draws) == 1 else 1
         self._method = draws[0] if len(draws) == 1 else None
         self._buffer: np.ndarray | None = None  # (G, block, n) drawn ahead
@@ -56,7 +57,7 @@ class ReplicationStreams:
         if self._buffer is not None:
             self._check_width(n)
             done = min(self._block - self._next, rounds)
-            out[:, :done] = self._buffer[:, self._next:self._next + done]
+            out[:, :done] = self._buffer[:, self._next : self._next + done]
             self._next += done
         if done < rounds:
             for g, rows in zip(self.sources, out, strict=True):
@@ -86,29 +87,32 @@ class ReplicationStreams:
                 self._next = 0
             self._next += 1
             out = self._buffer[:, self._next - 1]
-        return np.tile(out, (self.copies, 1)) if self.copies > 1 else out
+        return np.tile(out, (self.repeats, 1)) if self.repeats > 1 else out
 
 
-def copy_generators(seed: int | Sequence[int] | None, copies: int,
-                    current: list[np.random.Generator]) -> list[np.random.Generator]:
+def copy_generators(
+    seed: int | Sequence[int] | None, num_envs: int, current: list[np.random.Generator]
+) -> list[np.random.Generator]:
     """The generators of a vector env's copies after ``reset(seed)``: copy r seeded with
     ``seed + r`` (or ``seed[r]``), as Gymnasium's own vector envs seed them; with no seed, the
     current ones (fresh entropy the first time)."""
     if isinstance(seed, (int, np.integer)):
-        seed = [int(seed) + r for r in range(copies)]
+        seed = [int(seed) + r for r in range(num_envs)]
     if seed is not None:
-        if len(seed) != copies:
-            raise ValueError(f"{len(seed)} seeds for {copies} envs")
+        if len(seed) != num_envs:
+            raise ValueError(f"{len(seed)} seeds for {num_envs} envs")
         return [seeding.np_random(s)[0] for s in seed]
-    return current or [seeding.np_random(None)[0] for _ in range(copies)]
+    return current or [seeding.np_random(None)[0] for _ in range(num_envs)]
 
 
-def pair_streams(seed: int | Sequence[int], pairs: int, copies: int, draws: Sequence[str],
-                 first: int = 0) -> ReplicationStreams:
-    """Streams for ``copies`` x ``pairs`` replications where pair m of every copy gets the
+def pair_streams(
+    seed: int | Sequence[int], pairs: int, repeats: int, draws: Sequence[str], first: int = 0
+) -> ReplicationStreams:
+    """Streams for ``repeats`` x ``pairs`` replications where pair m of every repeat gets the
     numbers of one generator seeded (seed, m) (or (*seed, m)), drawn once: common random numbers
-    across copies (e.g. the candidates of a policy search) and across batch sizes. ``first``: start at pair
+    across repeats (e.g. the candidates of a policy search) and across batch sizes. ``first``: start at pair
     ``first``, so later stages of an evaluation draw pairs that earlier stages never used."""
     key = [seed] if isinstance(seed, (int, np.integer)) else list(seed)
-    return ReplicationStreams([np.random.default_rng([*key, m]) for m in range(first, first + pairs)], draws,
-                              copies=copies)
+    return ReplicationStreams(
+        [np.random.default_rng([*key, m]) for m in range(first, first + pairs)], draws, repeats=repeats
+    )

@@ -1,4 +1,3 @@
-# noqa: D212, D415
 """
 # Joint Ads
 
@@ -66,10 +65,10 @@ from mdbf_envs.core.checks import (
 )
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.joint_ads.batched import batched
-from mdbf_envs.joint_ads.market import observe, settle
+from mdbf_envs.joint_ads.market import decode, observe, settle
 from mdbf_envs.joint_ads.mechanism import Staircase
 from mdbf_envs.joint_ads.valuations import SEQUENCES
-from mdbf_envs.registry import LEARNERS, learner_factory
+from mdbf_envs.registry import learner_factory
 
 AGENTS = ("merchant", "brand")
 
@@ -90,7 +89,12 @@ class JointAdsParallelEnv(ParallelEnv):
         render_mode: None, "rgb_array" or "human".
     """
 
-    metadata = {"name": "joint_ads_v0", "render_modes": ["rgb_array", "human"], "render_fps": 4, "is_parallelizable": True}
+    metadata = {
+        "name": "joint_ads_v0",
+        "render_modes": ["rgb_array", "human"],
+        "render_fps": 4,
+        "is_parallelizable": True,
+    }
 
     def __init__(
         self,
@@ -106,14 +110,13 @@ class JointAdsParallelEnv(ParallelEnv):
     ):
         if sequence not in SEQUENCES:
             raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
-        if learner not in LEARNERS:
-            raise KeyError(f"unknown learner {learner!r}; registered: {sorted(LEARNERS)}")
         self.horizon = check_horizon(horizon, max_cycles)
         check_bool("persistent", persistent)
         check_bool("designer_info", designer_info)
         check_choice("render_mode", render_mode, [None, *self.metadata["render_modes"]])
         self.sequence, self.learner_name, self.persistent = sequence, learner, persistent
         self.sequence_kwargs, self.learner_kwargs = dict(sequence_kwargs or {}), dict(learner_kwargs or {})
+        self._learner_factory = learner_factory(learner, **self.learner_kwargs)  # an unknown name fails here
         self.designer_info, self.render_mode = designer_info, render_mode
         self.possible_agents = list(AGENTS)
         self.observation_spaces = {a: spaces.Box(0.0, 1.0, (5,), np.float32) for a in AGENTS}
@@ -128,6 +131,10 @@ class JointAdsParallelEnv(ParallelEnv):
     def action_space(self, agent: str) -> spaces.Box:
         return self.action_spaces[agent]
 
+    def decode(self, observation: np.ndarray) -> dict[str, np.ndarray]:
+        """Split observations ``(k, 5)`` into their named fields (for batch strategies)."""
+        return decode(np.asarray(observation, dtype=np.float64))
+
     def _restart(self) -> None:
         rng = self._np_random
         seq = SEQUENCES[self.sequence](self.horizon, rng, **self.sequence_kwargs)
@@ -135,7 +142,7 @@ class JointAdsParallelEnv(ParallelEnv):
         # itself, so truthful play is exactly individually rational
         self._values, self._bayes = seq.values.astype(np.float32).astype(np.float64), seq.bayes_revenue
         learner_rng = np.random.default_rng(int(rng.integers(2**63)))  # as the paired game seeds it
-        self.learner = batched(learner_factory(self.learner_name, **dict(self.learner_kwargs)), self.horizon, [learner_rng])
+        self.learner = batched(self._learner_factory, self.horizon, [learner_rng])
         self._t, self._revenue = 0, 0.0
 
     def reset(self, seed: int | None = None, options: dict | None = None):
@@ -171,7 +178,9 @@ class JointAdsParallelEnv(ParallelEnv):
             return {}, {}, {}, {}, {}
         extra, missing = set(actions) - set(self.agents), set(self.agents) - set(actions)
         if extra or missing:
-            raise KeyError(f"actions must name exactly {self.agents}; unknown {sorted(extra)}, missing {sorted(missing)}")
+            raise KeyError(
+                f"actions must name exactly {self.agents}; unknown {sorted(extra)}, missing {sorted(missing)}"
+            )
         bids = np.empty(2)
         for k, a in enumerate(self.possible_agents):
             b = check_action(f"bid of {a}", actions[a])
@@ -185,8 +194,10 @@ class JointAdsParallelEnv(ParallelEnv):
             self._last = np.stack([bids, np.full(2, float(sold)), pay], axis=1)
         self._t += 1
         rewards = {a: float(utility[k]) for k, a in enumerate(self.possible_agents)}
-        infos = {a: {"utility": float(utility[k]), "payment": float(pay[k]), "allocated": sold}
-                 for k, a in enumerate(self.possible_agents)}
+        infos = {
+            a: {"utility": float(utility[k]), "payment": float(pay[k]), "allocated": sold}
+            for k, a in enumerate(self.possible_agents)
+        }
         if self.designer_info:
             view = {"revenue": float(pay.sum()), "cumulative_revenue": float(self._revenue)}
             if self._bayes is not None:

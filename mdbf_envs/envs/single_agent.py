@@ -5,24 +5,33 @@ reports Y_it = X_it + ``deviation_scale`` a and Joint Ads bids v_i + ``deviation
 clipped to the inner env's action bounds. a = 0 is truthful, so a policy starts from the
 theorems' benchmark and the action space is the symmetric Box SB3 recommends.
 
-A policy for the other agents is any callable ``policy(env, agent, obs, rng) -> action`` in the
-inner ParallelEnv's action space (see :mod:`baselines.strategies`); the default is truthful.
+The other agents follow batch strategies (:data:`mdbf_envs.core.paired_engine.BatchStrategy`,
+e.g. :mod:`baselines.strategies`), as in the manipulation envs: ``strategy(fields, rng) ->
+reports`` on the agent's decoded observation, clipped to the inner env's action space; the
+default (None) is truthful.
+
+These are the plain ids (``VCGLearn-v0``, ``VCGLearnETC-v0``, ``VCGLearnOPT-v0``,
+``JointAds-v0``): a step is a round, the reward the round's own utility, and the episode is
+truncated after ``horizon`` rounds. A manipulator's paired episodes are other ids
+(:mod:`mdbf_envs.envs.manipulation`); the keywords that used to select them here are refused
+with the new id's name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
 from pettingzoo import ParallelEnv
 
-from mdbf_envs.core.checks import check_action, check_real
+from mdbf_envs.core.checks import check_action, check_int, check_real
+from mdbf_envs.core.paired_engine import BatchStrategy
 from mdbf_envs.envs.joint_ads import JointAdsParallelEnv
 from mdbf_envs.envs.vcg_learn import VCGLearnParallelEnv
-
-Policy = Callable[[ParallelEnv, str, np.ndarray, np.random.Generator], Any]
 
 
 def deviation_to_action(truthful_action: np.ndarray, deviation: np.ndarray, scale: float, low, high) -> np.ndarray:
@@ -38,9 +47,14 @@ def controlled_agent(inner: ParallelEnv, agent: str | None, deviation_scale: flo
     return agent, check_real("deviation_scale", deviation_scale, positive=True)
 
 
-def truthful(env: ParallelEnv, agent: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Report the realised value (VCG-Learn) or bid the value (Joint Ads)."""
-    return env.truthful_action(agent)
+def strategy_action(
+    env: ParallelEnv, agent: str, strategy: BatchStrategy, obs: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``agent``'s action when it follows ``strategy`` on its observation ``obs``: the strategy's
+    report, clipped to the agent's action space (the report, not a deviation, is clipped)."""
+    space = env.action_space(agent)
+    report = np.asarray(strategy(env.decode(np.asarray(obs)[None]), rng), dtype=np.float64).reshape(-1)[:1]
+    return np.clip(report.astype(np.float32), space.low, space.high)
 
 
 class SingleAgentView(gym.Env):
@@ -48,7 +62,8 @@ class SingleAgentView(gym.Env):
 
     Args:
         agent: the controlled agent (default: the first of ``possible_agents``).
-        others: one policy for every other agent, or a mapping agent -> policy.
+        others: one batch strategy for every other agent, or a mapping agent -> strategy
+            (None, or an agent left out: truthful).
         deviation_scale: the report/bid moves by at most this much from truthful.
         render_mode: passed to the inner env.
         **env_kwargs: the inner env's arguments.
@@ -60,7 +75,7 @@ class SingleAgentView(gym.Env):
     def __init__(
         self,
         agent: str | None = None,
-        others: Policy | Mapping[str, Policy] | None = None,
+        others: BatchStrategy | Mapping[str, BatchStrategy] | None = None,
         deviation_scale: float = 1.0,
         render_mode: str | None = None,
         **env_kwargs: Any,
@@ -70,15 +85,19 @@ class SingleAgentView(gym.Env):
         self.agent, self.deviation_scale = controlled_agent(self.inner, agent, deviation_scale)
         rest = [a for a in self.inner.possible_agents if a != self.agent]
         if others is None or callable(others):
-            self.others = {a: others or truthful for a in rest}
+            self.others = {a: others for a in rest} if others is not None else {}
         elif not isinstance(others, Mapping):
-            raise TypeError(f"others = {others!r}: give a policy (env, agent, obs, rng) -> action, or a dict "
-                            "agent -> policy")
+            raise TypeError(
+                f"others = {others!r}: give a batch strategy (fields, rng) -> reports, or a dict agent -> strategy"
+            )
         else:
             unknown = set(others) - set(rest)
             if unknown:
-                raise ValueError(f"policies for unknown agents {sorted(unknown)}; others: {rest}")
-            self.others = {a: others.get(a, truthful) for a in rest}
+                raise ValueError(f"strategies for unknown agents {sorted(unknown)}; others: {rest}")
+            bad = {a: s for a, s in others.items() if s is not None and not callable(s)}
+            if bad:
+                raise TypeError(f"others = {bad!r}: each strategy must be callable (fields, rng) -> reports")
+            self.others = {a: s for a, s in others.items() if s is not None}
         self.observation_space = self.inner.observation_space(self.agent)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
         self._obs: dict[str, np.ndarray] = {}
@@ -109,11 +128,13 @@ class SingleAgentView(gym.Env):
 
     def step(self, action: Any):
         self._check_running()
-        actions = {self.agent: self.action_to_inner(action)}
-        for other, policy in self.others.items():
-            if other in self.inner.agents:
-                actions[other] = policy(self.inner, other, self._obs[other], self.np_random)
-        obs, rewards, terms, truncs, infos = self.inner.step(actions)
+        inner = self.inner
+        actions = {a: inner.truthful_action(a) for a in inner.agents}
+        actions[self.agent] = self.action_to_inner(action)
+        for other, strategy in self.others.items():
+            if other in inner.agents:
+                actions[other] = strategy_action(inner, other, strategy, self._obs[other], self.np_random)
+        obs, rewards, terms, truncs, infos = inner.step(actions)
         self._obs = obs
         return obs[self.agent], rewards[self.agent], terms[self.agent], truncs[self.agent], infos[self.agent]
 
@@ -141,10 +162,9 @@ class VCGLearnSingleAgentEnv(SingleAgentView):
         observation, truthful_reports = inner.observation[0], inner.truthful_reports()
         reports = truthful_reports.astype(np.float64)  # (1, n)
         reports[0, own] = self.action_to_inner(action, truthful_reports[0, own, None])[0]
-        for other, policy in self.others.items():
-            if policy is not truthful:
-                i = inner.agent_index[other]
-                reports[0, i] = inner.check_action(other, policy(inner, other, observation[i], self.np_random))
+        for other, strategy in self.others.items():
+            i = inner.agent_index[other]
+            reports[0, i] = strategy_action(inner, other, strategy, observation[i], self.np_random)[0]
         done = inner.play(reports)
         return inner.observation[0, own], float(inner.rewards()[0, own]), False, done, inner.info(own)
 
@@ -153,3 +173,56 @@ class JointAdsSingleAgentEnv(SingleAgentView):
     """One buyer's view of :class:`JointAdsParallelEnv` (``mdbf_envs/JointAds-v0``)."""
 
     parallel_env_class = JointAdsParallelEnv
+
+
+MANIPULATION_KEYWORDS = ("reward_mode", "decisions")
+
+
+def refuse_manipulation_keywords(game: str, kwargs: Mapping[str, Any]) -> None:
+    """Refuse the keywords that used to turn a plain id into a manipulator's paired env, naming
+    the id that is that env now."""
+    new_id = {
+        "vcg_learn": "mdbf_envs/VCGLearnManipulation-v0 (Appendix F: VCGLearnManipulationETC-v0, "
+        "VCGLearnManipulationOPT-v0)",
+        "joint_ads": "mdbf_envs/JointAdsManipulation-v0",
+    }[game]
+    if kwargs.get("reward_mode") == "gain" or "decisions" in kwargs:
+        given = {k: kwargs[k] for k in MANIPULATION_KEYWORDS if k in kwargs}
+        raise ValueError(
+            f"{given} asks for a manipulator's paired episodes, which have their own id since 0.2.0: "
+            f"gymnasium.make({new_id!s}, ...)"
+        )
+
+
+def vcg_learn_env(**kwargs: Any) -> VCGLearnSingleAgentEnv:
+    """Entry point of the plain VCG-Learn ids."""
+    refuse_manipulation_keywords("vcg_learn", kwargs)
+    return VCGLearnSingleAgentEnv(**kwargs)
+
+
+def vcg_learn_vector_env(num_envs: int = 1, **kwargs: Any) -> VectorEnv:
+    """Vector entry point of the plain VCG-Learn ids: N copies as one batched market
+    (:class:`mdbf_envs.envs.vcg_learn_vector.VCGLearnVectorEnv`)."""
+    from mdbf_envs.envs.vcg_learn_vector import VCGLearnVectorEnv
+
+    refuse_manipulation_keywords("vcg_learn", kwargs)
+    return VCGLearnVectorEnv(num_envs, **kwargs)
+
+
+def joint_ads_env(**kwargs: Any) -> JointAdsSingleAgentEnv:
+    """Entry point of ``JointAds-v0``."""
+    refuse_manipulation_keywords("joint_ads", kwargs)
+    return JointAdsSingleAgentEnv(**kwargs)
+
+
+def joint_ads_vector_env(
+    num_envs: int = 1, autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, **kwargs: Any
+) -> VectorEnv:
+    """Vector entry point of ``JointAds-v0``: Gymnasium's ``SyncVectorEnv`` of plain views (the
+    learners are Python objects either way, so batching them gains nothing)."""
+    refuse_manipulation_keywords("joint_ads", kwargs)
+    check_int("num_envs", num_envs, 1)
+    return gym.vector.SyncVectorEnv(
+        [partial(JointAdsSingleAgentEnv, **kwargs) for _ in range(num_envs)],
+        autoreset_mode=AutoresetMode(autoreset_mode),
+    )

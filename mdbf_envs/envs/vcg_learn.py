@@ -1,4 +1,3 @@
-# noqa: D212, D415
 """
 # VCG-Learn
 
@@ -108,7 +107,12 @@ class VCGLearnParallelEnv(ParallelEnv):
         render_mode: None, "rgb_array" or "human".
     """
 
-    metadata = {"name": "vcg_learn_v0", "render_modes": ["rgb_array", "human"], "render_fps": 4, "is_parallelizable": True}
+    metadata = {
+        "name": "vcg_learn_v0",
+        "render_modes": ["rgb_array", "human"],
+        "render_fps": 4,
+        "is_parallelizable": True,
+    }
 
     def __init__(
         self,
@@ -153,20 +157,32 @@ class VCGLearnParallelEnv(ParallelEnv):
             mechanism_kwargs["replications"] = replications
         self.replications = int(replications)
         self.mechanism = make_mechanism(
-            mechanism, sc, zeta=zeta, f=f, g=g,
-            bids={sc.agent_names.index(a): b for a, b in bids.items()}, **mechanism_kwargs,
+            mechanism,
+            sc,
+            zeta=zeta,
+            f=f,
+            g=g,
+            bids={sc.agent_names.index(a): b for a, b in bids.items()},
+            **mechanism_kwargs,
         )
         if not isinstance(self.mechanism, Mechanism):
-            raise TypeError(f"mechanism {mechanism!r} built {self.mechanism!r}, which lacks the Mechanism protocol "
-                            "(scenario, replications, reset, propose, observe)")
+            raise TypeError(
+                f"mechanism {mechanism!r} built {self.mechanism!r}, which lacks the Mechanism protocol "
+                "(scenario, replications, reset, propose, observe)"
+            )
         if self.mechanism.replications != self.replications:
-            raise ValueError(f"mechanism {mechanism!r} runs {self.mechanism.replications} replications, not {replications}")
+            raise ValueError(
+                f"mechanism {mechanism!r} runs {self.mechanism.replications} replications, not {replications}"
+            )
         self.market = Market(self.mechanism)
         self._rational = not isinstance(self.mechanism, VCGLearn) or self.mechanism.individually_rational
         if not self._rational:
-            warnings.warn(f"f = {f}, g = {g}: eq. (7)'s prices carry the other agents' confidence widths, so "
-                          "truthful agents can lose (not individually rational; docs/decisions.md"
-                          "#individual-rationality)", stacklevel=2)
+            warnings.warn(
+                f"f = {f}, g = {g}: eq. (7)'s prices carry the other agents' confidence widths, so "
+                "truthful agents can lose (not individually rational; docs/decisions.md"
+                "#individual-rationality)",
+                stacklevel=2,
+            )
         self.reward_mode, self.designer_info = reward_mode, designer_info
         self.render_mode = render_mode
         self._reporting = np.array([a not in bids for a in sc.agent_names])
@@ -225,7 +241,9 @@ class VCGLearnParallelEnv(ParallelEnv):
         self._observe()
 
     def _observe(self) -> None:
-        self._observation = self.observer.build(self._round, self._realised, self.market.tallies, self.mechanism).astype(np.float32)
+        self._observation = self.observer.build(
+            self._round, self._realised, self.market.tallies, self.mechanism
+        ).astype(np.float32)
 
     def _observations(self) -> dict[str, np.ndarray]:
         return {agent: self._observation[0, i] for agent, i in self.agent_index.items()}
@@ -286,8 +304,10 @@ class VCGLearnParallelEnv(ParallelEnv):
         if outside.any():
             r, i = np.argwhere(outside)[0]
             where = f" (replication {r})" if self.replications > 1 else ""
-            raise ValueError(f"report of {self.scenario.agent_names[i]}{where} = {reports[r, i]} "
-                             f"is outside the report space [{low}, {high}]")
+            raise ValueError(
+                f"report of {self.scenario.agent_names[i]}{where} = {reports[r, i]} "
+                f"is outside the report space [{low}, {high}]"
+            )
         rnd = self._round
         self._utility = self.market.finish(reports).agents
         self._played = (rnd, self.market.allocation, self._realised - rnd.prices)
@@ -316,9 +336,13 @@ class VCGLearnParallelEnv(ParallelEnv):
         rnd, s, realised_utility = self._played
         shape = s.shape
         return {
-            "utility": self._utility, "realised_utility": realised_utility, "price": rnd.prices,
-            "allocation": s.astype(np.int64), "explore": np.full(shape, rnd.explore),
-            "bracket": np.full(shape, rnd.bracket, np.int64), "regret": self.market.account.agents.copy(),
+            "utility": self._utility,
+            "realised_utility": realised_utility,
+            "price": rnd.prices,
+            "allocation": s.astype(np.int64),
+            "explore": np.full(shape, rnd.explore),
+            "bracket": np.full(shape, rnd.bracket, np.int64),
+            "regret": self.market.account.agents.copy(),
             "individually_rational": np.full(shape, self._rational),
         }
 
@@ -341,8 +365,11 @@ class VCGLearnParallelEnv(ParallelEnv):
     def designer_view(self) -> dict[str, np.ndarray]:
         """Global regrets so far ``(R,)``: welfare R_t, seller R_0t, all agents R^a_t."""
         acc = self.market.account
-        return {"welfare_regret": acc.welfare.copy(), "seller_regret": acc.seller.copy(),
-                "all_agents_regret": acc.all_agents}
+        return {
+            "welfare_regret": acc.welfare.copy(),
+            "seller_regret": acc.seller.copy(),
+            "all_agents_regret": acc.all_agents,
+        }
 
     def truthful_action(self, agent: str) -> np.ndarray:
         """The truthful report Y_it = X_it (within the report bounds) for the current round."""
@@ -370,8 +397,14 @@ class VCGLearnParallelEnv(ParallelEnv):
         x = np.arange(sc.n_agents)
         if est is not None:
             for k, label in enumerate(sc.allocations):
-                ax2.errorbar(x + 0.1 * k, est.mean[0, :, k], yerr=[est.mean[0, :, k] - est.lower[0, :, k],
-                             est.upper[0, :, k] - est.mean[0, :, k]], fmt="o", ms=3, label=f"{label} (est.)")
+                ax2.errorbar(
+                    x + 0.1 * k,
+                    est.mean[0, :, k],
+                    yerr=[est.mean[0, :, k] - est.lower[0, :, k], est.upper[0, :, k] - est.mean[0, :, k]],
+                    fmt="o",
+                    ms=3,
+                    label=f"{label} (est.)",
+                )
                 ax2.plot(x + 0.1 * k, sc.mean[:, k], "k_", ms=8)
             ax2.set_ylim(-0.5, 1.5)
             ax2.legend(fontsize=7)

@@ -12,7 +12,7 @@ inner env. The controlled agent's action is a deviation from truthful play, as i
 
 The copies share the mechanism's clock, so their episodes (``horizon`` rounds) end together.
 ``autoreset_mode`` is Gymnasium's ``NEXT_STEP`` by default, or ``SAME_STEP`` (what
-stable-baselines3 expects, see :class:`agents.sb3_vec_env.SB3VecEnv`).
+stable-baselines3 expects, see :class:`agents.training.sb3_vec_env.SB3VecEnv`).
 """
 
 from __future__ import annotations
@@ -50,8 +50,10 @@ class VCGLearnVectorEnv(SharedClockVectorEnv):
         **env_kwargs: Any,
     ):
         if others is not None:
-            raise ValueError("the vector env plays truthful others; for scripted others use "
-                             "gymnasium.make_vec(..., vectorization_mode='sync')")
+            raise ValueError(
+                "the vector env plays truthful others; for scripted others use "
+                "gymnasium.make_vec(..., vectorization_mode='sync')"
+            )
         if env_kwargs.get("render_mode") is not None:
             raise ValueError("the vector env does not render; render a single env")
         super().__init__(num_envs, autoreset_mode)
@@ -72,8 +74,9 @@ class VCGLearnVectorEnv(SharedClockVectorEnv):
         truthful_reports = inner.truthful_reports()
         reports = truthful_reports.astype(np.float64)
         space = inner.action_space(self.agent)
-        reports[:, own] = deviation_to_action(truthful_reports[:, own], actions.astype(np.float32),
-                                              self.deviation_scale, space.low[0], space.high[0])
+        reports[:, own] = deviation_to_action(
+            truthful_reports[:, own], actions.astype(np.float32), self.deviation_scale, space.low[0], space.high[0]
+        )
         done = inner.play(reports)
         obs = inner.observation[:, own].copy()
         rewards = inner.rewards()[:, own].astype(np.float64)

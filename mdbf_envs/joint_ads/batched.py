@@ -227,8 +227,9 @@ def _array_version(template: Learner, generators: Sequence[np.random.Generator])
     return None
 
 
-def batched(factory: LearnerFactory, horizon: int, generators: Sequence[np.random.Generator],
-            arrays: bool = True) -> BatchLearner:
+def batched(
+    factory: LearnerFactory, horizon: int, generators: Sequence[np.random.Generator], arrays: bool = True
+) -> BatchLearner:
     """R = ``len(generators)`` sellers ``factory(horizon, generators[r])`` as one batch learner:
     an array version where the learner has one (``arrays=True``), else :class:`Replicated`.
 

@@ -20,7 +20,9 @@ FIELDS = ("value", "time", "last_bid", "last_allocated", "last_payment")
 and its payment last round (all in [0, 1])."""
 
 
-def settle(mechanisms: Any, learner: BatchLearner, values: np.ndarray, bids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def settle(
+    mechanisms: Any, learner: BatchLearner, values: np.ndarray, bids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Play the posted ``mechanisms`` (one per replication) on ``bids`` ``(R, 2)`` and let
     ``learner`` learn from them; returns whether each ad was shown ``(R,)``, the payments
     ``(R, 2)`` and the buyers' utilities v_i 1{shown} - p_i ``(R, 2)``."""

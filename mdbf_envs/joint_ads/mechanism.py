@@ -1,6 +1,7 @@
 """DSIC mechanisms for two non-excludable buyers as monotone regions.
 
-*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco), Secs. 2-3 (Def. 2, Prop. 1).
+*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco),
+Secs. 2-3 (Def. 2, Prop. 1).
 
 A mechanism is its allocation region A in [0, 1]^2: both buyers get the ad iff their bids lie
 in A. A is monotone (north-east closed) and, by our convention, closed (docs/decisions.md#closed-regions). Payments
@@ -100,8 +101,7 @@ class Staircase:
         check_valuations(p, "path nodes")
         if p[0, 1] != 1 or p[-1, 0] != 1:
             raise ValueError(
-                f"a complete path runs from the north side to the east side, got {p[0].tolist()} "
-                f"-> {p[-1].tolist()}"
+                f"a complete path runs from the north side to the east side, got {p[0].tolist()} -> {p[-1].tolist()}"
             )
         d = np.diff(p, axis=0)
         bad = ~(((d[:, 0] > 0) & (d[:, 1] == 0)) | ((d[:, 0] == 0) & (d[:, 1] < 0)))

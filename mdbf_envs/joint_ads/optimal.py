@@ -1,6 +1,7 @@
 """Optimal mechanisms by longest path, posted prices, grids and augmentation.
 
-*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco), Theorem 1 (longest path) and Lemma 1 (augmented grids).
+*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco),
+Theorem 1 (longest path) and Lemma 1 (augmented grids).
 
 The longest-path DP works on any rectilinear grid xs x ys (both containing 0 and 1): a
 vertical edge (x_i, y_j) -> (x_i, y_{j-1}) earns x_i on the valuations in [x_i, 1] x

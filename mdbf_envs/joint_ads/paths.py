@@ -3,7 +3,8 @@
 *Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco), Defs. 3-4 and Prop. 2.
 
 A complete path runs from the north side to the east side moving right or down. Its edges'
-intrinsic weights iota(e) and influence regions R(e) (half-open rectangles, docs/decisions.md#influence-regions) decompose
+intrinsic weights iota(e) and influence regions R(e) (half-open rectangles,
+docs/decisions.md#influence-regions) decompose
 the revenue of its mechanism: Rev(M_pi, v) = sum_e iota(e) 1[v in R(e)] plus a start-node term
 x_s 1[v_2 = 1, v_1 >= x_s] and an end-node term y_e 1[v_1 = 1, v_2 >= y_e] (exact for atoms on
 the borders; both vanish for continuous distributions).

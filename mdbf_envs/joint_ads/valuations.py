@@ -1,6 +1,7 @@
 """Valuation sequences for repeated joint ads: stochastic, smooth and adversarial.
 
-*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco): Def. 1 (smoothness), Example 1 (equal revenue), Theorem 5 (the adversary), Sec. 6 (the
+*Selling Joint Ads: A Regret Minimization Perspective* (Aggarwal, Badanidiyuru, Dütting, Fusco):
+Def. 1 (smoothness), Example 1 (equal revenue), Theorem 5 (the adversary), Sec. 6 (the
 lower-bound instance).
 
 Each builder takes the horizon T and a numpy Generator and returns a :class:`Valuations`:
@@ -42,7 +43,10 @@ def iid_uniform(T: int, rng: np.random.Generator) -> Valuations:
     """I.i.d. U[0, 1]^2. The optimum allocates iff v_1 + v_2 >= 1 (virtual values 2v - 1, paper
     2 Ex. 2) with expected revenue int_{s=1}^{2} (2 - s)^2 ds = 1/3."""
     return Valuations(
-        rng.random((T, 2)), "stochastic", {"law": "iid_uniform"}, bayes_revenue=1 / 3,
+        rng.random((T, 2)),
+        "stochastic",
+        {"law": "iid_uniform"},
+        bayes_revenue=1 / 3,
         expected_revenue=lambda t, m: expected_revenue_uniform(m.boundary(), UNIT_BOX),
     )
 
@@ -57,9 +61,7 @@ def correlated_uniform(T: int, rng: np.random.Generator, rho: float = 0.5) -> Va
     return Valuations(v, "stochastic", {"law": "correlated_uniform", "rho": rho})
 
 
-def finite_support(
-    T: int, rng: np.random.Generator, points: ArrayLike, probs: ArrayLike | None = None
-) -> Valuations:
+def finite_support(T: int, rng: np.random.Generator, points: ArrayLike, probs: ArrayLike | None = None) -> Valuations:
     """I.i.d. from a finite distribution; its optimum is exact by Theorem 1's DP."""
     pts = check_valuations(points, "points")
     p = np.full(len(pts), 1 / len(pts)) if probs is None else np.asarray(probs, float)
@@ -67,7 +69,9 @@ def finite_support(
         raise ValueError(f"probs must be {len(pts)} non-negative numbers summing to 1, got {p}")
     draws = pts[rng.choice(len(pts), size=T, p=p)]
     return Valuations(
-        draws, "stochastic", {"law": "finite_support", "points": pts.tolist(), "probs": p.tolist()},
+        draws,
+        "stochastic",
+        {"law": "finite_support", "points": pts.tolist(), "probs": p.tolist()},
         bayes_revenue=best_path(pts, p).revenue,
         expected_revenue=lambda t, m: float(p @ revenue(m, pts)),
     )
@@ -91,14 +95,15 @@ def equal_revenue(T: int, rng: np.random.Generator, n: int = 10, eps: float = 0.
     pts, probs = equal_revenue_points(n, eps)
     out = finite_support(T, rng, pts, probs)
     return Valuations(
-        out.values, "stochastic", {"law": "equal_revenue", "n": n, "eps": eps}, out.bayes_revenue,
+        out.values,
+        "stochastic",
+        {"law": "equal_revenue", "n": n, "eps": eps},
+        out.bayes_revenue,
         expected_revenue=out.expected_revenue,
     )
 
 
-def smooth_moving_box(
-    T: int, rng: np.random.Generator, sigma: float = 0.25, period: int = 1000
-) -> Valuations:
+def smooth_moving_box(T: int, rng: np.random.Generator, sigma: float = 0.25, period: int = 1000) -> Valuations:
     """A sigma-smooth, non-stationary sequence (paper 2, Def. 1).
 
     D_t is uniform on a square of area sigma (density 1/sigma, hence sigma-smooth) whose lower
@@ -111,16 +116,16 @@ def smooth_moving_box(
     phase = 2 * np.pi * np.arange(T) / period
     corner = room * (0.5 + 0.5 * np.stack([np.cos(phase), np.sin(phase)], axis=1))
     return Valuations(
-        corner + side * rng.random((T, 2)), "smooth", {"law": "moving_box", "sigma": sigma, "period": period},
+        corner + side * rng.random((T, 2)),
+        "smooth",
+        {"law": "moving_box", "sigma": sigma, "period": period},
         expected_revenue=lambda t, m: expected_revenue_uniform(
             m.boundary(), np.stack([corner[t], corner[t] + side], axis=1)
         ),
     )
 
 
-def needle_in_haystack(
-    T: int, rng: np.random.Generator, eps: float = 0.25, delta: float = 0.1
-) -> Valuations:
+def needle_in_haystack(T: int, rng: np.random.Generator, eps: float = 0.25, delta: float = 0.1) -> Valuations:
     """Theorem 5's adversary (docs/decisions.md#needle-adversary): no learner earns more than eps per round, while the
     best fixed mechanism in hindsight extracts v_1 + v_2 every round, (2 eps - eps^2) T in
     expectation.
@@ -145,7 +150,9 @@ def needle_in_haystack(
         total += pair[0] + pair[1]
         values[t] = float(pair[0]), float(pair[1])
     return Valuations(
-        values, "adversarial", {"law": "needle_in_haystack", "eps": eps, "delta": delta},
+        values,
+        "adversarial",
+        {"law": "needle_in_haystack", "eps": eps, "delta": delta},
         hindsight_revenue=float(total),
     )
 
@@ -168,9 +175,14 @@ def lower_bound_mixture(
     values = lo + 0.25 * rng.random((T, 2))
     low_box, high_box = (LOW_SQUARE, LOW_SQUARE), (HIGH_SQUARE, HIGH_SQUARE)
     return Valuations(
-        values, "smooth", {"law": "lower_bound_mixture", "lambda": lam}, bayes_revenue=max(0.5, 1.5 * (1 - lam)),
-        expected_revenue=lambda t, m: lam * expected_revenue_uniform(m.boundary(), low_box)
-        + (1 - lam) * expected_revenue_uniform(m.boundary(), high_box),
+        values,
+        "smooth",
+        {"law": "lower_bound_mixture", "lambda": lam},
+        bayes_revenue=max(0.5, 1.5 * (1 - lam)),
+        expected_revenue=lambda t, m: (
+            lam * expected_revenue_uniform(m.boundary(), low_box)
+            + (1 - lam) * expected_revenue_uniform(m.boundary(), high_box)
+        ),
     )
 
 

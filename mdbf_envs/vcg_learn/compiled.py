@@ -14,8 +14,9 @@ computed once in Python. The rest (eq. 4's width and clipping, eq. 6's argmax wi
 rule, eq. 7's prices, eq. 3's regrets) is the numpy code written again as loops; the tests
 keep the two equal.
 
-The first call in a process compiles (a few seconds). The round loop is not cached on disk: numba's cache would not notice an edit to the
-helpers it calls from other modules (such as :func:`beta_squared`) and could run stale code.
+The first call in a process compiles (a few seconds). The round loop is not cached on disk:
+numba's cache would not notice an edit to the helpers it calls from other modules (such as
+:func:`beta_squared`) and could run stale code.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import math
 import numba
 import numpy as np
 
-from mdbf_envs.vcg_learn.mechanism import BOUNDS, VCGLearn, beta_squared
+from mdbf_envs.vcg_learn.mechanism import BOUNDS, VCGLearn, beta_squared, keeps_report
 from mdbf_envs.vcg_learn.regret import RegretAccount
 from mdbf_envs.vcg_learn.schedule import exploit_length
 from mdbf_envs.vcg_learn.vcg import TIE_TOLERANCE, EnumeratedOutcomes
@@ -34,12 +35,24 @@ CHUNK = 4096
 """Rounds per compiled call (their standard normals are drawn in one batch beforehand)."""
 
 _beta_squared = numba.njit(beta_squared)
+kept_report = numba.njit(inline="always")(keeps_report)
+"""The mechanism's kept-report rule, compiled as it is."""
+
+
+ROUND_METHODS = ("reset", "estimates", "propose", "prices", "observe")
+"""The methods of :class:`VCGLearn` the compiled loops write again: a subclass that overrides none
+of them keeps the compiled path; one that overrides any is played in numpy (and told why)."""
 
 
 def unsupported(mechanism: VCGLearn) -> str | None:
     """Why the compiled loop cannot run ``mechanism``, or None if it can."""
-    if type(mechanism) is not VCGLearn:
-        return f"it runs VCGLearn itself, not {type(mechanism).__name__}"
+    if not isinstance(mechanism, VCGLearn):
+        return f"it runs VCGLearn, not {type(mechanism).__name__}"
+    changed = [name for name in ROUND_METHODS if getattr(type(mechanism), name) is not getattr(VCGLearn, name)]
+    if changed:
+        return (
+            f"{type(mechanism).__name__} overrides {', '.join(changed)}, which the compiled loop writes as VCGLearn's"
+        )
     if not isinstance(mechanism.optimizer, EnumeratedOutcomes):
         return f"it searches enumerated outcomes, not {type(mechanism.optimizer).__name__}"
     if mechanism.learn_seller_value:
@@ -62,9 +75,17 @@ def proposal_arrays(m: VCGLearn) -> tuple:
     """What :func:`exploit_round` reads of ``m`` besides its data, in its argument order."""
     sc, R = m.scenario, m.replications
     etc_known = m._etc_known if m._etc_known is not None else np.zeros((R, sc.n_agents, sc.n_allocations), bool)
-    return (sc.space.outcomes, sc.seller_value, np.ascontiguousarray(m.sigma), m._estimated,
-            np.ascontiguousarray(m._fixed_values), np.ascontiguousarray(m._no_width), etc_known,
-            np.array([BOUNDS.index(b) for b in m._fs]), np.array([BOUNDS.index(b) for b in m._gs]))
+    return (
+        sc.space.outcomes,
+        sc.seller_value,
+        np.ascontiguousarray(m.sigma),
+        m._estimated,
+        np.ascontiguousarray(m._fixed_values),
+        np.ascontiguousarray(m._no_width),
+        etc_known,
+        np.array([BOUNDS.index(b) for b in m._fs]),
+        np.array([BOUNDS.index(b) for b in m._gs]),
+    )
 
 
 def store_clock(m: VCGLearn, clock: np.ndarray, lengths: np.ndarray) -> None:
@@ -90,23 +111,81 @@ def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.
     totals = (np.zeros(R), np.zeros(R), np.zeros((R, n)), np.zeros((R, n)))  # welfare, seller, agents, utility
     clock = np.zeros(3, dtype=np.int64)  # t, bracket, position
     lengths = bracket_lengths(m.K, horizon)
-    fixed = (m.K, m.schedule, lengths, sc.mean, sc._gaussian_sd, *proposal_arrays(m), m._etc, m.bidder,
-             float(bench.welfare), float(bench.seller_utility), bench.agent_utility)
+    fixed = (
+        m.K,
+        m.schedule,
+        lengths,
+        sc.mean,
+        sc._gaussian_sd,
+        *proposal_arrays(m),
+        m._etc,
+        m.bidder,
+        float(bench.welfare),
+        float(bench.seller_utility),
+        bench.agent_utility,
+    )
     next_point = 0
     for start in range(0, horizon, CHUNK):
         rounds = min(CHUNK, horizon - start)
         normals = rng.standard_normal((rounds, R, n)) if sc._any_gaussian else np.zeros((rounds, R, n))
-        next_point = _play(rounds, normals, clock, m.counts, m.sums, m._kept, *totals, points, next_point,
-                           out["welfare"], out["seller"], out["agents"], out["utility"], *fixed)
+        next_point = _play(
+            rounds,
+            normals,
+            clock,
+            m.counts,
+            m.sums,
+            m._kept,
+            *totals,
+            points,
+            next_point,
+            out["welfare"],
+            out["seller"],
+            out["agents"],
+            out["utility"],
+            *fixed,
+        )
     store_clock(m, clock, lengths)
     return out
 
 
 @numba.njit
-def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, acc_agents, utility, points,
-          next_point, out_welfare, out_seller, out_agents, out_utility, K, schedule, lengths, mean, gaussian_sd,
-          outcomes, seller_value, sigma, estimated, fixed_values, no_width, etc_known, f_index, g_index, etc,
-          bidder, best_welfare, best_seller, best_agents):  # pragma: no cover (compiled)
+def _play(
+    rounds,
+    normals,
+    clock,
+    counts,
+    sums,
+    kept,
+    acc_welfare,
+    acc_seller,
+    acc_agents,
+    utility,
+    points,
+    next_point,
+    out_welfare,
+    out_seller,
+    out_agents,
+    out_utility,
+    K,
+    schedule,
+    lengths,
+    mean,
+    gaussian_sd,
+    outcomes,
+    seller_value,
+    sigma,
+    estimated,
+    fixed_values,
+    no_width,
+    etc_known,
+    f_index,
+    g_index,
+    etc,
+    bidder,
+    best_welfare,
+    best_seller,
+    best_agents,
+):  # pragma: no cover (compiled)
     """``rounds`` rounds of VCGLearn.propose / Scenario.realise / VCGLearn.observe with truthful
     reports / RegretAccount.record; state arrays are updated in place."""
     R, n, S = counts.shape
@@ -121,16 +200,33 @@ def _play(rounds, normals, clock, counts, sums, kept, acc_welfare, acc_seller, a
                 outcome = schedule[position]
                 prices[:] = 0.0
             else:
-                outcome = exploit_round(r, counts, sums, bracket, beta2, outcomes, seller_value, sigma, estimated,
-                                        fixed_values, no_width, etc_known, f_index, g_index, est, welfare, without,
-                                        scratch, 0)
+                outcome = exploit_round(
+                    r,
+                    counts,
+                    sums,
+                    bracket,
+                    beta2,
+                    outcomes,
+                    seller_value,
+                    sigma,
+                    estimated,
+                    fixed_values,
+                    no_width,
+                    etc_known,
+                    f_index,
+                    g_index,
+                    est,
+                    welfare,
+                    without,
+                    scratch,
+                    0,
+                )
             # Scenario.realise, VCGLearn.observe (truthful reports), RegretAccount.record
             paid, got = 0.0, 0.0
             for i in range(n):
                 s = outcomes[outcome, i]
                 x = mean[i, s] + gaussian_sd[i, s] * normals[k, r, i]
-                take = not bidder[i] and ((explore and not kept[i, s]) or (not explore and not etc[r]))
-                if take:
+                if kept_report(explore, etc[r], bidder[i], kept[i, s]):
                     counts[r, i, s] += 1.0
                     sums[r, i, s] += x
                 if explore and r == R - 1 and not bidder[i]:
@@ -166,8 +262,27 @@ def next_round(clock, lengths, K, kept):  # pragma: no cover (compiled)
 
 
 @numba.njit
-def exploit_round(r, counts, sums, bracket, beta2, outcomes, seller_value, sigma, estimated, fixed_values, no_width,
-                  etc_known, f_index, g_index, est, welfare, without, prices, row):  # pragma: no cover (compiled)
+def exploit_round(
+    r,
+    counts,
+    sums,
+    bracket,
+    beta2,
+    outcomes,
+    seller_value,
+    sigma,
+    estimated,
+    fixed_values,
+    no_width,
+    etc_known,
+    f_index,
+    g_index,
+    est,
+    welfare,
+    without,
+    prices,
+    row,
+):  # pragma: no cover (compiled)
     """An exploit round of replication ``r`` (:meth:`VCGLearn.estimates`, eqs. 4-7): the estimates
     into ``est[row]`` (upper, mean, lower), omega_t by eq. (6), returned, and eq. (7)'s prices
     into ``prices[row]``; ``welfare[row]`` and ``without[row]`` are scratch space. (Rows are

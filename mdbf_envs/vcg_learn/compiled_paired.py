@@ -1,7 +1,7 @@
 """VCG-Learn's paired market compiled with numba: whole episodes, or rounds between the agent's decisions.
 
 *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 with
-eqs. (4)-(7), played as :class:`~mdbf_envs.vcg_learn.paired.PairedMarket` plays it.
+eqs. (4)-(7), played as :class:`~mdbf_envs.vcg_learn.paired_market.PairedMarket` plays it.
 
 One compiled function plays the rounds of the paired market: the proposal (eqs. 4-7, the
 simulator's own :func:`~mdbf_envs.vcg_learn.compiled.exploit_round`), the realisations, the
@@ -11,10 +11,10 @@ truthful, shades, scales, phase shades, one's known values; the agent's own may 
 running mean). The agent acts in one of two ways:
 
 * **whole episodes** (:func:`run`): the agent follows a policy linear in its features
-  (:class:`~mdbf_envs.core.paired.LinearBatchPolicy`: CMA-ES's candidates, a saved linear
+  (:class:`~mdbf_envs.core.paired_engine.LinearBatchPolicy`: CMA-ES's candidates, a saved linear
   policy) or reports by an affine table, computed inside the loop;
 * **stepped** (:class:`Episode` without a policy, what :meth:`PairedMarket.reset` and
-  :meth:`~mdbf_envs.core.paired.PairedGame.step` use): the loop stops at each round where some
+  :meth:`~mdbf_envs.core.paired_engine.PairedGame.step` use): the loop stops at each round where some
   replication decides, its features built, and the next call finishes that round with the
   actions given from outside (the paired vector env that PPO trains on, any batch policy).
 
@@ -31,18 +31,18 @@ call in a process compiles (about ten seconds).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 import numba
 import numpy as np
 
-from mdbf_envs.core.paired import LinearBatchPolicy, PairedDraws, PairedResult
+from mdbf_envs.core.paired_engine import LinearBatchPolicy, PairedDraws, PairedResult
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.vcg_learn import compiled
-from mdbf_envs.vcg_learn.compiled import exploit_round, next_round
+from mdbf_envs.vcg_learn.compiled import exploit_round, kept_report, next_round
 
 if TYPE_CHECKING:
-    from mdbf_envs.vcg_learn.paired import PairedMarket
+    from mdbf_envs.vcg_learn.paired_market import PairedMarket
 
 CHUNK = 1024
 """Rounds whose standard normals are drawn before one compiled call."""
@@ -71,7 +71,9 @@ def unsupported_steps(market: PairedMarket) -> str | None:
     if odd:
         return f"the others' strategies {odd} are not affine reports"
     S = market.scenario.n_allocations
-    means = sorted({type(s).__name__ for j, s in market.others.items() if np.any(affine_table(s, S, f"agent {j}")[:, 2])})
+    means = sorted(
+        {type(s).__name__ for j, s in market.others.items() if np.any(affine_table(s, S, f"agent {j}")[:, 2])}
+    )
     if means:
         return f"the others' strategies {means} weigh their own running means, which the loop does not keep"
     return None
@@ -96,12 +98,19 @@ def affine_table(strategy: AffineReports, n_allocations: int, who: str) -> np.nd
     """A strategy's ``(2, 3, |S|)`` table, checked."""
     table = np.asarray(strategy.affine_report(n_allocations), dtype=np.float64)
     if table.shape != (2, 3, n_allocations) or not np.all(np.isfinite(table)):
-        raise ValueError(f"{who}'s affine report table {table.tolist()} must be finite, of shape {(2, 3, n_allocations)}")
+        raise ValueError(
+            f"{who}'s affine report table {table.tolist()} must be finite, of shape {(2, 3, n_allocations)}"
+        )
     return table
 
 
-def run(market: PairedMarket, policy: LinearBatchPolicy | None, rng: np.random.Generator | ReplicationStreams,
-        track: bool = False, strategy: AffineReports | None = None) -> PairedResult:
+def run(
+    market: PairedMarket,
+    policy: LinearBatchPolicy | None,
+    rng: np.random.Generator | ReplicationStreams,
+    track: bool = False,
+    strategy: AffineReports | None = None,
+) -> PairedResult:
     """A whole episode of ``market`` (reset first) where the agent follows ``policy`` (its action
     a moves the report to X + scale a) or reports as ``strategy`` does; the result, and the
     market's ``utility``, ``seller``, ``curve`` and decision counts, as :meth:`PairedMarket.run`
@@ -123,8 +132,13 @@ class Episode:
     each round where some replication decides, its :meth:`features` built, and the next call
     finishes that round with the given actions, as :meth:`PairedGame.step` does."""
 
-    def __init__(self, market: PairedMarket, rng: np.random.Generator | ReplicationStreams,
-                 policy: LinearBatchPolicy | None = None, strategy: AffineReports | None = None):
+    def __init__(
+        self,
+        market: PairedMarket,
+        rng: np.random.Generator | ReplicationStreams,
+        policy: LinearBatchPolicy | None = None,
+        strategy: AffineReports | None = None,
+    ):
         m, sc, P, i = market.mechanism, market.scenario, market.pairs, market.agent
         n, S, R, d = sc.n_agents, sc.n_allocations, 2 * market.pairs, market.feature_size
         self.market, self.stepped = market, policy is None and strategy is None
@@ -132,8 +146,9 @@ class Episode:
         if policy is not None:
             thetas = np.ascontiguousarray(policy.linear_weights(P), dtype=np.float64)
             if thetas.shape != (P, d + 1) or not np.all(np.isfinite(thetas)):
-                raise ValueError(f"the policy's weights have shape {thetas.shape} (expected "
-                                 f"{(P, d + 1)}) or non-finite entries")
+                raise ValueError(
+                    f"the policy's weights have shape {thetas.shape} (expected {(P, d + 1)}) or non-finite entries"
+                )
         elif strategy is not None:
             own = affine_table(strategy, S, f"agent {i}")
         affine = np.zeros((n, 2, 3, S))
@@ -150,17 +165,56 @@ class Episode:
         self.pending = False
         observer = market.observer
         curve = market.curve if market.curve is not None else np.zeros((1, 2))
-        self.state = (self.clock, m.counts, m.sums, m._kept, np.zeros((4, P, S)), np.zeros(R, np.int64),
-                      np.zeros((R, n)), np.zeros((R, n)), np.zeros((R, n)), self.deciding, self.phi, market.since,
-                      market.utility, market.seller, market.decision_counts, self.at_bound, curve,
-                      np.empty((R, 3, n, S)), np.empty((R, sc.space.outcomes.shape[0])), np.empty((R, n)))
+        self.state = State(
+            self.clock,
+            m.counts,
+            m.sums,
+            m._kept,
+            np.zeros((4, P, S)),
+            np.zeros(R, np.int64),
+            np.zeros((R, n)),
+            np.zeros((R, n)),
+            np.zeros((R, n)),
+            self.deciding,
+            self.phi,
+            market.since,
+            market.utility,
+            market.seller,
+            market.decision_counts,
+            self.at_bound,
+            curve,
+            np.empty((R, 3, n, S)),
+            np.empty((R, sc.space.outcomes.shape[0])),
+            np.empty((R, n)),
+        )
         proposal = compiled.proposal_arrays(m)
         f_index, g_index = proposal[-2:]
         repeats = bool(np.all(m._etc & (f_index == g_index))) and market.decisions != "every"
-        self.fixed = (m.K, m.schedule, self.lengths, sc.mean, sc._gaussian_sd, *proposal, m._etc,
-                      m.bidder, i, market.scale, market.low, market.high, market.decisions == "every",
-                      market.horizon, "prices" in observer.publish, "outcome" in observer.publish, affine, thetas,
-                      market.curve is not None, log_scale(market.horizon), policy is not None, own, repeats)
+        self.fixed = Fixed(
+            m.K,
+            m.schedule,
+            self.lengths,
+            sc.mean,
+            sc._gaussian_sd,
+            *proposal,
+            m._etc,
+            m.bidder,
+            i,
+            float(market.scale),
+            float(market.low),
+            float(market.high),
+            market.decisions == "every",
+            market.horizon,
+            "prices" in observer.publish,
+            "outcome" in observer.publish,
+            affine,
+            thetas,
+            market.curve is not None,
+            log_scale(market.horizon),
+            policy is not None,
+            own,
+            repeats,
+        )
 
     def play(self, actions: np.ndarray | None = None) -> None:
         """Play on (stepped: finish the pending decision round with ``actions`` ``(R,)``, already
@@ -175,10 +229,14 @@ class Episode:
                     break
                 self.k, self.rounds = 0, min(CHUNK, T - played)
                 n = market.n_agents
-                self.normals = (round_normals(self.draws, self.rounds, market.pairs, n) if self.gaussian
-                                else np.zeros((self.rounds, 1, n)))
-            self.k, self.pending = _play(self.rounds, self.k, self.pending, self.stepped, given, self.normals,
-                                         *self.state, *self.fixed)
+                self.normals = (
+                    round_normals(self.draws, self.rounds, market.pairs, n)
+                    if self.gaussian
+                    else np.zeros((self.rounds, 1, n))
+                )
+            self.k, self.pending = _play(
+                self.rounds, self.k, self.pending, self.stepped, given, self.normals, self.state, self.fixed
+            )
             if self.pending:
                 break
         compiled.store_clock(market.mechanism, self.clock, self.lengths)
@@ -212,8 +270,30 @@ def log_scale(horizon: int) -> np.ndarray:
 
 
 @numba.njit
-def _features(phi, r, x, price, explore, bracket, progress, t, s, tallies, counts, sums, prices, outcomes, outcome,
-              i, T, publish_prices, publish_outcome, since, logs, deciding):  # pragma: no cover (compiled)
+def _features(
+    phi,
+    r,
+    x,
+    price,
+    explore,
+    bracket,
+    progress,
+    t,
+    s,
+    tallies,
+    counts,
+    sums,
+    prices,
+    outcomes,
+    outcome,
+    i,
+    T,
+    publish_prices,
+    publish_outcome,
+    since,
+    logs,
+    deciding,
+):  # pragma: no cover (compiled)
     """The agent's features in replication r, as :meth:`PairedMarket.features` scales
     :meth:`ObservationBuilder.build`'s fields; written into ``phi``. Counts, the bracket and
     the rounds since the last decision are whole numbers up to T: ``logs`` (:func:`log_scale`)
@@ -246,56 +326,166 @@ def _features(phi, r, x, price, explore, bracket, progress, t, s, tallies, count
     phi[at + 1] = deciding
 
 
-@numba.njit(inline="always")
-def _observed(j, s, explore, etc, bidder, kept):  # pragma: no cover (compiled)
-    """Whether VCGLearn.observe keeps agent j's report of allocation s this round: a realisation
-    agent's first report of s in the explore phase, or any report of OPT's exploit rounds."""
-    return not bidder[j] and ((explore and not kept[j, s]) or (not explore and not etc))
+class State(NamedTuple):
+    """What the compiled rounds change, in place: the clock (t, bracket, position), the
+    mechanism's data, the agent's tallies (its realisations' and reports' counts and sums), the
+    round's outcome, prices, realisations and reports, the deciding flags and features, the
+    market's accounts, and scratch rows of :func:`~mdbf_envs.vcg_learn.compiled.exploit_round`."""
+
+    clock: np.ndarray
+    counts: np.ndarray
+    sums: np.ndarray
+    kept: np.ndarray
+    tallies: np.ndarray
+    outcome: np.ndarray
+    prices: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    deciding: np.ndarray
+    phi: np.ndarray
+    since: np.ndarray
+    utility: np.ndarray
+    seller: np.ndarray
+    decisions: np.ndarray
+    at_bound: np.ndarray
+    curve: np.ndarray
+    est: np.ndarray
+    welfare: np.ndarray
+    without: np.ndarray
+
+
+class Fixed(NamedTuple):
+    """What the compiled rounds read: the schedule, the scenario, the proposal's arrays
+    (:func:`~mdbf_envs.vcg_learn.compiled.proposal_arrays`), the agent and its report space, the
+    features' options, the others' affine tables, and how the agent acts (``thetas`` or
+    ``own``); ``repeats``: ETC with f = g, whose exploit phases are fast-forwarded."""
+
+    K: int
+    schedule: np.ndarray
+    lengths: np.ndarray
+    mean: np.ndarray
+    gaussian_sd: np.ndarray
+    outcomes: np.ndarray
+    seller_value: np.ndarray
+    sigma: np.ndarray
+    estimated: np.ndarray
+    fixed_values: np.ndarray
+    no_width: np.ndarray
+    etc_known: np.ndarray
+    f_index: np.ndarray
+    g_index: np.ndarray
+    etc: np.ndarray
+    bidder: np.ndarray
+    i: int
+    scale: float
+    low: float
+    high: float
+    every: bool
+    T: int
+    publish_prices: bool
+    publish_outcome: bool
+    affine: np.ndarray
+    thetas: np.ndarray
+    track: bool
+    logs: np.ndarray
+    use_policy: bool
+    own: np.ndarray
+    repeats: bool
 
 
 @numba.njit(parallel=True)
-def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept, tallies, outcome, prices, x, y,
-          deciding, phi, since, utility, seller, decisions, at_bound, curve, est, welfare, without, K, schedule,
-          lengths, mean, gaussian_sd, outcomes, seller_value, sigma, estimated, fixed_values, no_width, etc_known,
-          f_index, g_index, etc, bidder, i, scale, low, high, every, T, publish_prices, publish_outcome, affine,
-          thetas, track, logs, use_policy, own, repeats):  # pragma: no cover (compiled)
+def _play(rounds, k, pending, stop, actions, normals, st, fx):  # pragma: no cover (compiled)
     """Rounds k .. ``rounds`` - 1 of a chunk of PairedMarket (2P replications, r and P + r a
-    pair); state in place. Returns the next k and whether a decision round is pending.
+    pair) on :class:`State` ``st`` in place, reading :class:`Fixed` ``fx``; returns the next k
+    and whether a decision round is pending.
 
     Whole (``stop`` False): the agent acts at its decisions by ``thetas`` (``use_policy``) or
     its affine table ``own``. Stepped: a round halts after its beginning; if some replication
     decides, its features are built and the call returns, and the next call (``pending``)
-    finishes the round with ``actions``. ``repeats``: every replication repeats its exploit
-    proposals (ETC, f = g) and decides only where kept, so exploit phases are fast-forwarded.
-    The replications of a round are independent, so they
-    run in parallel (numba threads), each with its own scratch rows. The round is written
-    inline, once: a call per replication would copy some forty array arguments."""
-    R, n = x.shape
-    P = R // 2
+    finishes the round with ``actions``. The replications of a round are independent, so they
+    run in parallel (numba threads), each with its own scratch rows. Each step of a round is a
+    helper inlined into the parallel loop (``inline="always"``: a call per replication would
+    copy some forty array arguments); the loop takes the arrays out of the tuples first, since
+    numba's parallel loops take arrays, not tuples of them."""
+    (
+        clock,
+        counts,
+        sums,
+        kept,
+        tallies,
+        outcome,
+        prices,
+        x,
+        y,
+        deciding,
+        phi,
+        since,
+        utility,
+        seller,
+        decisions,
+        at_bound,
+        curve,
+        est,
+        welfare,
+        without,
+    ) = st
+    (
+        K,
+        schedule,
+        lengths,
+        mean,
+        gaussian_sd,
+        outcomes,
+        seller_value,
+        sigma,
+        estimated,
+        fixed_values,
+        no_width,
+        etc_known,
+        f_index,
+        g_index,
+        etc,
+        bidder,
+        i,
+        scale,
+        low,
+        high,
+        every,
+        T,
+        publish_prices,
+        publish_outcome,
+        affine,
+        thetas,
+        track,
+        logs,
+        use_policy,
+        own,
+        repeats,
+    ) = fx
+    P = x.shape[0] // 2
     while k < rounds:
         fresh = not pending
         left = min(lengths[clock[1]] - clock[2] - 1, rounds - k)  # rounds left in this bracket and chunk
         if repeats and fresh and clock[2] >= K and left > 0:
-            # the rest of an exploit phase whose proposal repeats (ETC, f = g): nobody decides and
-            # no report is kept, so each replication adds the phase's utilities and the agent's
-            # realisations at once (the numpy market's fast-forward)
-            for r in numba.prange(R):
-                o = outcome[r]
-                s = outcomes[o, i]
-                if r < P:
-                    m, total = r % P % normals.shape[1], 0.0
-                    for kk in range(k, k + left):
-                        total += mean[i, s] + gaussian_sd[i, s] * normals[kk, m, i]
-                    tallies[0, r, s] += left
-                    tallies[1, r, s] += total
-                    tallies[2, r, s] += left
-                    tallies[3, r, s] += total
-                    since[r] += left
-                paid = 0.0
-                for j in range(n):
-                    utility[r, j] += left * (mean[j, outcomes[o, j]] - prices[r, j])
-                    paid += prices[r, j]
-                seller[r] += left * (seller_value[o] + paid)
+            for r in numba.prange(2 * P):
+                _fast_forward(
+                    r,
+                    P,
+                    k,
+                    left,
+                    normals,
+                    i,
+                    outcome,
+                    outcomes,
+                    mean,
+                    gaussian_sd,
+                    prices,
+                    tallies,
+                    since,
+                    utility,
+                    seller,
+                    seller_value,
+                )
             if track:
                 _repeat_curve(clock[0], left, outcome, outcomes, mean, prices, utility, curve, i)
             clock[0] += left
@@ -307,75 +497,126 @@ def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept,
             _, _, _, beta2 = next_round(clock, lengths, K, kept)
         t, bracket, position = clock[0], clock[1], clock[2]
         explore = position < K
-        phase = 1 if explore else 0
+        progress = position / lengths[bracket]
         halt = stop and fresh  # a stepped round halts after its beginning
-        for r in numba.prange(R):
-            if fresh:  # the proposal: the explore schedule, or eqs. 4-7 (under ETC with f = g once a phase)
+        for r in numba.prange(2 * P):
+            if fresh:
                 if explore:
                     outcome[r] = schedule[position]
                     prices[r, :] = 0.0
-                elif position == K or not (etc[r] and f_index[r] == g_index[r]):
-                    outcome[r] = exploit_round(r, counts, sums, bracket, beta2, outcomes, seller_value, sigma,
-                                               estimated, fixed_values, no_width, etc_known, f_index, g_index, est,
-                                               welfare, without, prices, r)
-                o, m = outcome[r], r % P % normals.shape[1]
-                for j in range(n):  # Scenario.realise; the others' reports (only where they are kept)
-                    sj = outcomes[o, j]
-                    if j == i or _observed(j, sj, explore, etc[r], bidder, kept):
-                        x[r, j] = mean[j, sj] + gaussian_sd[j, sj] * normals[k, m, j]
-                        y[r, j] = affine[j, phase, 0, sj] * x[r, j] + affine[j, phase, 1, sj]
-                s = outcomes[o, i]
-                y[r, i] = x[r, i]
-                if r < P:  # the agent's tallies of its realisations; does it decide?
-                    tallies[0, r, s] += 1.0
-                    tallies[1, r, s] += x[r, i]
-                    deciding[r] = every or (estimated[i, s] and (not kept[i, s] if explore else not etc[r]))
+                elif position == K or not (etc[r] and f_index[r] == g_index[r]):  # eqs. 4-7; ETC, f = g: once a phase
+                    outcome[r] = exploit_round(
+                        r,
+                        counts,
+                        sums,
+                        bracket,
+                        beta2,
+                        outcomes,
+                        seller_value,
+                        sigma,
+                        estimated,
+                        fixed_values,
+                        no_width,
+                        etc_known,
+                        f_index,
+                        g_index,
+                        est,
+                        welfare,
+                        without,
+                        prices,
+                        r,
+                    )
+                _realise(
+                    r, P, k, explore, normals, i, outcome, outcomes, mean, gaussian_sd, etc, bidder, kept, affine, x, y
+                )
+                if r < P:
+                    _agent_experiences(
+                        r, explore, i, outcome, outcomes, estimated, etc, bidder, kept, every, x, tallies, deciding
+                    )
             if halt:
                 continue
-            o = outcome[r]
-            s = outcomes[o, i]
-            if r < P and deciding[r]:  # the agent's report
-                a = 0.0
-                if stop:
-                    a = actions[r]
-                    wanted = x[r, i] + scale * a
-                elif use_policy:
-                    _features(phi[r], r, x[r, i], prices[r, i], 1.0 if explore else 0.0, bracket,
-                              position / lengths[bracket], t, s, tallies, counts, sums, prices, outcomes, o, i, T,
-                              publish_prices, publish_outcome, since[r], logs, 1.0)
-                    a = thetas[r, -1]
-                    for d in range(phi.shape[1]):
-                        a += phi[r, d] * thetas[r, d]
-                    a = min(max(a, -1.0), 1.0)
-                    wanted = x[r, i] + scale * a
-                else:
-                    wanted = (own[phase, 0, s] * x[r, i] + own[phase, 1, s]
-                              + own[phase, 2, s] * (tallies[1, r, s] / max(tallies[0, r, s], 1.0)))
-                y[r, i] = min(max(wanted, low), high)
-                if y[r, i] != wanted or abs(a) >= 1.0:
-                    at_bound[r] += 1
-                decisions[r] += 1
-                since[r] = 0.0
-            if r < P:  # the agent's report tallies
-                tallies[2, r, s] += 1.0
-                tallies[3, r, s] += y[r, i]
-                since[r] += 1.0
-            paid = 0.0
-            for j in range(n):  # VCGLearn.observe; RegretAccount.utilities
-                sj = outcomes[o, j]
-                if _observed(j, sj, explore, etc[r], bidder, kept):
-                    counts[r, j, sj] += 1.0
-                    sums[r, j, sj] += y[r, j]
-                utility[r, j] += mean[j, sj] - prices[r, j]
-                paid += prices[r, j]
-            seller[r] += seller_value[o] + paid
+            if r < P and deciding[r]:
+                _agent_report(
+                    r,
+                    t,
+                    bracket,
+                    progress,
+                    explore,
+                    stop,
+                    actions,
+                    i,
+                    scale,
+                    low,
+                    high,
+                    use_policy,
+                    thetas,
+                    own,
+                    outcome,
+                    outcomes,
+                    x,
+                    y,
+                    prices,
+                    tallies,
+                    counts,
+                    sums,
+                    since,
+                    phi,
+                    at_bound,
+                    decisions,
+                    T,
+                    publish_prices,
+                    publish_outcome,
+                    logs,
+                )
+            _settle(
+                r,
+                P,
+                explore,
+                i,
+                outcome,
+                outcomes,
+                mean,
+                seller_value,
+                etc,
+                bidder,
+                kept,
+                y,
+                prices,
+                tallies,
+                since,
+                counts,
+                sums,
+                utility,
+                seller,
+            )
         if halt:
             if deciding.any():
                 for r in numba.prange(P):
                     o = outcome[r]
-                    _features(phi[r], r, x[r, i], prices[r, i], 1.0 if explore else 0.0, bracket,
-                              position / lengths[bracket], t, outcomes[o, i], tallies, counts, sums, prices, outcomes,
-                              o, i, T, publish_prices, publish_outcome, since[r], logs, 1.0 if deciding[r] else 0.0)
+                    _features(
+                        phi[r],
+                        r,
+                        x[r, i],
+                        prices[r, i],
+                        1.0 if explore else 0.0,
+                        bracket,
+                        progress,
+                        t,
+                        outcomes[o, i],
+                        tallies,
+                        counts,
+                        sums,
+                        prices,
+                        outcomes,
+                        o,
+                        i,
+                        T,
+                        publish_prices,
+                        publish_outcome,
+                        since[r],
+                        logs,
+                        1.0 if deciding[r] else 0.0,
+                    )
                 return k, True
             pending = True  # nobody decides: finish the round at once
             continue
@@ -383,6 +624,202 @@ def _play(rounds, k, pending, stop, actions, normals, clock, counts, sums, kept,
         pending = False
         k += 1
     return k, False
+
+
+@numba.njit(inline="always")
+def _fast_forward(
+    r,
+    P,
+    k,
+    left,
+    normals,
+    i,
+    outcome,
+    outcomes,
+    mean,
+    gaussian_sd,
+    prices,
+    tallies,
+    since,
+    utility,
+    seller,
+    seller_value,
+):  # pragma: no cover (compiled)
+    """The rest of an exploit phase whose proposal repeats (ETC, f = g), ``left`` rounds, in
+    replication r: nobody decides and no report is kept, so it adds the phase's utilities and
+    the agent's realisations at once (the numpy market's fast-forward)."""
+    o = outcome[r]
+    s = outcomes[o, i]
+    if r < P:
+        m, total = r % P % normals.shape[1], 0.0
+        for kk in range(k, k + left):
+            total += mean[i, s] + gaussian_sd[i, s] * normals[kk, m, i]
+        tallies[0, r, s] += left
+        tallies[1, r, s] += total
+        tallies[2, r, s] += left
+        tallies[3, r, s] += total
+        since[r] += left
+    paid = 0.0
+    for j in range(utility.shape[1]):
+        utility[r, j] += left * (mean[j, outcomes[o, j]] - prices[r, j])
+        paid += prices[r, j]
+    seller[r] += left * (seller_value[o] + paid)
+
+
+@numba.njit(inline="always")
+def _realise(
+    r, P, k, explore, normals, i, outcome, outcomes, mean, gaussian_sd, etc, bidder, kept, affine, x, y
+):  # pragma: no cover (compiled)
+    """Scenario.realise in replication r (pair r % P's normals), for the agent and for the
+    others whose reports are kept; the others' affine reports of them; the agent's truthful
+    report until it decides."""
+    o, m = outcome[r], r % P % normals.shape[1]
+    phase = 1 if explore else 0
+    for j in range(x.shape[1]):
+        sj = outcomes[o, j]
+        if j == i or kept_report(explore, etc[r], bidder[j], kept[j, sj]):
+            x[r, j] = mean[j, sj] + gaussian_sd[j, sj] * normals[k, m, j]
+            y[r, j] = affine[j, phase, 0, sj] * x[r, j] + affine[j, phase, 1, sj]
+    y[r, i] = x[r, i]
+
+
+@numba.njit(inline="always")
+def _agent_experiences(
+    r, explore, i, outcome, outcomes, estimated, etc, bidder, kept, every, x, tallies, deciding
+):  # pragma: no cover (compiled)
+    """The agent's tally of its realisation in replication r (r < P), and whether it decides:
+    every round, or where the mechanism keeps its report of an estimated pair."""
+    s = outcomes[outcome[r], i]
+    tallies[0, r, s] += 1.0
+    tallies[1, r, s] += x[r, i]
+    deciding[r] = every or (estimated[i, s] and kept_report(explore, etc[r], bidder[i], kept[i, s]))
+
+
+@numba.njit(inline="always")
+def _agent_report(
+    r,
+    t,
+    bracket,
+    progress,
+    explore,
+    stop,
+    actions,
+    i,
+    scale,
+    low,
+    high,
+    use_policy,
+    thetas,
+    own,
+    outcome,
+    outcomes,
+    x,
+    y,
+    prices,
+    tallies,
+    counts,
+    sums,
+    since,
+    phi,
+    at_bound,
+    decisions,
+    T,
+    publish_prices,
+    publish_outcome,
+    logs,
+):  # pragma: no cover (compiled)
+    """The agent's report in replication r at a decision: X + scale a for the given action
+    (stepped) or its linear policy's, or its affine table's report; clipped to the report space,
+    counted as at the bound when clipped or |a| = 1."""
+    o = outcome[r]
+    s = outcomes[o, i]
+    phase = 1 if explore else 0
+    a = 0.0
+    if stop:
+        a = actions[r]
+        wanted = x[r, i] + scale * a
+    elif use_policy:
+        _features(
+            phi[r],
+            r,
+            x[r, i],
+            prices[r, i],
+            1.0 if explore else 0.0,
+            bracket,
+            progress,
+            t,
+            s,
+            tallies,
+            counts,
+            sums,
+            prices,
+            outcomes,
+            o,
+            i,
+            T,
+            publish_prices,
+            publish_outcome,
+            since[r],
+            logs,
+            1.0,
+        )
+        a = thetas[r, -1]
+        for d in range(phi.shape[1]):
+            a += phi[r, d] * thetas[r, d]
+        a = min(max(a, -1.0), 1.0)
+        wanted = x[r, i] + scale * a
+    else:
+        wanted = (
+            own[phase, 0, s] * x[r, i]
+            + own[phase, 1, s]
+            + own[phase, 2, s] * (tallies[1, r, s] / max(tallies[0, r, s], 1.0))
+        )
+    y[r, i] = min(max(wanted, low), high)
+    if y[r, i] != wanted or abs(a) >= 1.0:
+        at_bound[r] += 1
+    decisions[r] += 1
+    since[r] = 0.0
+
+
+@numba.njit(inline="always")
+def _settle(
+    r,
+    P,
+    explore,
+    i,
+    outcome,
+    outcomes,
+    mean,
+    seller_value,
+    etc,
+    bidder,
+    kept,
+    y,
+    prices,
+    tallies,
+    since,
+    counts,
+    sums,
+    utility,
+    seller,
+):  # pragma: no cover (compiled)
+    """Replication r's end of the round: the agent's report tallies, VCGLearn.observe (the kept
+    reports) and the expected utilities (RegretAccount.utilities)."""
+    o = outcome[r]
+    if r < P:
+        s = outcomes[o, i]
+        tallies[2, r, s] += 1.0
+        tallies[3, r, s] += y[r, i]
+        since[r] += 1.0
+    paid = 0.0
+    for j in range(utility.shape[1]):
+        sj = outcomes[o, j]
+        if kept_report(explore, etc[r], bidder[j], kept[j, sj]):
+            counts[r, j, sj] += 1.0
+            sums[r, j, sj] += y[r, j]
+        utility[r, j] += mean[j, sj] - prices[r, j]
+        paid += prices[r, j]
+    seller[r] += seller_value[o] + paid
 
 
 @numba.njit
@@ -419,8 +856,9 @@ def _gain_before(m, P, back, outcome, outcomes, mean, prices, utility, i):  # pr
 
 
 @numba.njit
-def _end_round(t, explore, outcome, kept, outcomes, bidder, mean, prices, utility, curve, track,
-               i):  # pragma: no cover (compiled)
+def _end_round(
+    t, explore, outcome, kept, outcomes, bidder, mean, prices, utility, curve, track, i
+):  # pragma: no cover (compiled)
     """After every replication's round: the explore outcome (shared) marks its pairs kept; the
     gain curve's round t."""
     if explore:

@@ -42,7 +42,9 @@ class Market:
 
     def __init__(self, mechanism: Mechanism, tallies: bool = True):
         if not isinstance(mechanism, Mechanism):
-            raise TypeError(f"{mechanism!r} lacks the Mechanism protocol (scenario, replications, reset, propose, observe)")
+            raise TypeError(
+                f"{mechanism!r} lacks the Mechanism protocol (scenario, replications, reset, propose, observe)"
+            )
         self.mechanism, self.scenario = mechanism, mechanism.scenario
         self.replications = mechanism.replications
         self.reporting = ~bidders(mechanism)

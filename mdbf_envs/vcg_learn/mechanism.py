@@ -30,7 +30,9 @@ BOUNDS: tuple[str, ...] = ("upper", "mean", "lower")
 ZETAS: tuple[str, ...] = ("etc", "opt")
 
 
-def per_replication(name: str, value: str | Sequence[str], choices: tuple[str, ...], replications: int) -> tuple[str, ...]:
+def per_replication(
+    name: str, value: str | Sequence[str], choices: tuple[str, ...], replications: int
+) -> tuple[str, ...]:
     """``value`` (one option, or one per replication) as a tuple of ``replications`` options."""
     values = (value,) * replications if isinstance(value, str) else tuple(value)
     if len(values) != replications:
@@ -53,6 +55,22 @@ def beta_squared(exploit_rounds: int, n_allocations: int) -> float:
     it; docs/decisions.md#confidence-width). Plain scalar code, so the compiled simulator uses this very function.
     """
     return 5 * math.log(exploit_rounds + 1) + 2 * math.log(n_allocations)
+
+
+def keeps_report(explore, etc, bidder, kept):
+    """Which reports VCG-Learn learns from (Algorithm 1; :meth:`VCGLearn.observe`): a realisation
+    agent's (not a ``bidder``'s) report of its allocation s is kept in an explore round if it is
+    the phase's first of s (not ``kept``), and in an exploit round under OPT (not ``etc``).
+
+    The rule is written here once. It is elementwise on numpy booleans (the mechanism, its
+    ``influential_reports``) and compiled as it is by numba for the loops (scalars).
+    """
+    return np.logical_and(
+        np.logical_not(bidder),
+        np.logical_or(
+            np.logical_and(explore, np.logical_not(kept)), np.logical_and(np.logical_not(explore), np.logical_not(etc))
+        ),
+    )
 
 
 def confidence_width(
@@ -173,7 +191,9 @@ class VCGLearn:
         try:
             self.sigma = np.broadcast_to(given, (n, n_alloc))
         except ValueError:
-            raise ValueError(f"sigma has shape {given.shape}: give one number or an (n, |S|) = {(n, n_alloc)} table") from None
+            raise ValueError(
+                f"sigma has shape {given.shape}: give one number or an (n, |S|) = {(n, n_alloc)} table"
+            ) from None
         if not np.all(np.isfinite(self.sigma)) or self.sigma.min() < 0:
             raise ValueError(f"sigma = {sigma} must be finite and >= 0")
         self.bidder = np.zeros(n, bool)
@@ -193,7 +213,9 @@ class VCGLearn:
         self.learn_seller_value = learn_seller_value
         self.seller_sigma = scenario.seller_noise_sd if seller_sigma is None else float(seller_sigma)
         if schedule is None:
-            schedule = np.arange(scenario.n_outcomes) if learn_seller_value else scenario.space.covering_schedule(unknown)
+            schedule = (
+                np.arange(scenario.n_outcomes) if learn_seller_value else scenario.space.covering_schedule(unknown)
+            )
         self.schedule = np.asarray(schedule, dtype=np.int64)
         if self.schedule.ndim != 1 or self.schedule.size == 0:
             raise ValueError(f"schedule must be a non-empty list of outcomes, got {schedule}")
@@ -205,15 +227,15 @@ class VCGLearn:
         shown[np.arange(n)[None, :], scenario.allocation_of(self.schedule)] = True
         if not shown[unknown].all():
             i, s = np.argwhere(unknown & ~shown)[0]
-            raise ValueError(
-                f"schedule never gives agent {i} allocation {scenario.allocations[s]!r}"
-            )
+            raise ValueError(f"schedule never gives agent {i} allocation {scenario.allocations[s]!r}")
         self.K = len(self.schedule)
         # what never changes: entries that are not estimated (with their values; NaN marks
         # the estimated ones), and entries with zero width
         fixed = scenario.known | self.bidder[:, None]
         self._estimated = ~fixed
-        self._fixed_values = np.where(fixed, np.where(self.bidder[None, :, None], self.bid_table, scenario.mean), np.nan)
+        self._fixed_values = np.where(
+            fixed, np.where(self.bidder[None, :, None], self.bid_table, scenario.mean), np.nan
+        )
         self._no_width = self.bidder[:, None] | (scenario.known & ~self._etc[:, None, None])  # (R, n, |S|)
         self._etc_known = scenario.known & self._etc[:, None, None] if self._etc.any() else None
         self.reset()
@@ -255,8 +277,12 @@ class VCGLearn:
         width = confidence_width(self.sigma, max(self.clock.exploit_rounds, 0), sc.n_allocations, counts)
         width[self._no_width] = 0.0
         if self.learn_seller_value:
-            s_mean = np.divide(self.seller_sums, self.seller_counts, out=np.full(self.seller_sums.shape, np.nan),
-                               where=self.seller_counts > 0)
+            s_mean = np.divide(
+                self.seller_sums,
+                self.seller_counts,
+                out=np.full(self.seller_sums.shape, np.nan),
+                where=self.seller_counts > 0,
+            )
             s_width = confidence_width(
                 self.seller_sigma, max(self.clock.exploit_rounds, 0), sc.n_outcomes, self.seller_counts
             )
@@ -317,13 +343,11 @@ class VCGLearn:
         rnd = self._round
         if rnd is None:
             raise RuntimeError("influential_reports() describes a proposed round; call propose() first")
-        n = self.scenario.n_agents
-        agents = np.arange(n)
+        agents = np.arange(self.scenario.n_agents)
         s = self.scenario.allocation_of(rnd.outcome)  # (R, n)
-        estimated = self._estimated[agents, s]
-        if rnd.explore:
-            return estimated & ~self._kept[agents, s]
-        return estimated & ~self._etc[:, None]
+        return self._estimated[agents, s] & keeps_report(
+            rnd.explore, self._etc[:, None], self.bidder, self._kept[agents, s]
+        )
 
     @property
     def individually_rational(self) -> bool:
@@ -382,12 +406,10 @@ class VCGLearn:
             r, i = np.argwhere(~np.isfinite(y) & reporting)[0]
             raise ValueError(f"report of agent {i} (replication {r}) = {y[r, i]} is not finite")
         s = self.scenario.allocation_of(rnd.outcome)  # (R, n)
+        agents = np.arange(n)
+        take = keeps_report(rnd.explore, self._etc[:, None], self.bidder, self._kept[agents, s])  # (R, n)
         if rnd.explore:  # the explore outcome is shared by the replications
-            agents = np.arange(n)
-            take = reporting & ~self._kept[agents, s[0]]
-            self._kept[agents[take], s[0, take]] = True
-        else:
-            take = reporting & ~self._etc[:, None]
+            self._kept[agents[take[0]], s[0, take[0]]] = True
         if take.any():  # each (replication, agent) adds to one cell: fancy-index adds are safe
             cells = self._cell + s
             self.counts.reshape(-1)[cells] += take  # views: pickling keeps no aliases

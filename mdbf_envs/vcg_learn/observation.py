@@ -67,9 +67,19 @@ class ObservationBuilder:
         self.holds, self.clocked = isinstance(mechanism, HoldsReports), isinstance(mechanism, HasClock)
         holds = self.holds
         n, k = scenario.n_agents, scenario.n_allocations
-        fields = [("realised", 1), ("price", 1), ("explore", 1), ("bracket", 1), ("bracket_progress", 1),
-                  ("time", 1), ("allocation", k), ("own_count", k), ("own_mean", k),
-                  ("report_count", k), ("report_mean", k)]
+        fields = [
+            ("realised", 1),
+            ("price", 1),
+            ("explore", 1),
+            ("bracket", 1),
+            ("bracket_progress", 1),
+            ("time", 1),
+            ("allocation", k),
+            ("own_count", k),
+            ("own_mean", k),
+            ("report_count", k),
+            ("report_mean", k),
+        ]
         if holds:
             fields += [("held_count", k), ("held_mean", k)]
         if "prices" in self.publish:
@@ -91,8 +101,15 @@ class ObservationBuilder:
         """Named fields of observations ``(..., size)``."""
         return {k: observations[..., a:b] for k, (a, b) in self._layout.items()}
 
-    def build(self, rnd: Round, realised: np.ndarray, tallies: AgentTallies, mechanism,
-              rows: slice = slice(None), agents: slice = slice(None)) -> np.ndarray:
+    def build(
+        self,
+        rnd: Round,
+        realised: np.ndarray,
+        tallies: AgentTallies,
+        mechanism,
+        rows: slice = slice(None),
+        agents: slice = slice(None),
+    ) -> np.ndarray:
         """``(R, n, size)`` float64 observations of every agent for round ``rnd`` (the env casts
         them to its float32 space; scripted strategies see full precision); ``rows`` and
         ``agents`` restrict them to some replications and agents.
@@ -108,7 +125,12 @@ class ObservationBuilder:
         clock = mechanism.clock if self.clocked else None
         out[..., 0] = x
         out[..., 1] = rnd.prices[rows, agents]
-        out[..., 2:6] = (float(rnd.explore), float(rnd.bracket), clock.position / clock.length if clock else 0.0, rnd.t / T)
+        out[..., 2:6] = (
+            float(rnd.explore),
+            float(rnd.bracket),
+            clock.position / clock.length if clock else 0.0,
+            rnd.t / T,
+        )
         out[..., slice(*at["allocation"])] = self._one_hot[s]
         # per allocation: count / T and mean of own realised values, of reports, and of what
         # the mechanism holds; as (source, count or mean, R, n, |S|), laid out source by source
@@ -120,7 +142,7 @@ class ObservationBuilder:
         np.divide(table[:, 0], T, out=stats[:, 0])
         np.divide(table[:, 1], np.maximum(table[:, 0], 1.0), out=stats[:, 1])  # a sum is 0 where its count is
         start = at["own_count"][0]
-        out[..., start:start + stats[:, :, 0, 0].size] = stats.transpose(2, 3, 0, 1, 4).reshape(R, n, -1)
+        out[..., start : start + stats[:, :, 0, 0].size] = stats.transpose(2, 3, 0, 1, 4).reshape(R, n, -1)
         if "prices" in self.publish:
             out[..., slice(*at["all_prices"])] = rnd.prices[rows, None, :]
         if "outcome" in self.publish:

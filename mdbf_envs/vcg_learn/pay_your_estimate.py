@@ -1,6 +1,7 @@
 """Deliberately non-truthful mechanisms, to show that the audit can find a manipulation.
 
-Not from *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica): a control built on its VCG-Learn (Algorithm 1) with a first-price-like payment.
+Not from *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica): a control
+built on its VCG-Learn (Algorithm 1) with a first-price-like payment.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Regret accounting against the VCG benchmark, pseudo-regret form.
 
-*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Sec. 2, eq. (3); Lemma 5's identity R^a_T + R_0T = R_T.
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Sec. 2, eq. (3);
+Lemma 5's identity R^a_T + R_0T = R_T.
 
 Per-round utilities use expected values: u_it = v_i(omega_t) - p_it,
 u_0t = v_0(omega_t) + sum_i p_it, and V(omega_t) = v_0(omega_t) + sum_i v_i(omega_t).
@@ -32,9 +33,7 @@ class RegretAccount:
     R^a_T + R_0T = R_T holds for any prices (tested).
     """
 
-    def __init__(
-        self, scenario: Scenario, replications: int = 1, optimizer: OutcomeOptimizer | None = None
-    ):
+    def __init__(self, scenario: Scenario, replications: int = 1, optimizer: OutcomeOptimizer | None = None):
         self.scenario = scenario
         self.optimizer = optimizer or scenario.space
         self.benchmark: VCGResult = vcg(scenario.mean, scenario.seller_value, self.optimizer)
@@ -52,14 +51,19 @@ class RegretAccount:
         values = self.optimizer.agent_values(self.scenario.mean, outcome)
         v0 = seller_value_at(self.scenario.seller_value, outcome)
         return Utilities(
-            agents=values - prices, seller=v0 + np.add.reduce(prices, axis=-1), welfare=v0 + np.add.reduce(values, axis=-1)
+            agents=values - prices,
+            seller=v0 + np.add.reduce(prices, axis=-1),
+            welfare=v0 + np.add.reduce(values, axis=-1),
         )
 
     def record(self, outcome: np.ndarray, prices: np.ndarray, rounds: int = 1) -> Utilities:
         """Add ``rounds`` rounds of the same outcome and prices; returns one round's utilities."""
         u = self.utilities(outcome, prices)
         b = self.benchmark
-        for total, best, got in ((self.welfare, b.welfare, u.welfare), (self.seller, b.seller_utility, u.seller),
-                                 (self.agents, b.agent_utility, u.agents)):
+        for total, best, got in (
+            (self.welfare, b.welfare, u.welfare),
+            (self.seller, b.seller_utility, u.seller),
+            (self.agents, b.agent_utility, u.agents),
+        ):
             total += best - got if rounds == 1 else rounds * (best - got)
         return u

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mdbf_envs.core.paired import BatchStrategy, by_strategy
+from mdbf_envs.core.paired_engine import BatchStrategy, by_strategy
 from mdbf_envs.core.protocol import Mechanism
 from mdbf_envs.vcg_learn.market import Market
 from mdbf_envs.vcg_learn.observation import ObservationBuilder
@@ -56,8 +56,9 @@ def rollout(
     market = Market(mechanism)
     for i in strategies:
         if not 0 <= i < sc.n_agents or not market.reporting[i]:
-            raise ValueError(f"agent {i} cannot report: agents are 0..{sc.n_agents - 1}, "
-                             f"bidders {np.flatnonzero(~market.reporting)}")
+            raise ValueError(
+                f"agent {i} cannot report: agents are 0..{sc.n_agents - 1}, bidders {np.flatnonzero(~market.reporting)}"
+            )
     policy_rng = np.random.default_rng(policy_seed)
     market.reset(np.random.default_rng(seed))
     observer = ObservationBuilder(sc, horizon, publish, mechanism)

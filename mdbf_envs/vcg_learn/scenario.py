@@ -97,8 +97,7 @@ class Scenario:
             n_outcomes, n = outcomes.shape
             if n_outcomes == 0 or n == 0 or n_alloc == 0:
                 raise ScenarioError(
-                    f"need at least one outcome, agent and allocation, got |Omega|={n_outcomes}, "
-                    f"n={n}, |S|={n_alloc}"
+                    f"need at least one outcome, agent and allocation, got |Omega|={n_outcomes}, n={n}, |S|={n_alloc}"
                 )
             if outcomes.min() < 0 or outcomes.max() >= n_alloc:
                 raise ScenarioError(
@@ -110,8 +109,7 @@ class Scenario:
             seller_value = _array("seller_value", self.seller_value, np.float64, 1)
             if seller_value.shape != (n_outcomes,):
                 raise ScenarioError(
-                    f"seller_value has shape {seller_value.shape}, expected ({n_outcomes},) "
-                    f"for {n_outcomes} outcomes"
+                    f"seller_value has shape {seller_value.shape}, expected ({n_outcomes},) for {n_outcomes} outcomes"
                 )
         put(self, "space", space)
         put(self, "seller_value", seller_value)
@@ -155,9 +153,7 @@ class Scenario:
         reach[np.arange(n)[None, :], shown] = True
         if not reach.all():
             i, s = np.argwhere(~reach)[0]
-            raise ScenarioError(
-                f"agent {names[i]} never gets allocation {self.allocations[s]!r} in any outcome"
-            )
+            raise ScenarioError(f"agent {names[i]} never gets allocation {self.allocations[s]!r} in any outcome")
 
     @property
     def n_agents(self) -> int:
@@ -177,9 +173,7 @@ class Scenario:
     @property
     def sigma(self) -> np.ndarray:
         """``(n, |S|)`` sub-Gaussian constants: sd (Gaussian), 1/2 (Bernoulli), 0 (deterministic)."""
-        return np.where(
-            self.noise == GAUSSIAN, self.noise_sd, np.where(self.noise == BERNOULLI, 0.5, 0.0)
-        )
+        return np.where(self.noise == GAUSSIAN, self.noise_sd, np.where(self.noise == BERNOULLI, 0.5, 0.0))
 
     @property
     def draws(self) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """VCG-Learn's bracket schedule and explore (covering) schedules.
 
-*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 and Lemma 11 (bracket lengths).
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 and
+Lemma 11 (bracket lengths).
 """
 
 from __future__ import annotations
@@ -64,9 +65,10 @@ class BracketClock:
 def covering_schedule(outcomes: np.ndarray, required: np.ndarray, method: str = "auto") -> np.ndarray:
     """A shortest list of outcomes that gives every required (agent, allocation) pair once.
 
-    Finding the minimum K is a set-cover problem (docs/decisions.md#explore-schedule). ``method="milp"`` solves it exactly
-    with scipy's MILP solver (HiGHS); ``"greedy"`` uses the ln|S n|-approximate greedy cover;
-    ``"auto"`` takes the MILP up to :data:`MILP_MAX_OUTCOMES` outcomes.
+    Finding the minimum K is a set-cover problem (docs/decisions.md#explore-schedule).
+    ``method="milp"`` solves it exactly with scipy's MILP solver (HiGHS); ``"greedy"`` uses the
+    ln|S n|-approximate greedy cover; ``"auto"`` takes the MILP up to :data:`MILP_MAX_OUTCOMES`
+    outcomes.
 
     Args:
         outcomes: ``(|Omega|, n)`` allocation indices.

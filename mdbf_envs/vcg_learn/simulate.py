@@ -1,6 +1,7 @@
 """Tight simulation loop of VCG-Learn over R replications (no environment in the way).
 
-*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 played against truthful or scripted agents, regrets by eq. (3).
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Algorithm 1 played
+against truthful or scripted agents, regrets by eq. (3).
 """
 
 from __future__ import annotations
@@ -16,13 +17,9 @@ from mdbf_envs.core.protocol import Round
 from mdbf_envs.vcg_learn.market import Market
 from mdbf_envs.vcg_learn.mechanism import VCGLearn
 
-ReportStrategy = Callable[[Round, np.ndarray], np.ndarray]
-"""Maps a round and the realised values ``(R, n)`` to the reports ``(R, n)``."""
-
-
-def truthful(round_: Round, realised: np.ndarray) -> np.ndarray:
-    """Report the realised value: Y_it = X_it."""
-    return realised
+ReportRule = Callable[[Round, np.ndarray], np.ndarray]
+"""Every agent's reports ``(R, n)`` from the round and the realised values ``(R, n)``: the
+simulator's own low-level hook (it builds no observations, so it takes no batch strategy)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ def simulate(
     mechanism: VCGLearn,
     horizon: int,
     rng: np.random.Generator,
-    strategy: ReportStrategy = truthful,
+    reports: ReportRule | None = None,
     checkpoints: ArrayLike | None = None,
     fast_etc: bool = False,
     backend: str = "numpy",
@@ -57,7 +54,8 @@ def simulate(
             one configuration or each has its own (``VCGLearn(zeta=[...], f=[...], g=[...])``).
         horizon: T.
         rng: the source of every realisation: a Generator, or a seed (an integer, or None).
-        strategy: the agents' reports given the realised values; bidders' reports are ignored.
+        reports: the agents' reports given the realised values (None: truthful, Y = X);
+            bidders' reports are ignored.
         checkpoints: rounds (1..T) at which to record; default every round.
         fast_etc: when the mechanism repeats rounds (ETC with f = g, :meth:`VCGLearn.repeats_rounds`),
             account for each exploit phase in one step: exact, since ETC ignores exploit reports and plays
@@ -76,7 +74,7 @@ def simulate(
     if backend not in ("numpy", "numba"):
         raise ValueError(f"backend = {backend!r}; use 'numpy' or 'numba'")
     if backend == "numba":
-        if strategy is not truthful:
+        if reports is not None:
             raise ValueError("the numba backend plays truthful agents only; use backend='numpy'")
         from mdbf_envs.vcg_learn import compiled  # imported here: compiling costs seconds
 
@@ -93,9 +91,11 @@ def simulate(
     next_point, t = 0, 0
     while next_point < len(points):
         # a fast-forwarded block needs its start to fill checkpoints inside it
-        before = (account.welfare.copy(), account.seller.copy(), account.agents.copy(), utility.copy()) if fast_etc else None
+        before = (
+            (account.welfare.copy(), account.seller.copy(), account.agents.copy(), utility.copy()) if fast_etc else None
+        )
         rnd = market.begin()
-        u = market.finish(strategy(rnd, market.realised))
+        u = market.finish(market.realised if reports is None else reports(rnd, market.realised))
         span = 1 + (market.skip(horizon - t - 1, draw=False)[0] if fast_etc else 0)
         utility += span * u.agents
         after = (account.welfare, account.seller, account.agents, utility)

@@ -1,6 +1,7 @@
 """Welfare maximisation over Omega and the exact VCG mechanism.
 
-*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Sec. 2, eq. (1) (the benchmark VCG-Learn learns).
+*Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Sec. 2, eq. (1) (the
+benchmark VCG-Learn learns).
 
 Everything here takes value tables ``(..., n, |S|)`` with any leading batch shape, so one call
 serves a single round, R replications, or a brute-force test. Ties are broken towards the
@@ -155,9 +156,7 @@ class VCGResult:
     seller_utility: np.ndarray  # (...) u_0* = v_0(omega*) + sum_i p_i*
 
 
-def vcg(
-    table: np.ndarray, seller_value: np.ndarray, optimizer: OutcomeOptimizer
-) -> VCGResult:
+def vcg(table: np.ndarray, seller_value: np.ndarray, optimizer: OutcomeOptimizer) -> VCGResult:
     """Exact VCG (paper 1, eq. 1) for value (or bid) tables ``(..., n, |S|)``.
 
     omega* = argmax_omega v_0(omega) + sum_i v_i(omega), and the Clarke price

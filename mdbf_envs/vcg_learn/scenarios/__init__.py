@@ -1,4 +1,5 @@
-"""Scenario builders of *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica): Examples 1-2, Appendix F and Theorem 1's instance."""
+"""Scenario builders of *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica):
+Examples 1-2, Appendix F and Theorem 1's instance."""
 
 from mdbf_envs.vcg_learn.scenarios.lower_bound import lower_bound
 from mdbf_envs.vcg_learn.scenarios.online_ads import online_ads

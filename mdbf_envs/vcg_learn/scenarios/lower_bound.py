@@ -1,4 +1,5 @@
-"""The hard instance of the lower bound: *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Theorem 1."""
+"""The hard instance of the lower bound: *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez,
+Jordan, Stoica), Theorem 1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Single-item auction: *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica), Appendix F (the experiments)."""
+"""Single-item auction: *Mechanism Design with Bandit Feedback* (Kandasamy, Gonzalez, Jordan, Stoica),
+Appendix F (the experiments)."""
 
 from __future__ import annotations
 

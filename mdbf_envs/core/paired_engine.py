@@ -2,18 +2,18 @@
 
 The manipulator's question is a paired one: how much more does agent i get by following a
 policy than by reporting truthfully, *in the same world* (the same noise, the same randomness
-of the other agents' strategies)? A :class:`PairedGame` answers it with R pairs of
-replications: replication r is the world where agent i follows its policy, replication R + r
+of the other agents' strategies)? A :class:`PairedGame` answers it with P pairs of
+replications (R = 2P in all): replication r is the world where agent i follows its policy, replication P + r
 its shadow, where agent i reports truthfully. Both halves draw the same numbers each round
 (:class:`PairedDraws`), and the other agents' strategies get identically seeded generators in
-the two halves, so the paired gain ``gain[r] = U_iT(r) - U_iT(R + r)`` is exact per
+the two halves, so the paired gain ``gain[r] = U_iT(r) - U_iT(P + r)`` is exact per
 replication: an action of 0 (truthful) gives a gain of exactly 0 at every round.
 
 A game steps from one *decision* of the agent to the next (a round whose report the mechanism
 keeps); the rounds in between are played at once. Each paper brings its own game
-(``mdbf_envs.vcg_learn.paired``, ``mdbf_envs.joint_ads.paired``); this module knows none of
+(``mdbf_envs.vcg_learn.paired_market``, ``mdbf_envs.joint_ads.paired_buyer``); this module knows none of
 them. :meth:`PairedGame.run` plays whole episodes with a batch policy or a scripted strategy;
-the Gymnasium envs of :mod:`mdbf_envs.envs.paired` step a game one decision at a time.
+the Gymnasium envs of :mod:`mdbf_envs.envs.manipulation` step a game one decision at a time.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ BatchPolicy = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """Features ``(k, d)`` of the deciding replications and their indices ``(k,)`` -> actions
 ``(k,)`` in [-1, 1] (the indices let one batch hold several policies, e.g. CMA-ES candidates)."""
 BatchStrategy = Callable[[dict[str, np.ndarray], np.random.Generator], np.ndarray]
-"""Decoded observation fields ``{name: (R, width)}`` of one agent -> its reports ``(R,)``."""
+"""Decoded observation fields ``{name: (P, width)}`` of one agent -> its reports ``(P,)``."""
 DECISIONS = ("every", "influential")
 
 
@@ -53,7 +53,7 @@ class LinearBatchPolicy(Protocol):
     def __call__(self, features: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
 
     def linear_weights(self, replications: int) -> np.ndarray:
-        """``(R, d + 1)``: row r is (w_r, b_r)."""
+        """``(P, d + 1)``: row r is (w_r, b_r)."""
 
 
 @runtime_checkable
@@ -69,8 +69,8 @@ class ReportBlind(Protocol):
 
 
 class PairedDraws:
-    """The random source of a paired market: each call draws ``(R, n)`` from ``base`` and hands
-    the same numbers to both halves, ``(2R, n)``."""
+    """The random source of a paired market: each call draws ``(P, n)`` from ``base`` and hands
+    the same numbers to both halves, ``(2P, n)``."""
 
     def __init__(self, base: np.random.Generator | ReplicationStreams, pairs: int):
         self.base, self.pairs = base, pairs
@@ -90,7 +90,7 @@ class PairedDraws:
 
 @dataclass(frozen=True)
 class PairedResult:
-    """An episode of R pairs: the agent's utility with the policy and truthful ``(R,)``, their
+    """An episode of P pairs: the agent's utility with the policy and truthful ``(P,)``, their
     difference (the paired gain), the per-round mean cumulative gain and its standard error over
     the pairs ``(T, 2)`` if tracked, and how many
     decisions were taken and how many of them sat at the action bound."""
@@ -98,15 +98,15 @@ class PairedResult:
     utility: np.ndarray
     truthful_utility: np.ndarray
     gain: np.ndarray
-    seller_change: np.ndarray  # (R,) the seller's utility (revenue) with the policy minus truthful
+    seller_change: np.ndarray  # (P,) the seller's utility (revenue) with the policy minus truthful
     curve: np.ndarray | None
     decisions: int
     at_bound: int
 
 
 class PairedGame(ABC):
-    """The engine every paired game shares: R pairs of replications (r with the agent's policy,
-    R + r with truthful reports), stepped from one decision of the agent to the next.
+    """The engine every paired game shares: P pairs of replications (r with the agent's policy,
+    P + r with truthful reports), stepped from one decision of the agent to the next.
 
     A game fills in how an episode starts (:meth:`_start`), how a round begins (the agents
     experience it, the others choose; sets ``_deciding``) and ends (:meth:`_finish_round`, which
@@ -118,11 +118,13 @@ class PairedGame(ABC):
     horizon: int
     agent: int
     feature_size: int
+    feature_bounds: tuple[float, float] = (-np.inf, np.inf)
+    """Bounds of every feature (the manipulation envs' observation space)."""
     draws: tuple[str, ...]  # the stream methods a round draws from (see ReplicationStreams)
     n_agents: int
 
     def reset(self, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0, track: bool = False) -> None:
-        """Start an episode: the world's randomness from ``rng`` (R streams' worth: each draw is
+        """Start an episode: the world's randomness from ``rng`` (P streams' worth: each draw is
         shared by the two halves), the others' strategy randomness from ``policy_seed``."""
         self._policy_rngs = (np.random.default_rng(policy_seed), np.random.default_rng(policy_seed))
         self.clear(track)
@@ -142,9 +144,21 @@ class PairedGame(ABC):
 
     def result(self) -> PairedResult:
         """The episode's :class:`PairedResult` (after :meth:`run`, or a stepped episode's end)."""
-        i, R = self.agent, self.pairs
-        return PairedResult(self.utility[:R, i].copy(), self.utility[R:, i].copy(), self.gain,
-                            self.seller[:R] - self.seller[R:], self.curve, self.decisions_taken, self.at_bound)
+        i, P = self.agent, self.pairs
+        return PairedResult(
+            self.utility[:P, i].copy(),
+            self.utility[P:, i].copy(),
+            self.gain,
+            self.seller[:P] - self.seller[P:],
+            self.curve,
+            self.decisions_taken,
+            self.at_bound,
+        )
+
+    @property
+    def rounds_played(self) -> int:
+        """Rounds of the episode played so far (a game's rounds read it; only the engine moves it)."""
+        return self._played
 
     @property
     def decisions_taken(self) -> int:
@@ -153,19 +167,19 @@ class PairedGame(ABC):
 
     @property
     def gain(self) -> np.ndarray:
-        """``(R,)`` the agent's cumulative paired gain so far."""
-        i, R = self.agent, self.pairs
-        return self.utility[:R, i] - self.utility[R:, i]
+        """``(P,)`` the agent's cumulative paired gain so far."""
+        i, P = self.agent, self.pairs
+        return self.utility[:P, i] - self.utility[P:, i]
 
     @property
     def deciding(self) -> np.ndarray:
-        """``(R,)`` bool: the replications whose current round awaits the agent's action."""
+        """``(P,)`` bool: the replications whose current round awaits the agent's action."""
         return self._deciding
 
     def step(self, actions: np.ndarray) -> np.ndarray:
-        """Play the current round with ``actions`` ``(R,)`` in [-1, 1] (used where
+        """Play the current round with ``actions`` ``(P,)`` in [-1, 1] (used where
         :attr:`deciding`; ignored elsewhere) and the rounds up to the next decision; returns
-        each pair's gain over them ``(R,)``."""
+        each pair's gain over them ``(P,)``."""
         if self.done:
             raise RuntimeError("the episode is over: call reset() before step()")
         a = np.asarray(actions, dtype=np.float64).reshape(-1)
@@ -177,8 +191,14 @@ class PairedGame(ABC):
         self._advance()
         return self.gain - before
 
-    def run(self, policy: BatchPolicy | None, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0,
-            track: bool = False, strategy: BatchStrategy | None = None) -> PairedResult:
+    def run(
+        self,
+        policy: BatchPolicy | None,
+        rng: np.random.Generator | ReplicationStreams,
+        policy_seed: int = 0,
+        track: bool = False,
+        strategy: BatchStrategy | None = None,
+    ) -> PairedResult:
         """A whole episode where the agent follows ``policy`` (called on the deciding
         replications' features and indices) or a scripted ``strategy`` (called on their
         :meth:`strategy_fields`, reports as it returns them); ``track`` records the mean gain
@@ -205,7 +225,7 @@ class PairedGame(ABC):
             self._finish_round(None)
 
     def _record_curve(self, start: int, gains: np.ndarray) -> None:
-        """Mean and standard error over the pairs of the cumulative gains ``(rounds, R)`` of
+        """Mean and standard error over the pairs of the cumulative gains ``(rounds, P)`` of
         rounds ``start + 1 ..``."""
         if self.curve is None:
             return
@@ -250,7 +270,7 @@ class PairedGame(ABC):
 
     @abstractmethod
     def features(self) -> np.ndarray:
-        """``(R, d)`` the agent's scaled observation in the current round."""
+        """``(P, d)`` the agent's scaled observation in the current round."""
 
     @abstractmethod
     def strategy_fields(self) -> dict[str, np.ndarray]:

@@ -3,7 +3,7 @@
 *Selling Joint Ads* assumes fresh buyers each round; its learners (Secs. 4-5) are DSIC round by
 round but learn from the bids they receive, so a buyer who stays may lie today to face lower
 prices tomorrow. Pair r runs two learners on the same valuation sequence: in replication r the
-audited buyer bids by its policy, in replication R + r it bids its value; learners with their
+audited buyer bids by its policy, in replication P + r it bids its value; learners with their
 own randomness (PathLearning) get identically seeded generators in both. The other buyer bids
 its value or follows a batch strategy (called on both halves with identically seeded
 generators). Every bid is learned from, so every round is a decision.
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from mdbf_envs.core.checks import check_int, check_real
-from mdbf_envs.core.paired import BatchStrategy, PairedGame
+from mdbf_envs.core.paired_engine import BatchStrategy, PairedGame
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.joint_ads.batched import batched
 from mdbf_envs.joint_ads.learners import LearnerFactory
@@ -32,12 +32,12 @@ AGENTS = ("merchant", "brand")
 
 
 class JointAdsPairedGame(PairedGame):
-    """R pairs of repeated joint ads (module docstring).
+    """P pairs of repeated joint ads (module docstring).
 
     Args:
-        pairs: R.
+        pairs: P.
         learner: ``(horizon, rng) -> Learner``, the seller of each replication (by name:
-            :func:`mdbf_envs.envs.paired.joint_ads_game`).
+            :func:`mdbf_envs.envs.manipulation.joint_ads_game`).
         sequence: "stochastic", "smooth", "adversarial", "equal-revenue" or "lower-bound".
         horizon: T rounds.
         agent: the audited buyer, "merchant" or "brand".
@@ -51,6 +51,7 @@ class JointAdsPairedGame(PairedGame):
     draws = ("random",)
     n_agents = 2
     feature_size = len(FIELDS)
+    feature_bounds = (0.0, 1.0)
 
     def __init__(
         self,
@@ -81,48 +82,50 @@ class JointAdsPairedGame(PairedGame):
         self.done = True
 
     def _start(self, rng: np.random.Generator | ReplicationStreams) -> None:
-        R = self.pairs
-        sources, copies = (rng.sources, rng.copies) if isinstance(rng, ReplicationStreams) else (rng.spawn(R), 1)
-        if len(sources) * copies != R:
-            raise ValueError(f"{len(sources) * copies} streams for {R} pairs")
+        P = self.pairs
+        sources, repeats = (rng.sources, rng.repeats) if isinstance(rng, ReplicationStreams) else (rng.spawn(P), 1)
+        if len(sources) * repeats != P:
+            raise ValueError(f"{len(sources) * repeats} streams for {P} pairs")
         values, seeds = [], []
-        for g in sources:  # each source once; its copies repeat its sequence and seeds
+        for g in sources:  # each source once; its repeats repeat its sequence and seeds
             values.append(SEQUENCES[self.sequence](self.horizon, g, **self.sequence_kwargs).values)
             seeds.append(int(g.integers(2**63)))
-        self.values = np.tile(np.stack(values), (copies, 1, 1))  # (R, T, 2)
-        seeds *= copies
-        self.learner = batched(self.make_learner, self.horizon, [np.random.default_rng(s) for s in seeds + seeds], self.arrays)
-        self._last = np.zeros((2 * R, 2, 3))  # per replication and buyer: last bid, allocated, payment
+        self.values = np.tile(np.stack(values), (repeats, 1, 1))  # (P, T, 2)
+        seeds *= repeats
+        self.learner = batched(
+            self.make_learner, self.horizon, [np.random.default_rng(s) for s in seeds + seeds], self.arrays
+        )
+        self._last = np.zeros((2 * P, 2, 3))  # per replication and buyer: last bid, allocated, payment
 
     def _fields(self, buyer: int, rows: slice | np.ndarray) -> dict[str, np.ndarray]:
         return decode(observe(self._v[rows, buyer], self._played / self.horizon, self._last[rows, buyer]))
 
     def _begin_round(self) -> None:
-        R = self.pairs
-        self._v = np.tile(self.values[:, self._played], (2, 1))  # (2R, 2)
+        P = self.pairs
+        self._v = np.tile(self.values[:, self._played], (2, 1))  # (2P, 2)
         self._mechanisms = self.learner.post()
         self._bids = self._v.copy()
         if self.others is not None:
-            for half, rng in zip((slice(0, R), slice(R, 2 * R)), self._policy_rngs, strict=True):
+            for half, rng in zip((slice(0, P), slice(P, 2 * P)), self._policy_rngs, strict=True):
                 bids = np.asarray(self.others(self._fields(self.other, half), rng), dtype=np.float64)
                 if not np.all(np.isfinite(bids)):
                     raise ValueError(f"the other buyer's strategy bid a non-finite value in round {self._played + 1}")
                 self._bids[half, self.other] = np.clip(bids, 0.0, 1.0)
-        self._deciding = np.ones(R, bool)
+        self._deciding = np.ones(P, bool)
 
     def features(self) -> np.ndarray:
-        R = self.pairs
-        return observe(self._v[:R, self.agent], self._played / self.horizon, self._last[:R, self.agent])
+        P = self.pairs
+        return observe(self._v[:P, self.agent], self._played / self.horizon, self._last[:P, self.agent])
 
     def strategy_fields(self) -> dict[str, np.ndarray]:
         return self._fields(self.agent, slice(0, self.pairs))
 
     def _finish_round(self, actions: np.ndarray | None, reports: np.ndarray | None = None) -> None:
-        R, i = self.pairs, self.agent
+        P, i = self.pairs, self.agent
         if actions is not None or reports is not None:
-            wanted = self._v[:R, i] + self.scale * actions if reports is None else reports
+            wanted = self._v[:P, i] + self.scale * actions if reports is None else reports
             clipped = np.clip(wanted, 0.0, 1.0)
-            self._bids[:R, i] = clipped
+            self._bids[:P, i] = clipped
             self._record_decisions(actions, wanted, clipped)
         self.since += 1
         sold, pay, utility = settle(self._mechanisms, self.learner, self._v, self._bids)

@@ -1,7 +1,7 @@
 """Theorem 2.5 (ETC is truthful in expectation for realisation agents), checked against the
 exact best response (docs/exact_optimum.md).
 
-    python -m agents.theorem25 --out results/      # exact maximum gain vs T, App. F, with its slope
+    python -m agents.experiments.theorem25 --out results/      # exact maximum gain vs T, App. F, with its slope
 
 :func:`exploit_gain` is the two-agent closed form of the gain per exploit round; :func:`episode_gain`
 sums it over an episode's exploit rounds; :func:`max_gain_curve` measures the exact maximum gain
@@ -20,7 +20,7 @@ from scipy import integrate, stats
 
 from baselines.strategies import KnownValues
 from mdbf_envs.core.streams import pair_streams
-from mdbf_envs.envs.paired import paired_market
+from mdbf_envs.envs.manipulation import paired_market
 from mdbf_envs.vcg_learn.schedule import exploit_length
 
 
@@ -34,10 +34,13 @@ def exploit_gain(mu1: float, mu2: float, sd: float) -> float:
     atoms at 0 and 1 and its density between."""
     d2 = stats.norm(mu2, sd)
     p0, p1 = d2.cdf(0.0), d2.sf(1.0)
-    win_truthful = lambda v: stats.norm.sf((v - mu1) / sd)  # noqa: E731  P(V_1 >= v), 0 < v < 1
+    win_truthful = lambda v: stats.norm.sf((v - mu1) / sd)
     a = p0 * mu1 + integrate.quad(lambda v: (mu1 - v) * d2.pdf(v), 0.0, min(mu1, 1.0))[0]
-    b = (p0 * mu1 + integrate.quad(lambda v: (mu1 - v) * win_truthful(v) * d2.pdf(v), 0.0, 1.0)[0]
-         + p1 * (mu1 - 1.0) * stats.norm.sf((1.0 - mu1) / sd))
+    b = (
+        p0 * mu1
+        + integrate.quad(lambda v: (mu1 - v) * win_truthful(v) * d2.pdf(v), 0.0, 1.0)[0]
+        + p1 * (mu1 - 1.0) * stats.norm.sf((1.0 - mu1) / sd)
+    )
     return a - b
 
 
@@ -57,7 +60,7 @@ def episode_gain(mu1: float, mu2: float, noise_sd: float, horizon: int, K: int =
 
 def measured_max_gain(horizon: int, pairs: int = 512, seed: int = 0, **market) -> np.ndarray:
     """The exact maximum gain per pair: ``KnownValues`` on the paired evaluator (ETC); ``market``
-    names the agent, scenario, others... (:func:`mdbf_envs.envs.paired.paired_market`)."""
+    names the agent, scenario, others... (:func:`mdbf_envs.envs.manipulation.paired_market`)."""
     game = paired_market(pairs, zeta="etc", horizon=horizon, **market)
     sc = game.scenario
     strategy = KnownValues(tuple(map(float, sc.mean[game.agent])))
@@ -92,8 +95,13 @@ def plot(curve: dict, path: Path) -> None:
         ax.errorbar(T, c["mean"], yerr=c["half_width_95"], marker="o", label=f"{name} (slope {c['loglog_slope']:.2f})")
     first = next(iter(curve["agents"].values()))["mean"][0]
     ax.plot(T, first * (T / T[0]) ** (2 / 3), "k--", lw=0.8, label="T^(2/3) scale")
-    ax.set(xscale="log", yscale="log", xlabel="T", ylabel="exact maximum gain over truthful play",
-           title="ETC, App. F: what a manipulator can gain (Thm 2.5 says 0)")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="T",
+        ylabel="exact maximum gain over truthful play",
+        title="ETC, App. F: what a manipulator can gain (Thm 2.5 says 0)",
+    )
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -101,7 +109,9 @@ def plot(curve: dict, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m agents.theorem25", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m agents.experiments.theorem25", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--horizons", type=int, nargs="+", default=[1_000, 3_000, 10_000, 30_000, 100_000])
     parser.add_argument("--agents", type=int, nargs="+", default=[0, 4, 9])
     parser.add_argument("--pairs", type=int, default=256)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from mdbf_envs.core.paired import PairedGame
+from mdbf_envs.core.paired_engine import PairedGame
 from mdbf_envs.core.stats import t_summary
 from mdbf_envs.core.streams import pair_streams
 
@@ -76,8 +76,10 @@ class GameArgs:
 
     def check(self) -> None:
         if self.horizon < 1 or self.eval_pairs < 2 or self.seed < 0:
-            raise ValueError(f"--horizon {self.horizon} (>= 1), --eval-pairs {self.eval_pairs} (>= 2) and --seed "
-                             f"{self.seed} (>= 0) are out of range")
+            raise ValueError(
+                f"--horizon {self.horizon} (>= 1), --eval-pairs {self.eval_pairs} (>= 2) and --seed "
+                f"{self.seed} (>= 0) are out of range"
+            )
         if self.others == "learning":
             raise ValueError("--others learning is the audit's; give 'truthful' or a scripted strategy")
         self.make(1)  # unknown scenario, learner, sequence, agent or others fail here, before any work
@@ -88,8 +90,13 @@ def evaluate(args: GameArgs, policy) -> dict:
     game = args.make(args.eval_pairs)
     res = game.run(policy, pair_streams(args.seed + 2_000, args.eval_pairs, 1, game.draws))
     row = t_summary(res.gain)
-    return {"gain_mean": row["gain_mean"], "gain_ci95": row["gain_ci95"], "p_value": row["p_value"],
-            "truthful_utility": float(res.truthful_utility.mean()), "seller_change": float(res.seller_change.mean())}
+    return {
+        "gain_mean": row["gain_mean"],
+        "gain_ci95": row["gain_ci95"],
+        "p_value": row["p_value"],
+        "truthful_utility": float(res.truthful_utility.mean()),
+        "seller_change": float(res.seller_change.mean()),
+    }
 
 
 def save_run(args: GameArgs, kind: str, save: Callable[[Path], Path], result: dict) -> Path:
@@ -101,8 +108,10 @@ def save_run(args: GameArgs, kind: str, save: Callable[[Path], Path], result: di
     policy = save(run_dir)
     write_config(run_dir, args, result)
     lo, hi = result["gain_ci95"]
-    print(f"gain {result['gain_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {args.eval_pairs} held-out pairs; "
-          f"wrote {policy} and {run_dir / 'config.json'}")
+    print(
+        f"gain {result['gain_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {args.eval_pairs} held-out pairs; "
+        f"wrote {policy} and {run_dir / 'config.json'}"
+    )
     return run_dir
 
 
@@ -116,8 +125,13 @@ def write_config(run_dir: Path, args: object, result: dict) -> None:
 
         unused = set(PAPER_ARGS) - set(PAPERS[args.paper].manipulator_args)
         labels = args.setting().labels
-        given = {k: v for k, v in given.items() if k not in unused} | {"agent": labels["agent"],
-                                                                       "mechanism": labels["mechanism"]}
-    config = {**given, "evaluation": result,
-              "versions": {"python": platform.python_version(), "numpy": np.__version__, "gymnasium": gymnasium.__version__}}
+        given = {k: v for k, v in given.items() if k not in unused} | {
+            "agent": labels["agent"],
+            "mechanism": labels["mechanism"],
+        }
+    config = {
+        **given,
+        "evaluation": result,
+        "versions": {"python": platform.python_version(), "numpy": np.__version__, "gymnasium": gymnasium.__version__},
+    }
     (run_dir / "config.json").write_text(json.dumps(config, indent=2, allow_nan=False))

@@ -1,8 +1,10 @@
-"""Policy search for a manipulator: CMA-ES over a linear reporting policy on common random numbers
-(the command line is :mod:`agents.search`).
+"""Policy search for a manipulator: CMA-ES over a linear reporting policy on common random numbers.
+
+    python -m agents.search.cmaes --zeta etc --out runs/                     # Appendix F, ETC, agent 0
+    python -m agents.search.cmaes --paper joint_ads --learner path_learning --horizon 200 --out runs/
 
 The policy is a = clip(w . phi + b, -1, 1) on the paired market's scaled features phi
-(:meth:`mdbf_envs.core.paired.PairedMarket.features`), so the agent reports X + scale a at each of
+(:meth:`mdbf_envs.core.paired_engine.PairedMarket.features`), so the agent reports X + scale a at each of
 its decision points. Every CMA-ES generation scores all its candidates in *one* batched paired
 market: candidate c plays replications c M .. c M + M - 1, and pair m of every candidate draws
 from the same generator (common random numbers), which is also fixed across generations (the
@@ -21,20 +23,24 @@ from pathlib import Path
 
 import numpy as np
 
-from mdbf_envs.core.paired import PairedGame
+from agents.cli_types import plain
+from agents.search.game import GameArgs, evaluate, save_run
+from mdbf_envs.core.paired_engine import PairedGame
 from mdbf_envs.core.streams import pair_streams
 
 
 @dataclass(frozen=True)
 class LinearPolicy:
-    """a = clip(w . phi + b, -1, 1); ``theta`` = (w, b). A :class:`mdbf_envs.core.paired.LinearBatchPolicy`."""
+    """a = clip(w . phi + b, -1, 1); ``theta`` = (w, b). A :class:`mdbf_envs.core.paired_engine.LinearBatchPolicy`."""
 
     theta: tuple[float, ...]
 
     def __call__(self, features: np.ndarray, rows: np.ndarray) -> np.ndarray:
         th = np.asarray(self.theta)
         if th.shape != (features.shape[-1] + 1,):
-            raise ValueError(f"theta has {th.size} numbers; {features.shape[-1]} features need {features.shape[-1] + 1}")
+            raise ValueError(
+                f"theta has {th.size} numbers; {features.shape[-1]} features need {features.shape[-1] + 1}"
+            )
         return np.clip(features @ th[:-1] + th[-1], -1.0, 1.0)
 
     def linear_weights(self, replications: int) -> np.ndarray:
@@ -50,7 +56,7 @@ class LinearPolicy:
 
 class CandidatePolicies:
     """C linear policies in one batch: replication r follows candidate r // M (a
-    :class:`mdbf_envs.core.paired.LinearBatchPolicy`)."""
+    :class:`mdbf_envs.core.paired_engine.LinearBatchPolicy`)."""
 
     def __init__(self, thetas: np.ndarray, pairs_per_candidate: int):
         self.thetas, self.M = np.asarray(thetas, dtype=np.float64), pairs_per_candidate
@@ -97,8 +103,11 @@ class SearchResult:
     history: list = field(default_factory=list)  # (generation, best, mean) objective
 
 
-def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig,
-               progress: Callable[[int, int, float], None] | None = None) -> SearchResult:
+def cma_search(
+    make_market: Callable[[int], PairedGame],
+    cfg: SearchConfig,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> SearchResult:
     """CMA-ES over :class:`LinearPolicy`; ``make_market(R)`` builds a paired game of R pairs.
 
     Every generation scores its candidates on common pairs (candidate c plays pairs c M ..
@@ -122,8 +131,11 @@ def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig,
     for g in range(1, generations + 1):
         key = g if cfg.fresh else 0
         xs = np.asarray(es.ask())
-        res = market.run(CandidatePolicies(xs, cfg.pairs), pair_streams([cfg.seed, key], cfg.pairs, len(xs), draws),
-                         policy_seed=cfg.seed * 100_003 + key)
+        res = market.run(
+            CandidatePolicies(xs, cfg.pairs),
+            pair_streams([cfg.seed, key], cfg.pairs, len(xs), draws),
+            policy_seed=cfg.seed * 100_003 + key,
+        )
         values = res.gain.reshape(len(xs), cfg.pairs).mean(axis=1)
         es.tell(list(xs), list(-values))
         history.append((g, float(values.max()), float(values.mean())))
@@ -132,8 +144,70 @@ def cma_search(make_market: Callable[[int], PairedGame], cfg: SearchConfig,
     # the distribution's mean or the best candidate seen, whichever scores higher on held-apart pairs
     finals = np.stack([es.result.xfavorite, es.result.xbest])
     final = make_market(2 * cfg.final_pairs)
-    res = final.run(CandidatePolicies(finals, cfg.final_pairs), pair_streams([cfg.seed, 2**31], cfg.final_pairs, 2, draws),
-                    policy_seed=cfg.seed)
+    res = final.run(
+        CandidatePolicies(finals, cfg.final_pairs),
+        pair_streams([cfg.seed, 2**31], cfg.final_pairs, 2, draws),
+        policy_seed=cfg.seed,
+    )
     final_values = res.gain.reshape(2, cfg.final_pairs).mean(axis=1)
     k = int(np.argmax(final_values))
     return SearchResult(LinearPolicy(tuple(map(float, finals[k]))), float(final_values[k]), history)
+
+
+@dataclass
+class SearchArgs(GameArgs):
+    """CMA-ES over a linear reporting policy; writes ``policy.json`` and ``config.json``."""
+
+    episodes: int = 24_000
+    """CMA-ES budget in paired episodes"""
+    pairs: int = 8
+    """paired episodes per candidate (fresh every generation)"""
+    sigma0: float = 0.1
+    """initial CMA-ES step size"""
+
+
+def main(argv: list[str] | None = None) -> Path:
+    """The command line (module docstring): search, evaluate on held-out pairs, save."""
+    import sys
+    import time
+
+    import tyro
+
+    args = tyro.cli(SearchArgs, args=argv, description=plain(__doc__), prog="python -m agents.search.cmaes")
+    try:
+        args.check()
+        if args.episodes < 1 or args.pairs < 1 or not args.sigma0 > 0:
+            raise ValueError(
+                f"--episodes {args.episodes}, --pairs {args.pairs} and --sigma0 {args.sigma0} must be positive"
+            )
+    except (ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    started = time.time()
+
+    def progress(g: int, generations: int, best: float) -> None:
+        if g == generations or g % max(1, generations // 10) == 0:
+            print(
+                f"generation {g}/{generations}: best candidate {best:+.2f} on its pairs "
+                f"({time.time() - started:.0f} s)",
+                flush=True,
+            )
+
+    found = cma_search(
+        args.make, SearchConfig(args.episodes, args.pairs, sigma0=args.sigma0, seed=args.seed + 1_000), progress
+    )
+    result = {
+        **evaluate(args, found.policy),
+        "search_objective": found.objective,
+        "seconds": round(time.time() - started, 1),
+    }
+
+    def save(run_dir: Path) -> Path:
+        found.policy.save(run_dir / "policy.json")
+        return run_dir / "policy.json"
+
+    return save_run(args, "search", save, result)
+
+
+if __name__ == "__main__":
+    main()

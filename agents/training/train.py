@@ -1,7 +1,7 @@
 """Train an RL manipulator: one agent's reporting strategy against a learning mechanism.
 
-    python -m agents.train --env-id mdbf_envs/VCGLearnOPT-v0 --timesteps 50000 --out runs/
-    python -m agents.train --help        # every option, its default and what it does
+    python -m agents.training.train --env-id mdbf_envs/VCGLearnOPT-v0 --timesteps 50000 --out runs/
+    python -m agents.training.train --help        # every option, its default and what it does
 
 CleanRL-style: hyperparameters at the top, a ``make_env`` thunk, one ``train`` function. The
 policy acts through the Gymnasium single-agent view: its action a in [-1, 1] moves the report
@@ -28,12 +28,11 @@ from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor
 
-import mdbf_envs  # noqa: F401  registers the mdbf_envs/ ids
+import mdbf_envs
 from agents.cli_types import JsonObject, plain
-from agents.ppo import PPOConfig
-from agents.sb3_vec_env import SB3VecEnv
-from baselines.strategies import as_policy, scripted
-from mdbf_envs.envs.single_agent import truthful
+from agents.search.ppo import PPOConfig
+from agents.training.sb3_vec_env import SB3VecEnv
+from baselines.strategies import scripted
 
 ALGOS = ("ppo", "sac", "recurrent_ppo")
 
@@ -41,7 +40,7 @@ ALGOS = ("ppo", "sac", "recurrent_ppo")
 @dataclass
 class Args(PPOConfig):
     """Train an RL manipulator on a plain single-agent view (for paired, decision-point training
-    see :mod:`agents.ppo_paired`). PPO's hyperparameters are :class:`agents.ppo.PPOConfig`'s
+    see :mod:`agents.search.ppo`). PPO's hyperparameters are :class:`agents.search.ppo.PPOConfig`'s
     (SAC takes the ones it shares), with defaults for the plain views."""
 
     env_id: str = "mdbf_envs/VCGLearnOPT-v0"
@@ -58,7 +57,7 @@ class Args(PPOConfig):
     """the report moves by at most this much from truthful"""
     timesteps: int = 50_000
     """environment steps to train for (>= 1)"""
-    n_envs: int = 4
+    num_envs: int = 4
     """parallel env copies (>= 1)"""
     learning_rate: float = 3e-4
     """optimizer step size"""
@@ -79,9 +78,11 @@ class Args(PPOConfig):
 
     def check(self) -> None:
         """Refuse a bad configuration before any work, naming the option."""
-        if self.timesteps < 1 or self.n_envs < 1 or self.n_steps < 1 or self.batch_size < 1:
-            raise ValueError(f"--timesteps {self.timesteps}, --n-envs {self.n_envs}, --n-steps {self.n_steps} and "
-                             f"--batch-size {self.batch_size} must all be >= 1")
+        if self.timesteps < 1 or self.num_envs < 1 or self.n_steps < 1 or self.batch_size < 1:
+            raise ValueError(
+                f"--timesteps {self.timesteps}, --num-envs {self.num_envs}, --n-steps {self.n_steps} and "
+                f"--batch-size {self.batch_size} must all be >= 1"
+            )
         if not isinstance(self.env_kwargs, dict):
             raise ValueError(f"--env-kwargs {self.env_kwargs!r} must be a JSON object")
         if self.algo not in ALGOS:
@@ -89,8 +90,10 @@ class Args(PPOConfig):
         if self.others != "truthful" and self.others not in scripted():
             raise ValueError(f"--others {self.others!r}; use 'truthful' or one of {sorted(scripted())}")
         if self.env_id not in gym.registry:
-            raise ValueError(f"--env-id {self.env_id!r} is not registered; mdbf_envs ids: "
-                             f"{sorted(k for k in gym.registry if k.startswith('mdbf_envs/'))}")
+            raise ValueError(
+                f"--env-id {self.env_id!r} is not registered; mdbf_envs ids: "
+                f"{sorted(k for k in gym.registry if k.startswith('mdbf_envs/'))}"
+            )
 
     def run_name(self) -> str:
         """``<id>[_<zeta>]_<algo>_seed<seed>_<time>``: names what the run trained on, never collides."""
@@ -99,15 +102,15 @@ class Args(PPOConfig):
         return "_".join([self.env_id.split("/")[-1], *([zeta] if zeta else []), self.algo, f"seed{self.seed}", stamp])
 
 
-def other_policy(name: str):
-    """The policy of the non-controlled agents, by strategy name ("truthful" works in every
-    env; the scripted VCG strategies in the VCG-Learn envs)."""
+def other_strategy(name: str):
+    """The batch strategy of the non-controlled agents, by name ("truthful", None to the env,
+    works in every env; the scripted VCG strategies in the VCG-Learn envs)."""
     if name == "truthful":
-        return truthful
+        return None
     table = scripted()
     if name not in table:
         raise KeyError(f"unknown strategy {name!r}; use 'truthful' or one of {sorted(table)}")
-    return as_policy(table[name])
+    return table[name]
 
 
 def make_env(args: Args, idx: int, others=None):
@@ -115,8 +118,13 @@ def make_env(args: Args, idx: int, others=None):
     (a policy) overrides ``args.others``."""
 
     def thunk():
-        env = gym.make(args.env_id, agent=args.agent, others=others or other_policy(args.others),
-                       deviation_scale=args.deviation_scale, **args.env_kwargs)
+        env = gym.make(
+            args.env_id,
+            agent=args.agent,
+            others=others or other_strategy(args.others),
+            deviation_scale=args.deviation_scale,
+            **args.env_kwargs,
+        )
         return Monitor(env)
 
     return thunk
@@ -142,11 +150,17 @@ def make_vec_env(args: Args, others=None) -> VecEnv:
     single copies) when it has one and the others are truthful; else a DummyVecEnv of monitored
     copies. Both step alike for the same seed (copy r is seeded ``seed + r``)."""
     if others is None and args.others == "truthful" and gym.spec(args.env_id).vector_entry_point is not None:
-        native = gym.make_vec(args.env_id, num_envs=args.n_envs, autoreset_mode=AutoresetMode.SAME_STEP,
-                              agent=args.agent, deviation_scale=args.deviation_scale, **args.env_kwargs)
+        native = gym.make_vec(
+            args.env_id,
+            num_envs=args.num_envs,
+            autoreset_mode=AutoresetMode.SAME_STEP,
+            agent=args.agent,
+            deviation_scale=args.deviation_scale,
+            **args.env_kwargs,
+        )
         env = VecMonitor(SB3VecEnv(native))
     else:
-        env = DummyVecEnv([make_env(args, i, others) for i in range(args.n_envs)])
+        env = DummyVecEnv([make_env(args, i, others) for i in range(args.num_envs)])
     env.seed(args.seed)
     return env
 
@@ -175,16 +189,25 @@ def train(args: Args, run_dir: Path | None = None, others=None):
         import stable_baselines3
         import torch
 
-        config = {**asdict(args), "out": str(args.out), "versions": {"python": platform.python_version(), "numpy": np.__version__,
-                  "gymnasium": gym.__version__, "stable_baselines3": stable_baselines3.__version__,
-                  "torch": torch.__version__, "mdbf_envs": mdbf_envs.__version__}}
+        config = {
+            **asdict(args),
+            "out": str(args.out),
+            "versions": {
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "gymnasium": gym.__version__,
+                "stable_baselines3": stable_baselines3.__version__,
+                "torch": torch.__version__,
+                "mdbf_envs": mdbf_envs.__version__,
+            },
+        }
         (run_dir / "config.json").write_text(json.dumps(config, indent=2))
     env.close()
     return model
 
 
 def main(argv: list[str] | None = None):
-    args = tyro.cli(Args, args=argv, description=plain(__doc__), prog="python -m agents.train")
+    args = tyro.cli(Args, args=argv, description=plain(__doc__), prog="python -m agents.training.train")
     try:
         args.check()
     except ValueError as err:

@@ -22,18 +22,20 @@ from mdbf_envs.envs.single_agent import deviation_to_action
 
 
 class SharedPolicyVecEnv(VecEnv):
-    """``n_copies`` copies of a ParallelEnv, each agent of each copy one VecEnv index.
+    """``num_envs`` copies of a ParallelEnv, each agent of each copy one VecEnv index.
 
     Args:
         make_env: a zero-argument factory of the ParallelEnv (its agents must share spaces
             and never leave before the episode ends, as in the mdbf_envs envs).
-        n_copies: independent copies, seeded ``seed + k``.
+        num_envs: independent copies, seeded ``seed + k``.
         deviation_scale: see the module docstring.
         seed: base seed.
     """
 
-    def __init__(self, make_env: Callable[[], ParallelEnv], n_copies: int = 1, deviation_scale: float = 0.5, seed: int = 0):
-        self.envs = [make_env() for _ in range(n_copies)]
+    def __init__(
+        self, make_env: Callable[[], ParallelEnv], num_envs: int = 1, deviation_scale: float = 0.5, seed: int = 0
+    ):
+        self.envs = [make_env() for _ in range(num_envs)]
         self.agents = list(self.envs[0].possible_agents)
         obs_space = self.envs[0].observation_space(self.agents[0])
         for a in self.agents:
@@ -65,8 +67,9 @@ class SharedPolicyVecEnv(VecEnv):
             acts = {}
             for j, agent in enumerate(self.agents):
                 space = env.action_space(agent)
-                acts[agent] = deviation_to_action(env.truthful_action(agent), self._actions[k * n + j],
-                                                  self.deviation_scale, space.low, space.high)
+                acts[agent] = deviation_to_action(
+                    env.truthful_action(agent), self._actions[k * n + j], self.deviation_scale, space.low, space.high
+                )
             obs, rew, term, trunc, info = env.step(acts)
             for j, agent in enumerate(self.agents):
                 idx = k * n + j
@@ -94,7 +97,9 @@ class SharedPolicyVecEnv(VecEnv):
             setattr(self.envs[i // len(self.agents)], attr_name, value)
 
     def env_method(self, method_name: str, *args, indices=None, **kwargs) -> list[Any]:
-        return [getattr(self.envs[i // len(self.agents)], method_name)(*args, **kwargs) for i in self._get_indices(indices)]
+        return [
+            getattr(self.envs[i // len(self.agents)], method_name)(*args, **kwargs) for i in self._get_indices(indices)
+        ]
 
     def env_is_wrapped(self, wrapper_class, indices=None) -> list[bool]:
         return [False for _ in self._get_indices(indices)]

@@ -28,7 +28,13 @@ def unbatch_info(infos: dict[str, Any], n: int) -> list[dict[str, Any]]:
     for key, value in infos.items():
         if key.startswith("_"):
             continue
-        values = unbatch_info(value, n) if isinstance(value, dict) else value.tolist() if value.dtype != object else list(value)
+        values = (
+            unbatch_info(value, n)
+            if isinstance(value, dict)
+            else value.tolist()
+            if value.dtype != object
+            else list(value)
+        )
         mask = infos.get(f"_{key}")
         for info, v, has in zip(out, values, [True] * n if mask is None else mask.tolist(), strict=True):
             if has:

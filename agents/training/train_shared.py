@@ -1,6 +1,6 @@
 """All agents learn at the same time: one PPO policy shared by every agent (parameter sharing).
 
-    python -m agents.train_shared --zeta opt --horizon 2000 --timesteps 100000 --out runs/
+    python -m agents.training.train_shared --zeta opt --horizon 2000 --timesteps 100000 --out runs/
 
 Each agent of the PettingZoo VCG-Learn env reports truthful + scale * a with a from the shared
 policy (its own observation in, its own action out). The run directory gets ``model.zip`` and
@@ -18,7 +18,7 @@ import numpy as np
 from stable_baselines3 import PPO
 
 from agents.cli_types import plain
-from agents.shared_vec_env import SharedPolicyVecEnv
+from agents.training.shared_vec_env import SharedPolicyVecEnv
 from mdbf_envs import vcg_learn_v0
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.registry import make_scenario
@@ -50,23 +50,41 @@ def evaluate(model, env_kwargs: dict, seeds: list[int], deviation_scale: float) 
     return out
 
 
-def train_shared(env_kwargs: dict, timesteps: int, seed: int = 0, deviation_scale: float = 0.5,
-                 copies: int = 1, progress_bar: bool = True) -> PPO:
+def train_shared(
+    env_kwargs: dict,
+    timesteps: int,
+    seed: int = 0,
+    deviation_scale: float = 0.5,
+    num_envs: int = 1,
+    progress_bar: bool = True,
+) -> PPO:
     """One PPO policy trained for every agent of the VCG-Learn env at once."""
-    venv = SharedPolicyVecEnv(lambda: vcg_learn_v0.parallel_env(**env_kwargs), copies, deviation_scale, seed)
+    venv = SharedPolicyVecEnv(lambda: vcg_learn_v0.parallel_env(**env_kwargs), num_envs, deviation_scale, seed)
     n_steps = min(512, env_kwargs.get("horizon", 2000))
-    model = PPO("MlpPolicy", venv, n_steps=n_steps, batch_size=n_steps, gamma=0.999, seed=seed,
-                policy_kwargs={"log_std_init": -1.0}, verbose=0)
+    model = PPO(
+        "MlpPolicy",
+        venv,
+        n_steps=n_steps,
+        batch_size=n_steps,
+        gamma=0.999,
+        seed=seed,
+        policy_kwargs={"log_std_init": -1.0},
+        verbose=0,
+    )
     return model.learn(timesteps, progress_bar=progress_bar)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(prog="python -m agents.train_shared", description=plain(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m agents.training.train_shared",
+        description=plain(__doc__),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--scenario", default="single_item", help="a registered scenario (default single_item)")
     parser.add_argument("--zeta", choices=("etc", "opt"), default="opt", help="VCG-Learn variant (default opt)")
     parser.add_argument("--horizon", type=int, default=2000, help="rounds per episode (default 2000)")
     parser.add_argument("--timesteps", type=int, default=100_000, help="PPO steps over all agents (default 100000)")
-    parser.add_argument("--copies", type=int, default=1, help="env copies, seeded apart (default 1)")
+    parser.add_argument("--num-envs", type=int, default=1, help="env copies, seeded apart (default 1)")
     parser.add_argument("--deviation-scale", type=float, default=0.5, help="report = X + scale a (default 0.5)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     parser.add_argument("--eval-episodes", type=int, default=5, help="evaluation episodes (default 5)")
@@ -74,14 +92,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--progress-bar", action=argparse.BooleanOptionalAction, default=True, help="show progress")
     args = parser.parse_args(argv)
     env_kwargs = {"scenario": args.scenario, "zeta": args.zeta, "horizon": args.horizon}
-    model = train_shared(env_kwargs, args.timesteps, args.seed, args.deviation_scale, args.copies, args.progress_bar)
+    model = train_shared(env_kwargs, args.timesteps, args.seed, args.deviation_scale, args.num_envs, args.progress_bar)
     run_dir = args.out / f"shared_{args.scenario}_{args.zeta}_seed{args.seed}"
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / "model.zip")
     seeds = [10_000 + args.seed + k for k in range(args.eval_episodes)]
     result = evaluate(model, env_kwargs, seeds, args.deviation_scale)
-    report = {"config": {**vars(args), "out": str(args.out)}, "eval_seeds": seeds,
-              "mean_utility": {k: v.tolist() for k, v in result.items()}}
+    report = {
+        "config": {**vars(args), "out": str(args.out)},
+        "eval_seeds": seeds,
+        "mean_utility": {k: v.tolist() for k, v in result.items()},
+    }
     (run_dir / "config.json").write_text(json.dumps(report, indent=2))
     names = make_scenario(args.scenario).agent_names
     print("mean episode utility per agent (" + ", ".join(result) + "):")

@@ -1,8 +1,8 @@
 """VCG-Learn's paired market: each replication beside its truthful shadow (paper 1, App. F's audit).
 
-:class:`PairedMarket` is the :class:`~mdbf_envs.core.paired.PairedGame` of any
+:class:`PairedMarket` is the :class:`~mdbf_envs.core.paired_engine.PairedGame` of any
 :class:`~mdbf_envs.core.protocol.Mechanism` over a :class:`~mdbf_envs.vcg_learn.scenario.Scenario`:
-one batched mechanism of 2R replications, r with the agent's policy and R + r truthful. Both
+one batched mechanism of 2P replications, r with the agent's policy and P + r truthful. Both
 halves draw the same standard normals and uniforms each round.
 
 Decision points (``decisions="influential"``): a report matters only if the mechanism keeps it
@@ -12,7 +12,7 @@ report is kept in some replication (elsewhere it reports truthfully, which chang
 a discarded report cannot), and plays the rounds in between at once. A mechanism that declares
 :class:`~mdbf_envs.core.protocol.SkipsRounds` (VCG-Learn under ETC with f = g) lets it also
 fast-forward each exploit phase when the others are truthful, or blind to their own reports and
-deterministic (:class:`~mdbf_envs.core.paired.ReportBlind`), still drawing every round's realisations so the
+deterministic (:class:`~mdbf_envs.core.paired_engine.ReportBlind`), still drawing every round's realisations so the
 random stream and the agents' tallies are those of the round-by-round run.
 
 When the others report affine functions of their values, the rounds are compiled
@@ -30,12 +30,13 @@ round is a decision.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from mdbf_envs.core.checks import check_int, check_real
-from mdbf_envs.core.paired import (
+from mdbf_envs.core.paired_engine import (
     DECISIONS,
     BatchPolicy,
     BatchStrategy,
@@ -45,7 +46,7 @@ from mdbf_envs.core.paired import (
     ReportBlind,
     by_strategy,
 )
-from mdbf_envs.core.protocol import Mechanism, influence_of
+from mdbf_envs.core.protocol import Mechanism, SlowPathWarning, influence_of
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.vcg_learn.market import Market
 from mdbf_envs.vcg_learn.observation import ObservationBuilder
@@ -54,11 +55,11 @@ BACKENDS = ("auto", "numpy")
 
 
 class PairedMarket(PairedGame):
-    """R pairs of one market (module docstring): agent ``agent`` follows a policy in replication
-    r and reports truthfully in replication R + r; everything else is shared.
+    """P pairs of one market (module docstring): agent ``agent`` follows a policy in replication
+    r and reports truthfully in replication P + r; everything else is shared.
 
     Args:
-        mechanism: built with 2R replications (``make_mechanism(..., replications=2 * R)``).
+        mechanism: built with 2P replications (``make_mechanism(..., replications=2 * P)``).
         horizon: T rounds per episode.
         agent: the manipulating agent's index (a realisation agent, not a bidder).
         others: agent index -> batch strategy of the other agents (truthful if absent); each is
@@ -92,7 +93,7 @@ class PairedMarket(PairedGame):
         self.backend = backend
         self.market = Market(mechanism)
         if mechanism.replications % 2:
-            raise ValueError(f"a paired market needs 2R replications, the mechanism has {mechanism.replications}")
+            raise ValueError(f"a paired market needs 2P replications, the mechanism has {mechanism.replications}")
         if decisions not in DECISIONS:
             raise ValueError(f"decisions = {decisions!r}; use one of {DECISIONS}")
         check_real("deviation_scale", deviation_scale, positive=True)
@@ -101,7 +102,9 @@ class PairedMarket(PairedGame):
         self.pairs = mechanism.replications // 2
         self._reporting = self.market.reporting
         if not (0 <= agent < sc.n_agents) or not self._reporting[agent]:
-            raise ValueError(f"agent {agent} cannot report: reporting agents are {np.flatnonzero(self._reporting).tolist()}")
+            raise ValueError(
+                f"agent {agent} cannot report: reporting agents are {np.flatnonzero(self._reporting).tolist()}"
+            )
         self.others = dict(others or {})
         for j in self.others:
             if j == agent or not (0 <= j < sc.n_agents) or not self._reporting[j]:
@@ -116,19 +119,28 @@ class PairedMarket(PairedGame):
         self.feature_size = self.observer.size + 2
         self.draws, self.n_agents = self.market.draws, sc.n_agents
         self._influential = influence_of(mechanism)
-        blind = all(isinstance(s, ReportBlind) and not s.reads_own_reports and not s.stochastic
-                    for s in self.others.values())
+        blind = all(
+            isinstance(s, ReportBlind) and not s.reads_own_reports and not s.stochastic for s in self.others.values()
+        )
         self._fast_forward = decisions == "influential" and blind and self.market.repeats_rounds
         self.done, self._scripted, self._episode = True, False, None
+        self._slow_warned = False
 
     # ---- episode ---------------------------------------------------------------------------
-    def run(self, policy: BatchPolicy | None, rng: np.random.Generator | ReplicationStreams, policy_seed: int = 0,
-            track: bool = False, strategy: BatchStrategy | None = None) -> PairedResult:
+    def run(
+        self,
+        policy: BatchPolicy | None,
+        rng: np.random.Generator | ReplicationStreams,
+        policy_seed: int = 0,
+        track: bool = False,
+        strategy: BatchStrategy | None = None,
+    ) -> PairedResult:
         """:meth:`PairedGame.run`, compiled where the backend and
         :func:`~mdbf_envs.vcg_learn.compiled_paired.unsupported` allow."""
         if self.backend == "auto":
             from mdbf_envs.vcg_learn import compiled_paired  # imported here: numba loads in a second
 
+            self._warn_if_mechanism_is_slow()
             if compiled_paired.unsupported(self, policy, strategy) is None:
                 self._episode = None
                 return compiled_paired.run(self, policy, rng, track, strategy)
@@ -143,13 +155,31 @@ class PairedMarket(PairedGame):
         if self.backend == "auto" and not self._scripted:
             from mdbf_envs.vcg_learn import compiled_paired
 
+            self._warn_if_mechanism_is_slow()
             if compiled_paired.unsupported_steps(self) is None:
                 self._episode = compiled_paired.Episode(self, rng)
                 return
         self.market.reset(PairedDraws(rng, self.pairs))
 
+    def _warn_if_mechanism_is_slow(self) -> None:
+        """Once per market: say why ``backend="auto"`` plays this mechanism in numpy (a subclass
+        that overrides a compiled method, an outcome space or noise the loop does not handle)."""
+        if self._slow_warned:
+            return
+        from mdbf_envs.vcg_learn import compiled
+
+        self._slow_warned = True
+        reason = compiled.unsupported(self.mechanism)
+        if reason is not None:
+            warnings.warn(
+                f"backend='auto' plays this market round by round in numpy: {reason} "
+                "(pass backend='numpy' to choose that)",
+                SlowPathWarning,
+                stacklevel=3,
+            )
+
     def features(self) -> np.ndarray:
-        """``(R, d)`` the agent's scaled observation in the current round (module docstring)."""
+        """``(P, d)`` the agent's scaled observation in the current round (module docstring)."""
         if self._episode is not None:
             return self._episode.features()
         obs = self._agent_obs.copy()
@@ -170,42 +200,45 @@ class PairedMarket(PairedGame):
         if self._episode is not None:
             self._episode.play()
             return
-        R, market = self.pairs, self.market
+        P, market = self.pairs, self.market
         self._round = market.begin()
-        self._realised = market.realised  # (2R, n)
+        self._realised = market.realised  # (2P, n)
         self._reports = self._realised.copy()
-        self._deciding = np.ones(R, bool)
+        self._deciding = np.ones(P, bool)
         if self.decisions == "influential":
-            self._deciding = self._influential()[:R, self.agent].copy()
+            self._deciding = self._influential()[:P, self.agent].copy()
         build = self.observer.build
         if self.others:
             obs = build(self._round, self._realised, market.tallies, self.mechanism)
             for strategy, agents in self._groups:  # agents sharing a strategy report in one call
-                for half, rng in zip((slice(0, R), slice(R, 2 * R)), self._policy_rngs, strict=True):
+                for half, rng in zip((slice(0, P), slice(P, 2 * P)), self._policy_rngs, strict=True):
                     rows = obs[half][:, agents].reshape(-1, self.observer.size)
-                    self._reports[half, agents] = np.reshape(strategy(self.observer.decode(rows), rng), (R, len(agents)))
-            self._agent_obs = obs[:R, self.agent]
+                    self._reports[half, agents] = np.reshape(
+                        strategy(self.observer.decode(rows), rng), (P, len(agents))
+                    )
+            self._agent_obs = obs[:P, self.agent]
         elif self._deciding.any():  # only the agent's own rows are needed
             i = self.agent
-            self._agent_obs = build(self._round, self._realised, market.tallies, self.mechanism,
-                                    slice(0, R), slice(i, i + 1))[:, 0]
+            self._agent_obs = build(
+                self._round, self._realised, market.tallies, self.mechanism, slice(0, P), slice(i, i + 1)
+            )[:, 0]
         if not np.all(np.isfinite(self._reports)):
             raise ValueError(f"a strategy reported a non-finite value in round {self._round.t}")
 
     def _finish_round(self, actions: np.ndarray | None, reports: np.ndarray | None = None) -> None:
         """Play the current round: where deciding, the agent reports X + scale a for ``actions``
-        ``(R,)``, or ``reports`` (one per deciding replication). Compiled, it plays on to the
+        ``(P,)``, or ``reports`` (one per deciding replication). Compiled, it plays on to the
         next round where some replication decides."""
         if self._episode is not None:
             self._episode.play(actions)
             return
-        i, R, rnd = self.agent, self.pairs, self._round
+        i, P, rnd = self.agent, self.pairs, self._round
         rows = self._deciding
         if (actions is not None or reports is not None) and rows.any():
             if reports is None:
-                reports = self._realised[:R, i][rows] + self.scale * actions[rows]
+                reports = self._realised[:P, i][rows] + self.scale * actions[rows]
             clipped = np.clip(reports, self.low, self.high)
-            own = self._reports[:R, i]
+            own = self._reports[:P, i]
             own[rows] = clipped
             self._record_decisions(actions, reports, clipped)
         self.since += 1
@@ -230,7 +263,7 @@ class PairedMarket(PairedGame):
         if left == 0:
             return
         if self.curve is not None:  # each pair's gain grows linearly over the block
-            step = u.agents[: self.pairs, self.agent] - u.agents[self.pairs:, self.agent]
+            step = u.agents[: self.pairs, self.agent] - u.agents[self.pairs :, self.agent]
             self._record_curve(rnd.t, self.gain[None] + np.arange(1, left + 1)[:, None] * step[None])
         self.utility += left * u.agents
         self.seller += left * u.seller

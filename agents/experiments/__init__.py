@@ -1,0 +1,1 @@
+"""Experiments behind the theorems' verdicts (:mod:`agents.experiments.theorem25`)."""
