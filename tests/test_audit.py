@@ -129,7 +129,14 @@ def test_quick_audit_output_schema_with_a_short_training(tmp_path):
     ]
     text = (tmp_path / "out" / "audit.md").read_text()
     assert "| vcg_learn:etc | truthful | agent_0 | ppo | yes |" in text and "## Found" in text
-    assert (tmp_path / "out" / "audit_gain.png").stat().st_size > 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "audit.json",
+        "audit.md",
+        "audit_found.png",
+        "audit_gain_vcg_learn.png",
+    ]
+    for figure in ("audit_found.png", "audit_gain_vcg_learn.png"):
+        assert (tmp_path / "out" / figure).stat().st_size > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no partial folder left
 
 

@@ -22,7 +22,7 @@ def table_fields(doc: str, after: str) -> list[str]:
 
 def test_vcg_env_table_lists_the_builders_fields_in_order():
     env = vcg_learn_v0.parallel_env(publish=("prices", "outcome"))
-    assert table_fields(vcg_module.__doc__, "### Observation Space") == list(env.observation_layout())
+    assert table_fields(vcg_module.__doc__, "## Observation Space") == list(env.observation_layout())
 
 
 def test_vcg_observation_widths_match_the_table():
@@ -43,7 +43,7 @@ def test_manipulation_env_tables_match_the_features():
 
 
 def test_joint_ads_env_table_matches_its_observation():
-    assert table_fields(joint_ads_module.__doc__, "### Observation Space") == list(FIELDS)
+    assert table_fields(joint_ads_module.__doc__, "## Observation Space") == list(FIELDS)
     env = joint_ads_v0.parallel_env(horizon=3)
     obs, _ = env.reset(seed=0)
     assert obs["merchant"].shape == (len(FIELDS),)

@@ -22,7 +22,8 @@ rounds; control: ETC with noiseless values. Paper 2: the merchant stays for T = 
 against Augment-the-Best, PathLearning, follow-the-leader, posted prices and the EpochLearner
 variant, on the stochastic and smooth sequences, the brand truthful or bidding 0.8 v; control: a
 fixed posted mechanism. Files: ``OUT/audit.json`` (strict JSON, schema in
-``docs/audit.schema.json``), ``OUT/audit.md``, ``OUT/audit_gain.png``.
+``docs/audit.schema.json``), ``OUT/audit.md``, ``OUT/audit_found.png`` (finding power per setting) and
+``OUT/audit_gain_<paper>.png`` (each paper's gain curves).
 """
 
 from agents.audit import joint_ads, searches, vcg_learn  # noqa: F401  (register the papers and searches)

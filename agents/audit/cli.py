@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> dict:
         print("audit: interrupted; nothing was written", file=sys.stderr)
         raise SystemExit(130) from None
     out = check_out(args.out)
+    figures = ", ".join(str(out / f"audit_gain_{paper}.png") for paper in report["papers"])
     print(
-        f"wrote {out / 'audit.json'}, {out / 'audit.md'}, {out / 'audit_gain.png'} in {report['config']['seconds']} s"
+        f"wrote {out / 'audit.json'}, {out / 'audit.md'}, {out / 'audit_found.png'}, {figures} in "
+        f"{report['config']['seconds']} s"
     )
     return report

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-AUDIT_FILES = ("audit.json", "audit.md", "audit_gain.png")
+AUDIT_FILES = re.compile(r"audit\.json|audit\.md|audit_found\.png|audit_gain_\w+\.png")
+"""The names of the files an audit writes (one gain figure per paper)."""
 
 
 class OutError(ValueError):
@@ -30,7 +32,7 @@ def check_out(out: Path) -> Path:
     if out.exists() and not out.is_dir():
         raise OutError(f"--out {out} is a file, not a folder")
     if out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in AUDIT_FILES)
+        foreign = sorted(p.name for p in out.iterdir() if not AUDIT_FILES.fullmatch(p.name))
         if foreign:
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
             raise OutError(f"--out {out} holds files the audit did not write ({shown}); give a new or empty folder")

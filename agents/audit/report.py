@@ -1,5 +1,5 @@
 """The audit's report: per-setting summary (found against the exact optimum or the best known),
-Markdown and the gain plot."""
+Markdown and the figures (finding power per setting, and each paper's gain curves)."""
 
 from __future__ import annotations
 
@@ -142,31 +142,86 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(curves: dict, path: Path) -> None:
-    """Mean cumulative paired gain over rounds with 95% bands, one panel per setting."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = list(dict.fromkeys(key[:3] for key in curves))
+    return plt
+
+
+def plot_found(summary: list[dict], path: Path) -> None:
+    """One row per setting with a gain: *found* with its 95% bootstrap interval, against the exact
+    optimum (filled) or the best gain known (open), the 0.9 finding-power bar marked."""
+    plt = _pyplot()
+    shown = [s for s in summary if s["found"] is not None]
+    height = 1.2 + 0.24 * max(len(shown), 1)
+    fig, ax = plt.subplots(figsize=(8.5, height), layout="constrained")
+    for y, s in enumerate(reversed(shown)):
+        lo, hi = s["found_ci95"]
+        exact = s["found_against"] == "exact optimum"
+        if lo is not None:
+            ax.plot([lo, hi], [y, y], color="C0" if exact else "C1", lw=1.5)
+        ax.plot(s["found"], y, "o", color="C0" if exact else "C1", mfc=None if exact else "white", ms=5)
+    labels = [f"{s['mechanism']} | {s['others']} | {s['agent']}" for s in reversed(shown)]
+    ax.set_yticks(range(len(shown)), labels, fontsize=7)
+    ax.axvline(0.9, color="k", lw=0.8, ls=":")
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel("found: best learned gain / exact optimum (filled) or best gain known (open)")
+    ax.set_title("Finding power per setting, 95% bootstrap intervals", fontsize=10)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_gains(curves: dict, panels: list[tuple], path: Path, title: str) -> None:
+    """One paper's settings: mean cumulative paired gain over rounds with 95% bands, one panel
+    per setting, and one legend for the figure below the panels."""
+    plt = _pyplot()
     cols = min(len(panels), 3)
     rows_ = math.ceil(len(panels) / cols)
-    fig, axes = plt.subplots(rows_, cols, figsize=(4.6 * cols, 3.6 * rows_), squeeze=False)
+    fig, axes = plt.subplots(rows_, cols, figsize=(4.4 * cols, 2.9 * rows_ + 0.9), squeeze=False, layout="constrained")
+    handles: dict[str, object] = {}
+    colours: dict[str, str] = {}
     for ax, panel in zip(axes.flat, panels, strict=False):
         for key, curve in curves.items():
             if key[:3] == panel and key[3] != "truthful" and curve is not None:
-                bold = key[3] in ("cma_es", "ppo", "exact_optimum")
+                name = key[3]
+                colours.setdefault(name, f"C{len(colours) % 10}")
+                bold = name in ("cma_es", "ppo", "exact_optimum")
                 t, mean, half = np.arange(1, len(curve) + 1), curve[:, 0], 1.96 * curve[:, 1]
-                (line,) = ax.plot(t, mean, label=key[3], lw=LEARNED_WIDTH if bold else 0.9, ls="-" if bold else "--")
-                ax.fill_between(t, mean - half, mean + half, color=line.get_color(), alpha=0.12, lw=0)
+                (line,) = ax.plot(
+                    t, mean, color=colours[name], lw=LEARNED_WIDTH if bold else 0.9, ls="-" if bold else "--"
+                )
+                ax.fill_between(t, mean - half, mean + half, color=colours[name], alpha=0.12, lw=0)
+                handles.setdefault(name, line)
         ax.axhline(0, color="k", lw=0.8)
-        ax.set(title=f"{panel[0]}, others {panel[1]}, {panel[2]}", xlabel="round", ylabel="mean cumulative gain")
-        ax.title.set_fontsize(8)
-        ax.legend(fontsize=6, ncol=2)
+        ax.set_title(f"{panel[0]}\nothers {panel[1]}, {panel[2]}", fontsize=8)
+        ax.set_xlabel("round", fontsize=8)
+        ax.set_ylabel("mean cumulative gain", fontsize=8)
+        ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
-    fig.suptitle("Paired gain over truthful play on the confirmation pairs, mean and 95% band")
-    fig.tight_layout()
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="outside lower center",
+        ncol=min(len(handles), 6),
+        fontsize=7,
+        frameon=False,
+    )
+    fig.suptitle(title, fontsize=10)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def figures(summary: list[dict], curves: dict) -> dict[str, object]:
+    """The audit's figures by file name: ``audit_found.png`` and ``audit_gain_<paper>.png``."""
+    out: dict[str, object] = {"audit_found.png": lambda path: plot_found(summary, path)}
+    for paper in dict.fromkeys(s["paper"] for s in summary):
+        panels = [(s["mechanism"], s["others"], s["agent"]) for s in summary if s["paper"] == paper]
+        title = f"{paper}: paired gain over truthful play on the confirmation pairs, mean and 95% band"
+        out[f"audit_gain_{paper}.png"] = lambda path, panels=panels, title=title: plot_gains(
+            curves, panels, path, title
+        )
+    return out

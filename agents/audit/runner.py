@@ -21,7 +21,7 @@ import numpy as np
 from agents.audit.config import AuditConfig
 from agents.audit.outputs import check_out, write_outputs
 from agents.audit.papers import PAPERS, SEARCHES, Setting
-from agents.audit.report import markdown, plot, summarise
+from agents.audit.report import figures, markdown, summarise
 from mdbf_envs.core.parallel import run_trials
 from mdbf_envs.core.stats import ALPHA, holm, t_summary, verdict
 from mdbf_envs.core.streams import pair_streams
@@ -198,9 +198,7 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
         "summary": summary,
         "rows": rows,
     }
-    write_outputs(
-        out, {"audit.json": report, "audit.md": markdown(report), "audit_gain.png": lambda path: plot(curves, path)}
-    )
+    write_outputs(out, {"audit.json": report, "audit.md": markdown(report), **figures(summary, curves)})
     for s in summary:
         print(f"{s['mechanism']:>34} | {s['others']:>17} | {s['agent']:>8} | {s['statement']}")
     return report
@@ -215,6 +213,6 @@ def _plain(cfg: AuditConfig) -> dict:
         plain[name] = asdict(entry.options(cfg))
         if hasattr(entry, "agents"):
             plain[name]["agents"] = list(entry.agents(entry.options(cfg)))
-    for name in set(plain) & {"vcg_learn", "joint_ads"} - set(cfg.papers):
+    for name in set(plain) & (set(PAPERS) - set(cfg.papers)):
         plain.pop(name)  # the options of papers not audited would only mislead
     return plain

@@ -1,11 +1,13 @@
 """
-# Joint Ads
+# Joint Ads (`mdbf_envs/joint_ads-v0`)
 
-| Creation | `mdbf_envs.joint_ads_v0.parallel_env()`, `pettingzoo.make("parallel", "mdbf_envs/joint_ads-v0")` |
+| Import | `mdbf_envs.joint_ads_v0.parallel_env()`, `pettingzoo.make("parallel", "mdbf_envs/joint_ads-v0")` |
 |---|---|
 | Agents | `merchant`, `brand` (buyers 1 and 2 of paper 2) |
-| Action | `Box(0, 1, (1,))`: the bid |
+| Action Space | `Box(0.0, 1.0, (1,), float32)`: the bid |
+| Observation Space | `Box(0.0, 1.0, (5,), float32)` |
 | Reward | v_i x(b) - p_i(b), the buyer's utility |
+| Episode end | truncation after ``horizon`` rounds (default 1000), or after each round with ``persistent=False`` |
 
 Each round the learner (the seller) posts a DSIC mechanism M_t, learned from the bids of past
 rounds; a valuation pair v_t arrives from the chosen sequence; each buyer sees only its own
@@ -22,7 +24,7 @@ Two modes:
   next round) until ``horizon`` rounds have been played; ``reset(seed=...)`` restarts
   everything.
 
-### Observation Space
+## Observation Space
 ``Box(0, 1, (5,), float32)``:
 
 | Field | Width | Meaning |
@@ -33,14 +35,15 @@ Two modes:
 | `last_allocated` | 1 | 1 if the ad was shown last round (0 with fresh buyers) |
 | `last_payment` | 1 | own payment last round (0 with fresh buyers) |
 
-### Action Space
+## Action Space
 ``Box(0, 1, (1,), float32)``: the bid.
 
-### Info: own ``utility``, ``payment``, ``allocated``; with ``designer_info=True`` also
+## Info
+Own ``utility``, ``payment``, ``allocated``; with ``designer_info=True`` also
 ``designer``: the round's revenue, the cumulative revenue and, where the law is known, the
 regret against the Bayesian optimum.
 
-### Version History
+## Version History
 * v0: initial release.
 """
 

@@ -1,18 +1,20 @@
 """
-# VCG-Learn
+# VCG-Learn (`mdbf_envs/vcg_learn-v0`)
 
-| Creation | `mdbf_envs.vcg_learn_v0.parallel_env()`, `pettingzoo.make("parallel", "mdbf_envs/vcg_learn-v0")` |
+| Import | `mdbf_envs.vcg_learn_v0.parallel_env()`, `pettingzoo.make("parallel", "mdbf_envs/vcg_learn-v0")` |
 |---|---|
-| Agents | the scenario's agents that take part by realisations (bidders are configuration) |
-| Action | `Box(report_low, report_high, (1,))`: the report Y_it for the allocation just experienced |
+| Agents | the scenario's agents that take part by realisations (bidders are configuration); 10 by default |
+| Action Space | `Box(-5.0, 6.0, (1,), float32)`: the report Y_it (bounds: ``report_bounds``) |
+| Observation Space | `Box(-inf, inf, (20,), float32)` (single item, 10 agents; width below) |
 | Reward | u_it = v_i(omega_t) - p_it (expected, the paper's objective) or X_it - p_it (realised) |
+| Episode end | truncation after ``horizon`` rounds (default 2000) |
 
 Each step is one round of paper 1's repeated mechanism: the mechanism has chosen omega_t and
 prices p_it; every agent has experienced its allocation s_i(omega_t) and realised X_it (both in
 its observation); the agents' actions are their reports Y_it, which the mechanism learns from
 before choosing round t + 1. The episode ends (truncation) after ``horizon`` rounds.
 
-### Observation Space
+## Observation Space
 ``Box(-inf, inf, (d,), float32)``, laid out by :class:`ObservationBuilder` (``observation_layout()``
 gives the slices); k = |S| allocations, n agents. Nothing private to another agent (values,
 realisations, reports) is shown.
@@ -35,10 +37,10 @@ realisations, reports) is shown.
 | `all_prices` | n | every agent's price (with ``publish=("prices",)``) |
 | `all_allocations` | n k | every agent's one-hot allocation (with ``publish=("outcome",)``) |
 
-### Action Space
+## Action Space
 ``Box(report_low, report_high, (1,), float32)``: the report Y_it (default bounds [-5, 6]).
 
-### Info
+## Info
 Own figures: ``utility``, ``realised_utility``, ``price``, ``allocation``, ``explore``,
 ``bracket`` and ``regret`` (own cumulative R_iT against VCG, an analysis figure the agent could
 not compute), and ``individually_rational``: False when the mechanism's f is more optimistic
@@ -46,8 +48,8 @@ than its g, so that eq. (7)'s prices can exceed any value (docs/decisions.md#ind
 True for mechanisms that do not say). With ``designer_info=True`` also ``designer``: welfare, seller and all-agents
 regrets (the designer's view, off by default).
 
-### Version History
-* v0: initial release.
+## Version History
+* v0: initial release (0.2.0: ``others`` of the Gymnasium views take batch strategies).
 """
 
 from __future__ import annotations
