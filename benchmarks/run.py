@@ -1,7 +1,7 @@
 """Performance benchmarks: each figure is a ratio or a median, measured in one run.
 
     python -m benchmarks.run                 # everything (several minutes)
-    python -m benchmarks.run --only paired ads audit  # a subset of: ppo paired sim configs fig1
+    python -m benchmarks.run --only paired ads audit  # a subset of: import ppo paired sim configs fig1
                                                       # rate slots ads memory audit
     python -m benchmarks.run --only audit --full-audit  # also the full default audit against the baseline's
 
@@ -578,7 +578,22 @@ def bench_paired(pairs: int = 256, horizon: int = 2000, ppo_steps: int = 30_000)
     report("PPO on the plain view, etc, 32 native copies (episodes/s)", plain, "ep/s", "(rate)", True)
 
 
-BENCHES = ("ppo", "paired", "sim", "configs", "fig1", "rate", "slots", "ads", "memory", "audit")
+def bench_import(repeats: int = 7) -> None:
+    """``import mdbf_envs`` in fresh interpreters: the median cumulative import time that
+    ``python -X importtime`` reports for the package (it registers the ids and loads no paper
+    and no numba), against a target of 0.5 s."""
+    seconds = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import mdbf_envs"], capture_output=True, text=True, check=True
+        )
+        line = next(row for row in out.stderr.splitlines() if row.rstrip().endswith("| mdbf_envs"))
+        seconds.append(int(line.split("|")[1]) / 1e6)
+    median = float(np.median(seconds))
+    report("import mdbf_envs, cumulative (-X importtime), median", median, "s", "< 0.5", median < 0.5, runs=seconds)
+
+
+BENCHES = ("import", "ppo", "paired", "sim", "configs", "fig1", "rate", "slots", "ads", "memory", "audit")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -595,6 +610,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = parser.parse_args(argv)
     runs = {
+        "import": bench_import,
         "ppo": bench_ppo,
         "paired": bench_paired,
         "sim": bench_sim,

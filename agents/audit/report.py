@@ -157,7 +157,7 @@ def plot_found(summary: list[dict], path: Path) -> None:
     plt = _pyplot()
     shown = [s for s in summary if s["found"] is not None]
     height = 1.2 + 0.24 * max(len(shown), 1)
-    fig, ax = plt.subplots(figsize=(8.5, height), layout="constrained")
+    fig, ax = plt.subplots(figsize=(10, height), layout="constrained")
     for y, s in enumerate(reversed(shown)):
         lo, hi = s["found_ci95"]
         exact = s["found_against"] == "exact optimum"
@@ -168,7 +168,7 @@ def plot_found(summary: list[dict], path: Path) -> None:
     ax.set_yticks(range(len(shown)), labels, fontsize=7)
     ax.axvline(0.9, color="k", lw=0.8, ls=":")
     ax.set_xlim(0, 1.05)
-    ax.set_xlabel("found: best learned gain / exact optimum (filled) or best gain known (open)")
+    ax.set_xlabel("found: best learned gain over the exact optimum (filled) or the best gain known (open)", fontsize=9)
     ax.set_title("Finding power per setting, 95% bootstrap intervals", fontsize=10)
     fig.savefig(path, dpi=100)
     plt.close(fig)

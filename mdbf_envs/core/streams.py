@@ -109,7 +109,7 @@ def pair_streams(
     seed: int | Sequence[int], pairs: int, repeats: int, draws: Sequence[str], first: int = 0
 ) -> ReplicationStreams:
     """Streams for ``repeats`` x ``pairs`` replications where pair m of every repeat gets the
-    numbers of one generator seeded (seed, m) (or (*seed, m)), drawn once: common random numbers
+    numbers of one generator seeded ``(seed, m)`` (or ``(*seed, m)``), drawn once: common random numbers
     across repeats (e.g. the candidates of a policy search) and across batch sizes. ``first``: start at pair
     ``first``, so later stages of an evaluation draw pairs that earlier stages never used."""
     key = [seed] if isinstance(seed, (int, np.integer)) else list(seed)

@@ -5,18 +5,16 @@ the critical prices of an orthogonal mechanism (Sec. 2, Prop. 1), the up-closure
 points, Theorem 1's longest path, the best posted prices, Lemma 1's augmentation, and the
 loops that apply them to R replications at once. :mod:`~mdbf_envs.joint_ads.mechanism`,
 :mod:`~mdbf_envs.joint_ads.optimal` and :mod:`~mdbf_envs.joint_ads.batched` call them; each is
-written once, as a plain function compiled by ``numba.njit`` at the bottom, so that
-``NUMBA_DISABLE_JIT=1`` runs the same source as Python (the mutation tests do).
-
-The compiled code is cached on disk. That is safe because every kernel here calls only kernels
-of this module: an edit anywhere in this file invalidates the cache of all of them (numba keys
-the cache by the defining file), and nothing outside it is compiled in.
+written once, as a plain function compiled at the bottom, so that ``NUMBA_DISABLE_JIT=1`` runs
+the same source as Python (the mutation tests do). The compiled code is cached on disk, keyed
+by the whole package's sources (:mod:`mdbf_envs.core.compile_cache`).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from mdbf_envs.core.compile_cache import njit
 
 
 def _minimal_points(p: np.ndarray) -> np.ndarray:
@@ -239,18 +237,18 @@ def _minimal_each(nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pad(parts, counts), counts
 
 
-minimal_points = numba.njit(cache=True)(_minimal_points)
-price1_at = numba.njit(cache=True)(_price1_at)
-price2_at = numba.njit(cache=True)(_price2_at)
-critical_payments = numba.njit(cache=True)(_critical_payments)
-each_critical_payment = numba.njit(cache=True)(_each_critical_payment)
-bands = numba.njit(cache=True)(_bands)
-add_band = numba.njit(cache=True)(_add_band)
-longest_path = numba.njit(cache=True)(_longest_path)
-posted_prices = numba.njit(cache=True)(_posted_prices)
-augmented_corners = numba.njit(cache=True)(_augmented_corners)
-axis = numba.njit(cache=True)(_axis)
-pad = numba.njit(cache=True)(_pad)
-fit_each = numba.njit(cache=True)(_fit_each)
-augment_each = numba.njit(cache=True)(_augment_each)
-minimal_each = numba.njit(cache=True)(_minimal_each)
+minimal_points = njit(_minimal_points)
+price1_at = njit(_price1_at)
+price2_at = njit(_price2_at)
+critical_payments = njit(_critical_payments)
+each_critical_payment = njit(_each_critical_payment)
+bands = njit(_bands)
+add_band = njit(_add_band)
+longest_path = njit(_longest_path)
+posted_prices = njit(_posted_prices)
+augmented_corners = njit(_augmented_corners)
+axis = njit(_axis)
+pad = njit(_pad)
+fit_each = njit(_fit_each)
+augment_each = njit(_augment_each)
+minimal_each = njit(_minimal_each)

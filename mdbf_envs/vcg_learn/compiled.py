@@ -14,18 +14,18 @@ computed once in Python. The rest (eq. 4's width and clipping, eq. 6's argmax wi
 rule, eq. 7's prices, eq. 3's regrets) is the numpy code written again as loops; the tests
 keep the two equal.
 
-The first call in a process compiles (a few seconds). The round loop is not cached on disk:
-numba's cache would not notice an edit to the helpers it calls from other modules (such as
-:func:`beta_squared`) and could run stale code.
+Compiled code is cached on disk, keyed by every source file of the package
+(:mod:`mdbf_envs.core.compile_cache`): an edit to a helper in another module (such as
+:func:`beta_squared`) gives a new cache, never stale code. A cold cache compiles in a few seconds.
 """
 
 from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
+from mdbf_envs.core.compile_cache import njit
 from mdbf_envs.vcg_learn.mechanism import BOUNDS, VCGLearn, beta_squared, keeps_report
 from mdbf_envs.vcg_learn.regret import RegretAccount
 from mdbf_envs.vcg_learn.schedule import exploit_length
@@ -34,8 +34,8 @@ from mdbf_envs.vcg_learn.vcg import TIE_TOLERANCE, EnumeratedOutcomes
 CHUNK = 4096
 """Rounds per compiled call (their standard normals are drawn in one batch beforehand)."""
 
-_beta_squared = numba.njit(beta_squared)
-kept_report = numba.njit(inline="always")(keeps_report)
+_beta_squared = njit(beta_squared)
+kept_report = njit(inline="always")(keeps_report)
 """The mechanism's kept-report rule, compiled as it is."""
 
 
@@ -148,7 +148,7 @@ def run(mechanism: VCGLearn, horizon: int, rng: np.random.Generator, points: np.
     return out
 
 
-@numba.njit
+@njit
 def _play(
     rounds,
     normals,
@@ -247,7 +247,7 @@ def _play(
     return next_point
 
 
-@numba.njit
+@njit
 def next_round(clock, lengths, K, kept):  # pragma: no cover (compiled)
     """BracketClock.advance on ``clock`` (t, bracket, position), a new bracket's explore marks
     ``kept`` cleared; returns t, the bracket, the position and eq. (4)'s log term."""
@@ -261,7 +261,7 @@ def next_round(clock, lengths, K, kept):  # pragma: no cover (compiled)
     return t, bracket, position, _beta_squared(max(t - bracket * K, 0), kept.shape[1])
 
 
-@numba.njit
+@njit
 def exploit_round(
     r,
     counts,

@@ -24,8 +24,9 @@ and g in every role, both decision modes, published items, bidders and scripted 
 and stepped). Under ETC with f = g it reuses an exploit phase's first proposal for the rest of
 the phase, as the numpy market's fast-forward does (:class:`~mdbf_envs.core.protocol.SkipsRounds`).
 
-Not cached on disk, like the simulator (the round calls helpers of other modules); the first
-call in a process compiles (about ten seconds).
+Cached on disk like the simulator, keyed by every source of the package
+(:mod:`mdbf_envs.core.compile_cache`); with a cold cache the first call in a process compiles
+for about ten seconds.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 import numba
 import numpy as np
 
+from mdbf_envs.core.compile_cache import njit
 from mdbf_envs.core.paired_engine import LinearBatchPolicy, PairedDraws, PairedResult
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.vcg_learn import compiled
@@ -269,7 +271,7 @@ def log_scale(horizon: int) -> np.ndarray:
     return np.log1p(np.arange(horizon + 1) / horizon * horizon) / np.log1p(horizon)
 
 
-@numba.njit
+@njit
 def _features(
     phi,
     r,
@@ -393,7 +395,7 @@ class Fixed(NamedTuple):
     repeats: bool
 
 
-@numba.njit(parallel=True)
+@njit(parallel=True)
 def _play(rounds, k, pending, stop, actions, normals, st, fx):  # pragma: no cover (compiled)
     """Rounds k .. ``rounds`` - 1 of a chunk of PairedMarket (2P replications, r and P + r a
     pair) on :class:`State` ``st`` in place, reading :class:`Fixed` ``fx``; returns the next k
@@ -626,7 +628,7 @@ def _play(rounds, k, pending, stop, actions, normals, st, fx):  # pragma: no cov
     return k, False
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _fast_forward(
     r,
     P,
@@ -666,7 +668,7 @@ def _fast_forward(
     seller[r] += left * (seller_value[o] + paid)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _realise(
     r, P, k, explore, normals, i, outcome, outcomes, mean, gaussian_sd, etc, bidder, kept, affine, x, y
 ):  # pragma: no cover (compiled)
@@ -683,7 +685,7 @@ def _realise(
     y[r, i] = x[r, i]
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _agent_experiences(
     r, explore, i, outcome, outcomes, estimated, etc, bidder, kept, every, x, tallies, deciding
 ):  # pragma: no cover (compiled)
@@ -695,7 +697,7 @@ def _agent_experiences(
     deciding[r] = every or (estimated[i, s] and kept_report(explore, etc[r], bidder[i], kept[i, s]))
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _agent_report(
     r,
     t,
@@ -781,7 +783,7 @@ def _agent_report(
     since[r] = 0.0
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _settle(
     r,
     P,
@@ -822,7 +824,7 @@ def _settle(
     seller[r] += seller_value[o] + paid
 
 
-@numba.njit
+@njit
 def _repeat_curve(t, rounds, outcome, outcomes, mean, prices, utility, curve, i):  # pragma: no cover (compiled)
     """The gain curve over ``rounds`` fast-forwarded rounds after round t (utilities already
     added): each pair's gain grew by the same step every round."""
@@ -830,7 +832,7 @@ def _repeat_curve(t, rounds, outcome, outcomes, mean, prices, utility, curve, i)
         _curve_row(curve, t + l - 1, rounds - l, outcome, outcomes, mean, prices, utility, i)
 
 
-@numba.njit
+@njit
 def _curve_row(curve, row, back, outcome, outcomes, mean, prices, utility, i):  # pragma: no cover (compiled)
     """``curve[row]``: the mean and standard error over the pairs of their gains ``back`` rounds
     of the current proposal ago (0: now)."""
@@ -845,7 +847,7 @@ def _curve_row(curve, row, back, outcome, outcomes, mean, prices, utility, i):  
         curve[row, 1] = math.sqrt(squares / (P - 1)) / math.sqrt(P)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _gain_before(m, P, back, outcome, outcomes, mean, prices, utility, i):  # pragma: no cover (compiled)
     """Pair m's gain ``back`` rounds of the current proposal ago."""
     gain = utility[m, i] - utility[P + m, i]
@@ -855,7 +857,7 @@ def _gain_before(m, P, back, outcome, outcomes, mean, prices, utility, i):  # pr
     return gain - back * step
 
 
-@numba.njit
+@njit
 def _end_round(
     t, explore, outcome, kept, outcomes, bidder, mean, prices, utility, curve, track, i
 ):  # pragma: no cover (compiled)

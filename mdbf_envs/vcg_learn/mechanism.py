@@ -154,8 +154,8 @@ class VCGLearn:
         schedule: explore outcomes (ids); default the outcome space's ``covering_schedule``.
         learn_seller_value: the variant sketched at the end of paper 1, Sec. 5: v_0 is unknown,
             the seller observes noisy values of the outcome played, the explore schedule plays
-            every outcome (K = |Omega|) and v_0 gets confidence bounds like the agents' (eq. 4
-            with |Omega| in place of |S|).
+            every outcome (K = ``|Omega|``) and v_0 gets confidence bounds like the agents' (eq. 4
+            with ``|Omega|`` in place of ``|S|``).
         seller_sigma: sub-Gaussian constant of the seller's noise (default: the scenario's
             ``seller_noise_sd``).
         optimizer: welfare queries over Omega; default exhaustive search.
