@@ -1,8 +1,8 @@
 """Performance benchmarks: each figure is a ratio or a median, measured in one run.
 
     python -m benchmarks.run                 # everything (several minutes)
-    python -m benchmarks.run --only paired ads audit  # a subset of: import ppo paired sim configs fig1
-                                                      # rate slots ads memory audit
+    python -m benchmarks.run --only paired ads audit  # a subset of: import startup steps ppo paired
+                                                      # sim configs fig1 rate slots ads memory audit
     python -m benchmarks.run --only audit --full-audit  # also the full default audit against the baseline's
 
 Prints one line per measurement with its target, and writes ``benchmarks/results.json`` when
@@ -593,7 +593,128 @@ def bench_import(repeats: int = 7) -> None:
     report("import mdbf_envs, cumulative (-X importtime), median", median, "s", "< 0.5", median < 0.5, runs=seconds)
 
 
-BENCHES = ("import", "ppo", "paired", "sim", "configs", "fig1", "rate", "slots", "ads", "memory", "audit")
+STARTUP_SCRIPT = """
+import time
+start = time.perf_counter()
+import gymnasium as gym
+import mdbf_envs
+env = gym.make("mdbf_envs/VCGLearnManipulationETC-v0")
+env.reset(seed=0)
+env.step(env.action_space.sample())
+print(time.perf_counter() - start)
+"""
+
+
+def bench_startup() -> None:
+    """A fresh process's first ``reset()`` and ``step()`` of the manipulation env, with the
+    compile cache cold (an empty cache directory) and then warm (the same directory), beside a
+    target of 2 s for the warm case."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "MDBF_ENVS_CACHE_DIR": cache}
+        seconds = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", STARTUP_SCRIPT], env=env, capture_output=True, text=True, check=True
+                ).stdout
+            )
+            for _ in range(3)
+        ]
+    report("fresh process to the first step, cold compile cache", seconds[0], "s", "(info)", True)
+    warm = float(np.median(seconds[1:]))
+    report("fresh process to the first step, warm compile cache", warm, "s", "<= 2", warm <= 2, cold=seconds[0])
+
+
+def _rate(env, actions: dict | np.ndarray, steps: int, parallel: bool) -> float:
+    """Agent steps (or env copies' steps) per second over ``steps`` steps, resetting at the end."""
+    env.reset(seed=0)
+    start = time.perf_counter()
+    for _ in range(steps):
+        if parallel:
+            if not env.agents:
+                env.reset()
+            env.step(actions)
+        else:
+            _, _, terminated, truncated, _ = env.step(actions)
+            if np.any(terminated) or np.any(truncated):
+                env.reset()
+    return steps / (time.perf_counter() - start)
+
+
+def bench_steps(steps: int = 3000) -> None:
+    """Raw step rates with fixed in-space actions: the PettingZoo parallel API of both papers,
+    the Gymnasium views, the native vector envs (copies x steps per second) and the manipulation
+    env, each beside a zero-cost env with the same spaces (the ratio is the env's share)."""
+    import gymnasium as gym
+    from pettingzoo import ParallelEnv
+
+    import mdbf_envs
+
+    class TrivialParallel(ParallelEnv):
+        def __init__(self, like):
+            self.possible_agents, self.metadata = list(like.possible_agents), {"name": "trivial"}
+            self._obs = {a: like.observation_space(a).sample() * 0 for a in self.possible_agents}
+            self._spaces = like
+
+        def observation_space(self, agent):
+            return self._spaces.observation_space(agent)
+
+        def action_space(self, agent):
+            return self._spaces.action_space(agent)
+
+        def reset(self, seed=None, options=None):
+            self.agents, self._t = list(self.possible_agents), 0
+            return dict(self._obs), {a: {} for a in self.agents}
+
+        def step(self, actions):
+            self._t += 1
+            done = self._t >= 1000
+            agents = self.agents
+            if done:
+                self.agents = []
+            return (
+                dict(self._obs),
+                dict.fromkeys(agents, 0.0),
+                dict.fromkeys(agents, False),
+                dict.fromkeys(agents, done),
+                {a: {} for a in agents},
+            )
+
+    for name, module in (("vcg_learn_v0", mdbf_envs.vcg_learn_v0), ("joint_ads_v0", mdbf_envs.joint_ads_v0)):
+        env = module.parallel_env(horizon=1000)
+        env.reset(seed=0)
+        actions = {a: env.truthful_action(a) for a in env.agents}
+        real = _rate(env, actions, steps, True)
+        trivial = _rate(TrivialParallel(env), actions, steps, True)
+        report(f"{name} parallel API (steps/s)", real, "st/s", "(rate)", True)
+        report(f"  / a zero-cost env with its spaces ({trivial:.3g} steps/s)", real / trivial, "x", "(ratio)", True)
+    zero = np.zeros(1, np.float32)
+    for env_id in ("mdbf_envs/VCGLearnOPT-v0", "mdbf_envs/JointAds-v0", "mdbf_envs/VCGLearnManipulationOPT-v0"):
+        real = _rate(gym.make(env_id), zero, steps, False)
+        report(f"{env_id.split('/')[1]} Gymnasium env, steps/s", real, "st/s", "(rate)", True)
+    for env_id, n in (("mdbf_envs/VCGLearnOPT-v0", 32), ("mdbf_envs/VCGLearnManipulationOPT-v0", 32)):
+        vec = gym.make_vec(env_id, num_envs=n)
+        real = n * _rate(vec, np.zeros((n, 1), np.float32), steps // 10, False)
+        report(f"{env_id.split('/')[1]} native vector env, {n} copies, copy-steps/s", real, "st/s", "(rate)", True)
+
+
+BENCHES = (
+    "import",
+    "startup",
+    "steps",
+    "ppo",
+    "paired",
+    "sim",
+    "configs",
+    "fig1",
+    "rate",
+    "slots",
+    "ads",
+    "memory",
+    "audit",
+)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -611,6 +732,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     runs = {
         "import": bench_import,
+        "startup": bench_startup,
+        "steps": bench_steps,
         "ppo": bench_ppo,
         "paired": bench_paired,
         "sim": bench_sim,

@@ -180,7 +180,7 @@ def test_a_noiseless_scenario_draws_nothing_and_still_matches():
         (dict(others=OwnMean()), "weigh their own running means"),
         (dict(scenario="online_ads"), "Gaussian noise only"),
         (dict(mechanism_kwargs={"learn_seller_value": True}), "seller's value"),
-        (dict(mechanism="pay_your_estimate"), "runs VCGLearn itself"),
+        (dict(mechanism="pay_your_estimate"), "PayYourEstimate overrides prices"),
     ],
 )
 def test_what_it_cannot_run_goes_to_numpy_with_a_reason(case, expected):

@@ -29,14 +29,32 @@ def tiny(means=(0.7, 0.55)) -> Scenario:
     )
 
 
-def best_value(mech: VCGLearn, rounds_left: int, policy) -> float:
+def state(mech: VCGLearn) -> tuple:
+    """Everything that decides the mechanism's future (its data and its clock)."""
+    clock = mech.clock
+    return (
+        mech.counts.tobytes(),
+        mech.sums.tobytes(),
+        mech._kept.tobytes(),
+        clock.t,
+        clock.bracket,
+        clock.position,
+        clock.length,
+    )
+
+
+def best_value(mech: VCGLearn, rounds_left: int, policy, memo: dict | None = None) -> float:
     """Agent 0's expected utility over the remaining rounds. ``policy`` None: the best over every
     deterministic report on GRID at each of its decisions, knowing the whole history (expectimax
     over the tree of realisations, exactly the maximum over all such policies); else the report
     ``policy(x, mean)`` where its report is kept (truthful elsewhere: a discarded report changes
-    nothing)."""
+    nothing). Subtrees from equal mechanism states are solved once (``memo``)."""
     if rounds_left == 0:
         return 0.0
+    memo = {} if memo is None else memo
+    key = (rounds_left, state(mech))
+    if key in memo:
+        return memo[key]
     sc = mech.scenario
     rnd = mech.propose()
     s = sc.allocation_of(rnd.outcome)[0]
@@ -57,9 +75,10 @@ def best_value(mech: VCGLearn, rounds_left: int, policy) -> float:
         for y0 in options:
             child = copy.deepcopy(mech)
             child.observe(np.array([[y0, x[1]]]))
-            values.append(best_value(child, rounds_left - 1, policy))
+            values.append(best_value(child, rounds_left - 1, policy, memo))
         total += weight * max(values)
-    return utility + total
+    memo[key] = utility + total
+    return memo[key]
 
 
 @pytest.mark.parametrize("f, g", [("mean", "mean"), ("upper", "lower"), ("lower", "upper")])
