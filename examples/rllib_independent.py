@@ -29,8 +29,11 @@ def make_env(config: dict):
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(prog="python -m examples.rllib_independent", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m examples.rllib_independent",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--paper", choices=("vcg_learn", "joint_ads"), default="joint_ads")
     parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--horizon", type=int, default=50)

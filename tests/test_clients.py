@@ -89,3 +89,15 @@ def test_the_torchrl_example_rolls_out_both_papers_and_the_vector_env():
     shapes = main(["--steps", "40"])
     assert shapes["vcg_learn"] == (40,) and shapes["joint_ads"] == (40,) and shapes["vector"] == (4, 40)
     assert 1 <= shapes["manipulation"][0] <= 40
+
+
+@pytest.mark.parametrize("paper", sorted(PAPERS))
+def test_tianshou_collects_with_a_multi_agent_policy_on_box_actions(paper):
+    pytest.importorskip("tianshou")
+    from examples.tianshou_multiagent import main
+
+    agents = len(PAPERS[paper].parallel_env().possible_agents)
+    steps = 2 * 10 * agents  # two episodes of 10 rounds, one agent step each per round
+    result = main(["--paper", paper, "--horizon", "10", "--steps", str(steps)])
+    assert result["steps"] == steps and result["episodes"] == 2
+    assert np.shape(result["returns"]) == (2, agents) and np.isfinite(result["returns"]).all()
