@@ -690,14 +690,31 @@ def bench_steps(steps: int = 3000) -> None:
         trivial = _rate(TrivialParallel(env), actions, steps, True)
         report(f"{name} parallel API (steps/s)", real, "st/s", "(rate)", True)
         report(f"  / a zero-cost env with its spaces ({trivial:.3g} steps/s)", real / trivial, "x", "(ratio)", True)
+
+    class TrivialEnv(gym.Env):
+        def __init__(self, like):
+            self.observation_space, self.action_space = like.observation_space, like.action_space
+            self._obs, self._t = np.zeros(like.observation_space.shape, np.float32), 0
+
+        def reset(self, *, seed=None, options=None):
+            self._t = 0
+            return self._obs, {}
+
+        def step(self, action):
+            self._t += 1
+            return self._obs, 0.0, False, self._t >= 1000, {}
+
     zero = np.zeros(1, np.float32)
     for env_id in ("mdbf_envs/VCGLearnOPT-v0", "mdbf_envs/JointAds-v0", "mdbf_envs/VCGLearnManipulationOPT-v0"):
-        real = _rate(gym.make(env_id), zero, steps, False)
-        report(f"{env_id.split('/')[1]} Gymnasium env, steps/s", real, "st/s", "(rate)", True)
+        env = gym.make(env_id)
+        real = _rate(env, zero, steps, False)
+        trivial = _rate(TrivialEnv(env), zero, steps, False)
+        report(f"{env_id.split('/')[1]} Gymnasium env (steps/s)", real, "st/s", "(rate)", True)
+        report(f"  / a zero-cost env with its spaces ({trivial:.3g} steps/s)", real / trivial, "x", "(ratio)", True)
     for env_id, n in (("mdbf_envs/VCGLearnOPT-v0", 32), ("mdbf_envs/VCGLearnManipulationOPT-v0", 32)):
         vec = gym.make_vec(env_id, num_envs=n)
         real = n * _rate(vec, np.zeros((n, 1), np.float32), steps // 10, False)
-        report(f"{env_id.split('/')[1]} native vector env, {n} copies, copy-steps/s", real, "st/s", "(rate)", True)
+        report(f"{env_id.split('/')[1]} native vector env, {n} copies (copy-steps/s)", real, "st/s", "(rate)", True)
 
 
 BENCHES = (
