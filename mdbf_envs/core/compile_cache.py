@@ -103,6 +103,7 @@ def _install_locator() -> bool:
 CACHING = os.environ.get("MDBF_ENVS_NO_CACHE", "") in ("", "0") and _install_locator()
 """Whether :func:`njit` caches (module docstring)."""
 
+
 def _load_tbb() -> bool:
     """Load pip's ``libtbb`` by path (module docstring), so that numba's TBB layer can start."""
     for prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
