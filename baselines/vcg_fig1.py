@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
         },
         "final": {zeta: summary(res) for zeta, res in results.items()},
     }
-    (args.out / "vcg_fig1.json").write_text(json.dumps(report, indent=2))
+    (args.out / "vcg_fig1.json").write_text(json.dumps(report, indent=2, allow_nan=False))
     plot(results, args.out / "vcg_fig1.png")
 
     def se(x: float | None) -> str:

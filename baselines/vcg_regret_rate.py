@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
         slope = loglog_slope(checkpoints, curve) if np.all(curve > 0) else float("nan")
         report["zeta"][zeta] = {"expected_max_regret": curve.tolist(), "slope": slope}
         print(f"{zeta.upper()}: slope of E[max(n R_T, R^a_T, R_0T)] = {slope:.3f} (theory: <= {THEORY_SLOPE:.3f})")
-    (args.out / "vcg_regret_rate.json").write_text(json.dumps(report, indent=2))
+    (args.out / "vcg_regret_rate.json").write_text(json.dumps(report, indent=2, allow_nan=False))
     plot(report, args.out / "vcg_regret_rate.png")
     print(f"wrote {args.out / 'vcg_regret_rate.json'} and {args.out / 'vcg_regret_rate.png'}")
     return report

@@ -57,8 +57,8 @@ def test_training_cli_on_joint_ads(tmp_path):
     ("argv", "match"),
     [
         (["--algo", "foo"], "foo"),
-        (["--timesteps", "0"], "--timesteps 0"),
-        (["--num-envs", "0"], "--num-envs 0"),
+        (["--timesteps", "0"], "--timesteps = 0 must be >= 1"),
+        (["--num-envs", "0"], "--num-envs = 0 must be >= 1"),
         (["--env-kwargs", "[1,2]"], "must be a JSON object"),
         (["--others", "nope"], "--others 'nope'"),
         (["--env-id", "mdbf_envs/Nope-v0"], "is not registered"),

@@ -64,7 +64,7 @@ def test_out_is_checked_before_any_work_and_user_files_survive(case, tmp_path, c
         out = tmp_path / "p"
         out.mkdir()
         (out / "model.zip").write_text("m")
-        message = "holds files the audit did not write (model.zip)"
+        message = "holds files that are not an earlier audit's (model.zip)"
     elif case == "existing-file":
         out = tmp_path / "afile"
         out.write_text("keep")
@@ -85,7 +85,7 @@ def test_out_is_checked_before_any_work_and_user_files_survive(case, tmp_path, c
 def test_out_dot_is_refused_when_the_folder_holds_other_files(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_text("mine")
-    assert "holds files the audit did not write (notes.txt)" in refused([*TINY, "--out", "."], capsys)
+    assert "holds files that are not an earlier audit's (notes.txt)" in refused([*TINY, "--out", "."], capsys)
 
 
 def test_an_earlier_audits_folder_is_rewritten_in_place(tmp_path):

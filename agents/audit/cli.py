@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> dict:
         cfg.check()
         check_out(args.out)
     except (KeyError, ValueError, TypeError) as err:
-        print(f"error: {str(err).strip(chr(34) + chr(39))}", file=sys.stderr)
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err  # KeyError quotes its message
+        print(f"error: {message}", file=sys.stderr)
         raise SystemExit(2) from None
     try:
         report = run(cfg, args.out, args.backend, args.workers or os.cpu_count() or 1)

@@ -114,8 +114,14 @@ class AuditConfig:
             self.load_imports()
         except ImportError as err:
             raise ValueError(f"--imports: {err}") from None
-        if self.seed < 0:
-            raise ValueError(f"--seed {self.seed} must be >= 0")
+        from agents.audit.searches import SEARCH_SEED_OFFSET
+        from mdbf_envs.core.checks import check_distinct
+
+        largest = 2**32 - 2 - SEARCH_SEED_OFFSET  # CMA-ES seeds numpy's legacy generator with seed + offset + 1
+        if not 0 <= self.seed <= largest:
+            raise ValueError(f"--seed {self.seed} must lie in [0, {largest}] (the searches add offsets to it)")
+        check_distinct("--papers", self.papers)
+        check_distinct("--imports", self.imports)
         if self.confirm_stages < 1:
             raise ValueError(f"--confirm-stages {self.confirm_stages} must be >= 1")
         if not self.papers:

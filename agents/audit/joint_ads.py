@@ -10,6 +10,7 @@ from agents.audit.papers import PaperAudit, Setting, register_paper
 from agents.search.cmaes import SearchConfig
 from agents.search.ppo import PPOConfig
 from baselines.strategies import BidScale, scripted_bids
+from mdbf_envs.core.checks import check_distinct
 from mdbf_envs.envs.manipulation import joint_ads_game
 from mdbf_envs.joint_ads.valuations import SEQUENCES
 from mdbf_envs.registry import LEARNERS
@@ -34,6 +35,7 @@ class JointAdsAudit(PaperAudit):
             unknown = [v for v in values if v not in known]
             if unknown:
                 raise ValueError(f"{flag} {unknown}: use {known}")
+            check_distinct(flag, values)
         for name in ("ads_horizon", "ads_n_pairs", "ads_search_episodes", "ads_search_pairs", "ads_train_steps"):
             if getattr(o, name) < (2 if name == "ads_n_pairs" else 1):
                 raise ValueError(f"--{name.replace('_', '-')} {getattr(o, name)} is too small")

@@ -24,25 +24,43 @@ class OutError(ValueError):
     """The output folder cannot be used; the message names it and says why."""
 
 
+SCHEMA_PREFIX = "mdbf-envs/audit/"
+"""What an earlier audit's ``audit.json`` says it is (its ``schema`` field)."""
+
+
+def is_earlier_audit(folder: Path) -> bool:
+    """Whether ``folder`` holds an earlier audit's files and nothing else: its ``audit.json``
+    carries the package's schema id (a file merely *named* audit.json or audit.md is a user's)."""
+    names = [p.name for p in folder.iterdir()]
+    if "audit.json" not in names or not all(AUDIT_FILES.fullmatch(n) for n in names):
+        return False
+    try:
+        schema = json.loads((folder / "audit.json").read_text()).get("schema", "")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX)
+
+
 def check_out(out: Path) -> Path:
     """The absolute output folder, or an :class:`OutError` before any work: an existing file, a
-    path under a file, a folder holding files the audit did not write, or a place that cannot be
-    written."""
+    path under a file, a folder holding anything but an earlier audit, or a place where a file
+    cannot be created (tried, not guessed from permissions: root passes ``os.access`` on /proc)."""
     out = Path(out).expanduser().absolute()
     if out.exists() and not out.is_dir():
         raise OutError(f"--out {out} is a file, not a folder")
-    if out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir() if not AUDIT_FILES.fullmatch(p.name))
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-            raise OutError(f"--out {out} holds files the audit did not write ({shown}); give a new or empty folder")
+    if out.is_dir() and any(out.iterdir()) and not is_earlier_audit(out):
+        shown = ", ".join(sorted(p.name for p in out.iterdir())[:5])
+        raise OutError(f"--out {out} holds files that are not an earlier audit's ({shown}); give a new or empty folder")
     ancestor = out if out.is_dir() else out.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise OutError(f"--out {out} lies under {ancestor}, which is a file")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise OutError(f"--out {out}: {ancestor} is not writable")
+    try:
+        probe = tempfile.mkdtemp(prefix=".audit-probe-", dir=ancestor)
+        os.rmdir(probe)
+    except OSError as err:
+        raise OutError(f"--out {out}: nothing can be written in {ancestor} ({err.strerror})") from None
     return out
 
 

@@ -43,6 +43,22 @@ class Setting:
     theory_bound: float | None = None
     theory_basis: str = ""
 
+    def check(self) -> None:
+        """Refuse budgets no audit can use, whatever paper built this setting: fewer than two
+        pairs per row (no interval), an empty search, or a game of no rounds."""
+        where = f"setting {self.labels}"
+        if isinstance(self.n_pairs, bool) or not isinstance(self.n_pairs, int) or self.n_pairs < 2:
+            raise ValueError(
+                f"{where}: n_pairs = {self.n_pairs!r} must be an integer >= 2 (an interval needs two pairs)"
+            )
+        for name in ("episodes", "pairs", "final_pairs"):
+            value = getattr(self.search, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{where}: search {name} = {value!r} must be an integer >= 1")
+        game = self.game(2)
+        if isinstance(game.horizon, bool) or not isinstance(game.horizon, int) or game.horizon < 1:
+            raise ValueError(f"{where}: the game's horizon = {game.horizon!r} must be an integer >= 1")
+
 
 class PaperAudit(ABC):
     """What one paper brings to the audit (module docstring)."""
@@ -86,6 +102,10 @@ SEARCHES: dict[str, SearchMethod] = {}
 
 def register_paper(paper: PaperAudit, *, overwrite: bool = False) -> None:
     """Make ``paper`` auditable as ``--papers <paper.name>``."""
+    if not isinstance(paper, PaperAudit):
+        raise TypeError(f"register_paper takes a PaperAudit, got {paper!r}")
+    if not isinstance(getattr(paper, "name", None), str) or not paper.name.isidentifier():
+        raise ValueError(f"paper name = {getattr(paper, 'name', None)!r} must be a non-empty identifier")
     if paper.name in PAPERS and not overwrite and type(PAPERS[paper.name]) is not type(paper):
         raise ValueError(f"paper {paper.name!r} is already registered; pass overwrite=True to replace it")
     PAPERS[paper.name] = paper
@@ -93,6 +113,10 @@ def register_paper(paper: PaperAudit, *, overwrite: bool = False) -> None:
 
 def register_search(name: str, method: SearchMethod, *, overwrite: bool = False) -> None:
     """Make ``method(setting, cfg) -> BatchPolicy | None`` a learned row of every setting."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"search name = {name!r} must be a non-empty identifier (letters, digits, _)")
+    if not callable(method):
+        raise TypeError(f"search {name!r} must be callable (setting, cfg) -> BatchPolicy | None, got {method!r}")
     if name in SEARCHES and not overwrite and SEARCHES[name] is not method:
         raise ValueError(f"search {name!r} is already registered; pass overwrite=True to replace it")
     SEARCHES[name] = method

@@ -162,6 +162,9 @@ def run(cfg: AuditConfig, out: Path, backend: str = "serial", workers: int | Non
         for name in cfg.papers
         for s in PAPERS[name].settings(PAPERS[name].options(cfg), cfg)
     ]
+    for trial in trials:  # every setting's budgets and game checked before any work
+        entry = PAPERS[trial["paper"]]
+        entry.build(entry.options(cfg), cfg, **trial["setting"]).check()
 
     def progress(done: int, total: int) -> None:
         elapsed = time.time() - started

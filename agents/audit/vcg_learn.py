@@ -14,6 +14,7 @@ from agents.audit.papers import PaperAudit, Setting, register_paper
 from agents.search.cmaes import SearchConfig
 from agents.search.ppo import PPOConfig
 from baselines.strategies import KnownValues, Truthful, scripted
+from mdbf_envs.core.checks import check_distinct, check_real
 from mdbf_envs.envs.manipulation import paired_market
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.registry import make_mechanism, make_scenario
@@ -124,8 +125,9 @@ class VCGLearnAudit(PaperAudit):
         for name in ("horizon", "n_pairs", "search_episodes", "etc_search_episodes", "search_pairs", "train_steps"):
             if getattr(o, name) < (2 if name == "n_pairs" else 1):
                 raise ValueError(f"--{name.replace('_', '-')} {getattr(o, name)} is too small")
-        if not o.deviation_scale > 0:
-            raise ValueError(f"--deviation-scale {o.deviation_scale} must be > 0")
+        check_real("--deviation-scale", o.deviation_scale, positive=True)
+        for flag, values in (("--zetas", o.zetas), ("--others", o.others), ("--agents", o.agents or ())):
+            check_distinct(flag, values)
 
     def agents(self, o: VCGLearnOptions) -> tuple[int, ...]:
         return (

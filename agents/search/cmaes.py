@@ -95,6 +95,20 @@ class SearchConfig:
     candidate seen"""
     seed: int = 0
 
+    def check(self) -> None:
+        """Refuse a budget or step size CMA-ES cannot use, naming the option."""
+        from mdbf_envs.core.checks import check_bool, check_int, check_real
+
+        check_int("episodes", self.episodes, 1)
+        check_int("pairs", self.pairs, 1)
+        if self.popsize is not None:
+            check_int("popsize", self.popsize, 2)
+        check_real("sigma0", self.sigma0, positive=True)
+        check_bool("fresh", self.fresh)
+        check_bool("mirrored", self.mirrored)
+        check_int("final_pairs", self.final_pairs, 2)
+        check_int("seed", self.seed, 0, 2**32 - 2)  # cma seeds numpy's legacy generator with seed + 1
+
 
 @dataclass
 class SearchResult:
@@ -117,6 +131,7 @@ def cma_search(
     generations, best)`` is called after each generation."""
     import cma
 
+    cfg.check()
     probe = make_market(1)
     dim = probe.feature_size + 1
     popsize = cfg.popsize or 4 + int(3 * math.log(dim))
@@ -176,12 +191,9 @@ def main(argv: list[str] | None = None) -> Path:
     args = tyro.cli(SearchArgs, args=argv, description=plain(__doc__), prog="python -m agents.search.cmaes")
     try:
         args.check()
-        if args.episodes < 1 or args.pairs < 1 or not args.sigma0 > 0:
-            raise ValueError(
-                f"--episodes {args.episodes}, --pairs {args.pairs} and --sigma0 {args.sigma0} must be positive"
-            )
-    except (ValueError, KeyError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        SearchConfig(args.episodes, args.pairs, sigma0=args.sigma0, seed=args.seed + 1_000).check()
+    except (ValueError, KeyError, TypeError) as err:
+        print(f"error: {err.args[0] if isinstance(err, KeyError) else err}", file=sys.stderr)
         raise SystemExit(2) from None
     started = time.time()
 

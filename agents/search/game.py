@@ -75,11 +75,11 @@ class GameArgs:
         return self.setting().others
 
     def check(self) -> None:
-        if self.horizon < 1 or self.eval_pairs < 2 or self.seed < 0:
-            raise ValueError(
-                f"--horizon {self.horizon} (>= 1), --eval-pairs {self.eval_pairs} (>= 2) and --seed "
-                f"{self.seed} (>= 0) are out of range"
-            )
+        from mdbf_envs.core.checks import check_int
+
+        check_int("--horizon", self.horizon, 1)
+        check_int("--eval-pairs", self.eval_pairs, 2)
+        check_int("--seed", self.seed, 0, 2**32 - 1_002)  # CMA-ES seeds numpy with seed + 1 000 + 1
         if self.others == "learning":
             raise ValueError("--others learning is the audit's; give 'truthful' or a scripted strategy")
         self.make(1)  # unknown scenario, learner, sequence, agent or others fail here, before any work
@@ -101,16 +101,19 @@ def evaluate(args: GameArgs, policy) -> dict:
 
 def save_run(args: GameArgs, kind: str, save: Callable[[Path], Path], result: dict) -> Path:
     """A new run directory ``<kind>_<paper>_<zeta or learner>_<time>`` with the policy (``save``
-    writes it and returns its path) and ``config.json``; prints the held-out gain."""
+    writes it into the folder given and returns its path) and ``config.json``, written whole or
+    not at all (:func:`agents.run_dir.new_run_dir`); prints the held-out gain."""
+    from agents.run_dir import new_run_dir
+
     mechanism = args.setting().labels["mechanism"].split(":")[-1].replace("/", "_")
     run_dir = args.out / f"{kind}_{args.paper}_{mechanism}_{time.strftime('%Y%m%d-%H%M%S')}"
-    run_dir.mkdir(parents=True)
-    policy = save(run_dir)
-    write_config(run_dir, args, result)
+    with new_run_dir(run_dir) as tmp:
+        policy = save(tmp).name
+        write_config(tmp, args, result)
     lo, hi = result["gain_ci95"]
     print(
         f"gain {result['gain_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {args.eval_pairs} held-out pairs; "
-        f"wrote {policy} and {run_dir / 'config.json'}"
+        f"wrote {run_dir / policy} and {run_dir / 'config.json'}"
     )
     return run_dir
 

@@ -66,6 +66,24 @@ class PPOConfig:
     seed: int = 0
     """seeds the model and the env copies"""
 
+    def check(self) -> None:
+        """Refuse hyperparameters PPO cannot use, naming the option and what is allowed."""
+        from mdbf_envs.core.checks import check_int, check_real
+
+        check_int("--timesteps", self.timesteps, 1)
+        check_int("--num-envs", self.num_envs, 1, 4096)
+        check_int("--n-steps", self.n_steps, 1)
+        check_int("--batch-size", self.batch_size, 2, self.n_steps * self.num_envs)
+        check_int("--n-epochs", self.n_epochs, 1)
+        check_real("--learning-rate", self.learning_rate, positive=True)
+        check_real("--gamma", self.gamma, 0.0, 1.0, positive=True)
+        check_real("--gae-lambda", self.gae_lambda, 0.0, 1.0)
+        check_real("--ent-coef", self.ent_coef, low=0.0)
+        check_real("--log-std-init", self.log_std_init, -20.0, 2.0)
+        check_int("--sde-sample-freq", self.sde_sample_freq, -1)
+        if not self.net_arch or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in self.net_arch):
+            raise ValueError(f"--net-arch {list(self.net_arch)} must be one or more layer widths >= 1")
+
     def sb3_kwargs(self) -> dict:
         """The keyword arguments of stable-baselines3's ``PPO`` (and ``RecurrentPPO``)."""
         return {
@@ -131,14 +149,10 @@ def main(argv: list[str] | None = None):
 
     args = tyro.cli(PPOArgs, args=argv, description=plain(__doc__), prog="python -m agents.search.ppo")
     try:
-        args.check()
-        if args.timesteps < 1 or args.num_envs < 1 or args.n_steps < 1 or args.batch_size < 1:
-            raise ValueError(
-                f"--timesteps {args.timesteps}, --num-envs {args.num_envs}, --n-steps {args.n_steps} and "
-                f"--batch-size {args.batch_size} must be >= 1"
-            )
-    except (ValueError, KeyError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        GameArgs.check(args)
+        PPOConfig.check(args)
+    except (ValueError, KeyError, TypeError) as err:
+        print(f"error: {err.args[0] if isinstance(err, KeyError) else err}", file=sys.stderr)
         raise SystemExit(2) from None
     started = time.time()
     env_id, env_kwargs = args.env()

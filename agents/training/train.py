@@ -12,7 +12,6 @@ logs.
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 import time
@@ -30,9 +29,11 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor
 
 import mdbf_envs
 from agents.cli_types import JsonObject, plain
+from agents.run_dir import new_run_dir, write_json
 from agents.search.ppo import PPOConfig
 from agents.training.sb3_vec_env import SB3VecEnv
 from baselines.strategies import scripted
+from mdbf_envs.core.checks import check_real
 
 ALGOS = ("ppo", "sac", "recurrent_ppo")
 
@@ -78,11 +79,8 @@ class Args(PPOConfig):
 
     def check(self) -> None:
         """Refuse a bad configuration before any work, naming the option."""
-        if self.timesteps < 1 or self.num_envs < 1 or self.n_steps < 1 or self.batch_size < 1:
-            raise ValueError(
-                f"--timesteps {self.timesteps}, --num-envs {self.num_envs}, --n-steps {self.n_steps} and "
-                f"--batch-size {self.batch_size} must all be >= 1"
-            )
+        PPOConfig.check(self)
+        check_real("--deviation-scale", self.deviation_scale, positive=True)
         if not isinstance(self.env_kwargs, dict):
             raise ValueError(f"--env-kwargs {self.env_kwargs!r} must be a JSON object")
         if self.algo not in ALGOS:
@@ -167,25 +165,21 @@ def make_vec_env(args: Args, others=None) -> VecEnv:
 
 def train(args: Args, run_dir: Path | None = None, others=None):
     """Train and (if ``run_dir``) save the model and its config; returns the model. ``others``
-    (a policy object, e.g. a learned one) overrides the named ``args.others``. An existing
-    ``run_dir`` is refused, not overwritten."""
+    (a batch strategy, e.g. a learned one) overrides the named ``args.others``. The run directory
+    is written whole or not at all (:func:`agents.run_dir.new_run_dir`); an existing one is refused."""
     args.check()
-    if run_dir is not None and run_dir.exists():
-        raise FileExistsError(f"run directory {run_dir} exists; choose another --out or name")
-    env = make_vec_env(args, others)
-    tb = None
-    if run_dir is not None:
-        run_dir.mkdir(parents=True)
+    if run_dir is None:
+        return _learn(args, make_vec_env(args, others), None)
+    with new_run_dir(run_dir) as tmp:
+        env = make_vec_env(args, others)
         try:
             import tensorboard  # noqa: F401
 
-            tb = str(run_dir / "tb")
+            tb = str(tmp / "tb")
         except ImportError:
-            pass
-    model = build_model(args, env, tb)
-    model.learn(total_timesteps=args.timesteps, progress_bar=args.progress_bar)
-    if run_dir is not None:
-        model.save(run_dir / "model.zip")
+            tb = None
+        model = _learn(args, env, tb)
+        model.save(tmp / "model.zip")
         import stable_baselines3
         import torch
 
@@ -201,8 +195,17 @@ def train(args: Args, run_dir: Path | None = None, others=None):
                 "mdbf_envs": mdbf_envs.__version__,
             },
         }
-        (run_dir / "config.json").write_text(json.dumps(config, indent=2))
-    env.close()
+        write_json(tmp / "config.json", config)
+    return model
+
+
+def _learn(args: Args, env: VecEnv, tb: str | None):
+    """Build the model, learn, close the env."""
+    model = build_model(args, env, tb)
+    try:
+        model.learn(total_timesteps=args.timesteps, progress_bar=args.progress_bar)
+    finally:
+        env.close()
     return model
 
 
@@ -210,11 +213,18 @@ def main(argv: list[str] | None = None):
     args = tyro.cli(Args, args=argv, description=plain(__doc__), prog="python -m agents.training.train")
     try:
         args.check()
-    except ValueError as err:
+    except (ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     run_dir = args.out / args.run_name()
-    train(args, run_dir)
+    try:
+        train(args, run_dir)
+    except (FileExistsError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        print("train: interrupted; nothing was written", file=sys.stderr)
+        raise SystemExit(130) from None
     print(f"saved {run_dir / 'model.zip'}")
     return run_dir
 

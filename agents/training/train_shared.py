@@ -11,15 +11,17 @@ joint policy and under truthful play, on the same seeds.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
 import numpy as np
 from stable_baselines3 import PPO
 
 from agents.cli_types import plain
+from agents.run_dir import new_run_dir, write_json
 from agents.training.shared_vec_env import SharedPolicyVecEnv
 from mdbf_envs import vcg_learn_v0
+from mdbf_envs.core.checks import check_int, check_real
 from mdbf_envs.envs.single_agent import deviation_to_action
 from mdbf_envs.registry import make_scenario
 
@@ -91,26 +93,39 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=Path("runs"), help="parent folder of the run (default runs)")
     parser.add_argument("--progress-bar", action=argparse.BooleanOptionalAction, default=True, help="show progress")
     args = parser.parse_args(argv)
+    try:
+        for name in ("horizon", "timesteps", "num_envs", "eval_episodes"):
+            check_int(f"--{name.replace('_', '-')}", getattr(args, name), 1)
+        check_real("--deviation-scale", args.deviation_scale, positive=True)
+        check_int("--seed", args.seed, 0, 2**32 - 10_002)  # evaluation seeds start at 10 000 + seed
+        make_scenario(args.scenario)
+    except (ValueError, TypeError, KeyError) as err:
+        print(f"error: {err.args[0] if isinstance(err, KeyError) else err}", file=sys.stderr)
+        raise SystemExit(2) from None
     env_kwargs = {"scenario": args.scenario, "zeta": args.zeta, "horizon": args.horizon}
-    model = train_shared(env_kwargs, args.timesteps, args.seed, args.deviation_scale, args.num_envs, args.progress_bar)
     run_dir = args.out / f"shared_{args.scenario}_{args.zeta}_seed{args.seed}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    model.save(run_dir / "model.zip")
-    seeds = [10_000 + args.seed + k for k in range(args.eval_episodes)]
-    result = evaluate(model, env_kwargs, seeds, args.deviation_scale)
-    report = {
-        "config": {**vars(args), "out": str(args.out)},
-        "eval_seeds": seeds,
-        "mean_utility": {k: v.tolist() for k, v in result.items()},
-    }
-    (run_dir / "config.json").write_text(json.dumps(report, indent=2))
+    try:
+        with new_run_dir(run_dir) as tmp:
+            model = train_shared(
+                env_kwargs, args.timesteps, args.seed, args.deviation_scale, args.num_envs, args.progress_bar
+            )
+            model.save(tmp / "model.zip")
+            seeds = [10_000 + args.seed + k for k in range(args.eval_episodes)]
+            result = evaluate(model, env_kwargs, seeds, args.deviation_scale)
+            report = {
+                "config": {**vars(args), "out": str(args.out)},
+                "eval_seeds": seeds,
+                "mean_utility": {k: v.tolist() for k, v in result.items()},
+            }
+            write_json(tmp / "config.json", report)
+    except FileExistsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        print("train_shared: interrupted; nothing was written", file=sys.stderr)
+        raise SystemExit(130) from None
     names = make_scenario(args.scenario).agent_names
     print("mean episode utility per agent (" + ", ".join(result) + "):")
     for k, name in enumerate(names):
         print(f"{name:>14}: " + "  ".join(f"{label} {values[k]:8.2f}" for label, values in result.items()))
-    print(f"wrote {run_dir / 'model.zip'} and {run_dir / 'config.json'}")
     return report
-
-
-if __name__ == "__main__":
-    main()

@@ -8,20 +8,75 @@ number, ``"0.5"`` is not a report.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
+MAX_BYTES = int(os.environ.get("MDBF_ENVS_MAX_BYTES", 8 * 2**30))
+"""The largest array a size argument may ask for (8 GiB; ``MDBF_ENVS_MAX_BYTES`` moves it):
+a larger request is refused before anything is allocated (:func:`check_size`)."""
 
-def check_int(name: str, value: Any, minimum: int | None = None) -> int:
-    """``value`` as an int (Python or numpy integer, not bool), at least ``minimum``."""
+
+def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` as an int (Python or numpy integer, not bool), in [``minimum``, ``maximum``]."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
         raise TypeError(f"{name} = {value!r} must be an integer")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} = {value} must be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} = {value} must be <= {maximum}")
     return int(value)
+
+
+def check_size(name: str, value: Any, bytes_each: float, minimum: int = 1) -> int:
+    """A count (an integer >= ``minimum``) whose arrays take ``bytes_each`` bytes per unit,
+    refused before any allocation when they would exceed :data:`MAX_BYTES`."""
+    n = check_int(name, value, minimum)
+    need = n * bytes_each
+    if need > MAX_BYTES:
+        raise ValueError(
+            f"{name} = {n} would need {need / 2**30:.3g} GiB ({bytes_each:g} bytes each); the ceiling is "
+            f"{MAX_BYTES / 2**30:g} GiB (MDBF_ENVS_MAX_BYTES)"
+        )
+    return n
+
+
+def check_bounds(name: str, value: Any) -> tuple[float, float]:
+    """``(low, high)``: two finite reals with low < high."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} = {value!r} must be (low, high)")
+    low, high = (check_real(name, b) for b in value)
+    if not low < high:
+        raise ValueError(f"{name} = {tuple(value)} must have low < high")
+    return low, high
+
+
+def check_names(name: str, value: Any, choices: Sequence[str] | None = None) -> tuple[str, ...]:
+    """A list or tuple of distinct names (not one string: ``"prices"`` is not ``("prices",)``),
+    each one of ``choices`` if given."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} = {value!r} must be a list or tuple of names, e.g. ({value!r},)")
+    names = tuple(value)
+    bad = [v for v in names if not isinstance(v, str) or (choices is not None and v not in choices)]
+    if bad:
+        allowed = f"; use names from {list(choices)}" if choices is not None else ""
+        raise ValueError(f"{name} = {list(names)}: {bad} unknown{allowed}")
+    check_distinct(name, names)
+    return names
+
+
+def check_distinct(name: str, values: Sequence[Any]) -> None:
+    """Refuse a repeated entry (a list option that names one thing twice)."""
+    seen, repeated = set(), []
+    for v in values:
+        if v in seen and v not in repeated:
+            repeated.append(v)
+        seen.add(v)
+    if repeated:
+        raise ValueError(f"{name} = {list(values)} repeats {repeated}")
 
 
 def check_horizon(horizon: Any, max_cycles: Any = None) -> int:
@@ -38,7 +93,12 @@ def check_real(
         raise TypeError(f"{name} = {value!r} must be a real number")
     x = float(value)
     if not np.isfinite(x) or (low is not None and x < low) or (high is not None and x > high) or (positive and x <= 0):
-        bounds = f"in [{low}, {high}]" if low is not None or high is not None else "finite"
+        if low is not None and high is not None:
+            bounds = f"in [{low}, {high}]"
+        elif low is not None or high is not None:
+            bounds = f">= {low:g}" if low is not None else f"<= {high:g}"
+        else:
+            bounds = "finite"
         raise ValueError(f"{name} = {value!r} must be {'positive and ' if positive else ''}{bounds}")
     return x
 

@@ -79,7 +79,7 @@ def run_trials(
         # workers ignore Ctrl-C themselves and end when this process dies, even by SIGKILL.
         context = multiprocessing.get_context("spawn")
         busy = min(workers or os.cpu_count() or 1, n)
-        with worker_threads(busy), context.Pool(workers, initializer=_worker_init) as pool:
+        with worker_threads(busy), context.Pool(busy, initializer=_worker_init) as pool:
             pending = [pool.apply_async(fn, kwds=dict(trial)) for trial in trials]
             waiting = set(range(n))
             while waiting:

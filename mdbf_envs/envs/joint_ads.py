@@ -65,6 +65,7 @@ from mdbf_envs.core.checks import (
     check_choice,
     check_horizon,
     check_seed,
+    check_size,
 )
 from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.joint_ads.batched import batched
@@ -114,6 +115,7 @@ class JointAdsParallelEnv(ParallelEnv):
         if sequence not in SEQUENCES:
             raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
         self.horizon = check_horizon(horizon, max_cycles)
+        check_size("horizon" if max_cycles is None else "max_cycles", self.horizon, 16)  # the (T, 2) values
         check_bool("persistent", persistent)
         check_bool("designer_info", designer_info)
         check_choice("render_mode", render_mode, [None, *self.metadata["render_modes"]])

@@ -81,7 +81,7 @@ from gymnasium import spaces
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 
-from mdbf_envs.core.checks import check_action, check_choice
+from mdbf_envs.core.checks import check_action, check_bounds, check_choice, check_names
 from mdbf_envs.core.paired_engine import DECISIONS, BatchStrategy, PairedGame
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.envs.vector import SharedClockVectorEnv
@@ -111,6 +111,8 @@ def paired_market(
     backend: str = "auto",
 ) -> PairedMarket:
     """A :class:`PairedMarket` of ``pairs`` pairs from the envs' keyword arguments."""
+    report_bounds = check_bounds("report_bounds", report_bounds)
+    publish = check_names("publish", publish, ("prices", "outcome"))
     sc = make_scenario(scenario, scenario_kwargs)
     name = sc.agent_names[0] if agent is None else agent
     if name not in sc.agent_names:

@@ -68,10 +68,11 @@ from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 from mdbf_envs.core.checks import (
     check_action,
     check_bool,
+    check_bounds,
     check_choice,
     check_horizon,
     check_int,
-    check_real,
+    check_names,
     check_seed,
 )
 from mdbf_envs.core.protocol import HasEstimates, Mechanism, Round
@@ -141,11 +142,8 @@ class VCGLearnParallelEnv(ParallelEnv):
         check_choice("render_mode", render_mode, [None, *self.metadata["render_modes"]])
         check_bool("designer_info", designer_info)
         replications = check_int("replications", replications, 1)
-        if not isinstance(report_bounds, (tuple, list)) or len(report_bounds) != 2:
-            raise TypeError(f"report_bounds = {report_bounds!r} must be (low, high)")
-        low, high = (check_real("report_bounds", b) for b in report_bounds)
-        if not low < high:
-            raise ValueError(f"report_bounds = {report_bounds} must have low < high")
+        low, high = check_bounds("report_bounds", report_bounds)
+        publish = check_names("publish", publish, ("prices", "outcome"))
         bids = dict(bids or {})
         for name in bids:
             if name not in sc.agent_names:

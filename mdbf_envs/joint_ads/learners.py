@@ -77,9 +77,7 @@ class _Leader(ABC):
     ``refit_growth`` since the last fit (1.0 refits every round). Subclasses define :meth:`_fit`."""
 
     def __init__(self, refit_growth: float = 1.0):
-        if refit_growth < 1:
-            raise ValueError(f"refit_growth = {refit_growth} must be >= 1")
-        self.refit_growth = refit_growth
+        self.refit_growth = check_real("refit_growth", refit_growth, low=1.0)
         self._buffer = np.empty((64, 2))
         self.t = 0  # rounds observed
         self._fitted: Staircase | None = None
@@ -118,7 +116,7 @@ class FollowTheLeader(_Leader):
 
     def __init__(self, delta: float | None = None, refit_growth: float = 1.0):
         super().__init__(refit_growth)
-        self.grid = None if delta is None else uniform_grid(delta)
+        self.grid = None if delta is None else uniform_grid(check_real("delta", delta, 0.0, 1.0, positive=True))
 
     def _fit(self, history: np.ndarray) -> Staircase:
         return best_path(history, xs=self.grid, ys=self.grid).mechanism
@@ -191,9 +189,10 @@ class PathLearning:
     ):
         check_real("sigma", sigma, 0.0, 1.0, positive=True)
         check_int("horizon", horizon, 1)
-        self.delta = path_learning_delta(horizon, sigma) if delta is None else delta
+        given = None if delta is None else check_real("delta", delta, 0.0, 1.0, positive=True)
+        self.delta = path_learning_delta(horizon, sigma) if given is None else given
         self.k = k = len(uniform_grid(self.delta)) - 1
-        self.eta = hedge_eta(horizon, math.comb(2 * k, k)) if eta is None else eta
+        self.eta = hedge_eta(horizon, math.comb(2 * k, k)) if eta is None else check_real("eta", eta, positive=True)
         self.rng = rng
         # log w of the horizontal edge (i, j) -> (i+1, j) and vertical edge (i, j) -> (i, j-1)
         self.log_h = np.zeros((k, k + 1))
@@ -257,9 +256,7 @@ class EpochLearner:
     """
 
     def __init__(self, base, first_epoch: int = 16):
-        if first_epoch < 1:
-            raise ValueError(f"first_epoch = {first_epoch} must be >= 1")
-        self.base, self.first_epoch = base, int(first_epoch)
+        self.base, self.first_epoch = base, check_int("first_epoch", first_epoch, 1)
         self._held: list[np.ndarray] = []
         self.t, self._epoch_end = 0, self.first_epoch
 
@@ -311,4 +308,5 @@ def play(learner, values: ArrayLike, expected: ExpectedRevenue | None = None) ->
 def hindsight_revenue(values: ArrayLike, rounds: ArrayLike) -> np.ndarray:
     """max_M sum_{s <= tau} Rev(M, v_s) for each tau in ``rounds`` (Thm. 1 on the prefix)."""
     v = check_valuations(values)
-    return np.array([best_path(v[:tau]).revenue * tau for tau in np.asarray(rounds)])
+    taus = [check_int("rounds", tau, 1, len(v)) for tau in np.asarray(rounds).reshape(-1).tolist()]
+    return np.array([best_path(v[:tau]).revenue * tau for tau in taus])

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mdbf_envs.core.checks import check_int, check_real
+from mdbf_envs.core.checks import check_int, check_real, check_size
 from mdbf_envs.core.paired_engine import BatchStrategy, PairedGame
 from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.joint_ads.batched import batched
@@ -66,7 +66,7 @@ class JointAdsPairedGame(PairedGame):
         arrays: bool = True,
     ):
         check_int("pairs", pairs, 1)
-        check_int("horizon", horizon, 1)
+        check_size("horizon", horizon, 16 * 2 * pairs)  # the (2P, T, 2) values
         if sequence not in SEQUENCES:
             raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
         if agent not in AGENTS:

@@ -18,6 +18,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.core.checks import check_int, check_real, check_size
 from mdbf_envs.joint_ads.mechanism import Staircase, check_valuations, revenue
 from mdbf_envs.joint_ads.optimal import best_path
 from mdbf_envs.joint_ads.paths import expected_revenue_uniform
@@ -39,9 +40,15 @@ class Valuations:
     expected_revenue: ExpectedRevenue | None = None  # E_{D_t}[Rev(M)] where D_t is known
 
 
+def check_T(T: int) -> int:
+    """A sequence's length: an integer >= 1 whose ``(T, 2)`` values fit the size ceiling."""
+    return check_size("T", T, 16)
+
+
 def iid_uniform(T: int, rng: np.random.Generator) -> Valuations:
     """I.i.d. U[0, 1]^2. The optimum allocates iff v_1 + v_2 >= 1 (virtual values 2v - 1, paper
     2 Ex. 2) with expected revenue int_{s=1}^{2} (2 - s)^2 ds = 1/3."""
+    check_T(T)
     return Valuations(
         rng.random((T, 2)),
         "stochastic",
@@ -53,8 +60,8 @@ def iid_uniform(T: int, rng: np.random.Generator) -> Valuations:
 
 def correlated_uniform(T: int, rng: np.random.Generator, rho: float = 0.5) -> Valuations:
     """Uniform marginals, correlated: with probability rho, v_2 = v_1; otherwise independent."""
-    if not 0 <= rho <= 1:
-        raise ValueError(f"rho = {rho} must lie in [0, 1]")
+    check_T(T)
+    check_real("rho", rho, 0.0, 1.0)
     v = rng.random((T, 2))
     same = rng.random(T) < rho
     v[same, 1] = v[same, 0]
@@ -63,6 +70,7 @@ def correlated_uniform(T: int, rng: np.random.Generator, rho: float = 0.5) -> Va
 
 def finite_support(T: int, rng: np.random.Generator, points: ArrayLike, probs: ArrayLike | None = None) -> Valuations:
     """I.i.d. from a finite distribution; its optimum is exact by Theorem 1's DP."""
+    check_T(T)
     pts = check_valuations(points, "points")
     p = np.full(len(pts), 1 / len(pts)) if probs is None else np.asarray(probs, float)
     if p.shape != (len(pts),) or np.any(p < 0) or not np.isclose(p.sum(), 1):
@@ -84,8 +92,10 @@ def equal_revenue_points(n: int = 10, eps: float = 0.01) -> tuple[np.ndarray, np
     optimum extracts E[V_1 + V_2] = H_n/n + eps (1 - H_n/n); posted prices and grid mechanisms
     with delta >= eps get about 1/n.
     """
-    if n < 1 or not 0 < eps < 1:
-        raise ValueError(f"need n >= 1 and eps in (0, 1), got n = {n}, eps = {eps}")
+    check_size("n", n, 24)
+    check_real("eps", eps, 0.0, 1.0)
+    if not 0 < eps < 1:
+        raise ValueError(f"eps = {eps!r} must lie in (0, 1)")
     v2 = 1 / np.arange(1, n + 1)
     return np.stack([eps * (1 - v2), v2], axis=1), np.full(n, 1 / n)
 
@@ -109,8 +119,9 @@ def smooth_moving_box(T: int, rng: np.random.Generator, sigma: float = 0.25, per
     D_t is uniform on a square of area sigma (density 1/sigma, hence sigma-smooth) whose lower
     corner moves around a circle inside [0, 1 - sqrt(sigma)]^2 once every ``period`` rounds.
     """
-    if not 0 < sigma <= 1:
-        raise ValueError(f"sigma = {sigma} must lie in (0, 1]")
+    check_T(T)
+    check_real("sigma", sigma, 0.0, 1.0, positive=True)
+    check_int("period", period, 1)
     side = np.sqrt(sigma)
     room = 1 - side
     phase = 2 * np.pi * np.arange(T) / period
@@ -135,6 +146,9 @@ def needle_in_haystack(T: int, rng: np.random.Generator, eps: float = 0.25, delt
     recursion runs in exact rationals; the returned floats lose the order of the m_t after
     about 50 rounds, so ``hindsight_revenue`` carries the exact sum of v_1 + v_2 (Prop. 3).
     """
+    check_T(T)
+    check_real("eps", eps, 0.0, 0.5)
+    check_real("delta", delta, 0.0, 0.5)
     if not 0 < delta < eps < 0.5:
         raise ValueError(f"need 0 < delta < eps < 1/2, got delta = {delta}, eps = {eps}")
     e = Fraction(eps).limit_denominator(10**6)
@@ -167,9 +181,13 @@ def lower_bound_mixture(
     U([3/4,1]^2), 1/16-smooth, with lambda = 2/3 + sign / (6 sqrt T) (sign random if None).
     The optimum is max(1/2, (3/2)(1 - lambda)): M1 posts 1/4 to each, M2 posts 3/4 to each.
     """
+    check_T(T)
+    if sign is not None and sign not in (-1, 1):
+        raise ValueError(f"sign = {sign!r} must be -1, 1 or None")
     if lam is None:
         sign = int(rng.choice([-1, 1])) if sign is None else sign
         lam = 2 / 3 + sign / (6 * np.sqrt(T))
+    check_real("lam", lam, 0.0, 1.0)
     low = rng.random(T) < lam
     lo = np.where(low, LOW_SQUARE[0], HIGH_SQUARE[0])[:, None]
     values = lo + 0.25 * rng.random((T, 2))

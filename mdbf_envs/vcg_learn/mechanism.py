@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.core.checks import check_int, check_number_array
+from mdbf_envs.core.checks import check_bool, check_int, check_number_array, check_real
 from mdbf_envs.core.protocol import Round
 from mdbf_envs.vcg_learn.scenario import Scenario
 from mdbf_envs.vcg_learn.schedule import BracketClock
@@ -34,6 +34,8 @@ def per_replication(
     name: str, value: str | Sequence[str], choices: tuple[str, ...], replications: int
 ) -> tuple[str, ...]:
     """``value`` (one option, or one per replication) as a tuple of ``replications`` options."""
+    if not isinstance(value, (str, list, tuple)):
+        raise TypeError(f"{name} = {value!r}: give one of {choices}, or a list of them, one per replication")
     values = (value,) * replications if isinstance(value, str) else tuple(value)
     if len(values) != replications:
         raise ValueError(f"{name} gives {len(values)} options for {replications} replications")
@@ -208,10 +210,15 @@ class VCGLearn:
                 raise ValueError(f"bid of agent {agent} = {given.tolist()} must be finite, in [0, 1]")
             self.bidder[agent] = True
             self.bid_table[:, agent] = given
+        learn_seller_value = check_bool("learn_seller_value", learn_seller_value)
         if learn_seller_value and not isinstance(scenario.space, EnumeratedOutcomes):
             raise ValueError("learn_seller_value explores every outcome: it needs an enumerated Omega")
         self.learn_seller_value = learn_seller_value
-        self.seller_sigma = scenario.seller_noise_sd if seller_sigma is None else float(seller_sigma)
+        self.seller_sigma = (
+            scenario.seller_noise_sd
+            if seller_sigma is None
+            else check_real("seller_sigma", seller_sigma, positive=True)
+        )
         if schedule is None:
             schedule = (
                 np.arange(scenario.n_outcomes) if learn_seller_value else scenario.space.covering_schedule(unknown)

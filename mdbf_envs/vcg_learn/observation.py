@@ -60,6 +60,8 @@ class ObservationBuilder:
     def __init__(self, scenario: Scenario, horizon: int, publish: Sequence[str], mechanism: Mechanism):
         """``mechanism``'s capabilities (:class:`HoldsReports`, :class:`HasClock`) are read once
         here: they shape the layout and do not change."""
+        if isinstance(publish, str):
+            raise TypeError(f"publish = {publish!r} must be a list or tuple of names, e.g. ({publish!r},)")
         unknown = set(publish) - set(PUBLISHABLE)
         if unknown:
             raise ValueError(f"publish has unknown items {sorted(unknown)}; use {PUBLISHABLE}")

@@ -48,6 +48,12 @@ def _array(name: str, value: ArrayLike, dtype: type, ndim: int) -> np.ndarray:
     return arr
 
 
+MAX_NOISE_SD = 1e6
+"""The largest noise sd a scenario may have: a realised value must stay far inside float32
+(the envs' observations), and every report of noise this large is clipped to the report space
+anyway."""
+
+
 @dataclass(frozen=True, eq=False)
 class Scenario:
     """A repeated-mechanism scenario (paper 1, Sec. 2). Arrays are validated and read-only.
@@ -125,6 +131,12 @@ class Scenario:
         if self.noise_sd.min() < 0:
             bad = np.argwhere(self.noise_sd < 0)[0]
             raise ScenarioError(f"noise_sd{bad.tolist()} = {self.noise_sd[tuple(bad)]} is negative")
+        if self.noise_sd.max() > MAX_NOISE_SD:
+            bad = np.argwhere(self.noise_sd > MAX_NOISE_SD)[0]
+            raise ScenarioError(
+                f"noise_sd{bad.tolist()} = {self.noise_sd[tuple(bad)]} must be <= {MAX_NOISE_SD:g} "
+                "(larger noise overflows the envs' float32 observations and rewards)"
+            )
         noise = np.array(self.noise)
         if noise.dtype.kind in "USO":
             unknown = set(noise.ravel()) - set(NOISE_FAMILIES)
