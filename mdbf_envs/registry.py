@@ -22,6 +22,7 @@ over ``replications`` = R copies (the envs use R = 1), as :class:`VCGLearn` has;
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -159,19 +160,40 @@ def _resolve(table: dict, kind: str, name: str) -> Callable:
     return entry
 
 
-def _register(table: dict, kind: str, name: str, obj: Callable, overwrite: bool) -> None:
+def _register(
+    table: dict, kind: str, name: str, obj: Callable, overwrite: bool, probe: Callable[[], None] | None = None
+) -> None:
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"{kind} name = {name!r} must be a non-empty identifier (letters, digits, _)")
     if not callable(obj):
         raise TypeError(f"{kind} {name!r} must be callable, got {obj!r}")
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite = {overwrite!r} must be True or False")
     if name in table and not overwrite and table[name] is not obj:
         raise ValueError(f"{kind} {name!r} is already registered; pass overwrite=True to replace it")
+    if probe is not None:
+        probe()
     table[name] = obj
 
 
+def _probe(kind: str, name: str, builder: Callable, expected: type, *args: Any) -> None:
+    """Build one with ``args`` where the builder takes no further required argument, and check
+    its type (a builder that needs arguments is checked when first used)."""
+    try:
+        inspect.signature(builder).bind(*args)
+    except (TypeError, ValueError):
+        return
+    built = builder(*args)
+    if not isinstance(built, expected):
+        raise TypeError(f"{kind} {name!r}: a probe call built {type(built).__name__}, not {expected.__name__}")
+
+
 def register_scenario(name: str, builder: ScenarioBuilder, *, overwrite: bool = False) -> None:
-    """Make ``builder(**kwargs) -> Scenario`` available by ``name``."""
-    _register(SCENARIOS, "scenario", name, builder, overwrite)
+    """Make ``builder(**kwargs) -> Scenario`` available by ``name`` (probed with no arguments
+    where it takes none)."""
+    from mdbf_envs.vcg_learn.scenario import Scenario
+
+    _register(SCENARIOS, "scenario", name, builder, overwrite, lambda: _probe("scenario", name, builder, Scenario))
 
 
 def register_mechanism(name: str, factory: MechanismFactory, *, overwrite: bool = False) -> None:
@@ -180,8 +202,20 @@ def register_mechanism(name: str, factory: MechanismFactory, *, overwrite: bool 
 
 
 def register_learner(name: str, factory: LearnerBuilder, *, overwrite: bool = False) -> None:
-    """Make ``factory(horizon, rng, **kwargs) -> Learner`` (a joint-ads seller) available by ``name``."""
-    _register(LEARNERS, "learner", name, factory, overwrite)
+    """Make ``factory(horizon, rng, **kwargs) -> Learner`` (a joint-ads seller) available by
+    ``name`` (probed with a horizon of 10)."""
+    import numpy as np
+
+    from mdbf_envs.joint_ads.learners import Learner
+
+    _register(
+        LEARNERS,
+        "learner",
+        name,
+        factory,
+        overwrite,
+        lambda: _probe("learner", name, factory, Learner, 10, np.random.default_rng(0)),
+    )
 
 
 def register_sequence(name: str, builder: Callable[..., Any], *, overwrite: bool = False) -> None:
@@ -212,12 +246,25 @@ def make_scenario(scenario: str | Scenario, kwargs: Mapping[str, Any] | None = N
         if kwargs:
             raise ValueError("scenario_kwargs only apply to a scenario given by name")
         return scenario
-    return scenario_builder(scenario)(**(kwargs or {}))
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise TypeError(f"scenario_kwargs = {kwargs!r} must be a mapping of the builder's arguments")
+    built = scenario_builder(scenario)(**(kwargs or {}))
+    if not isinstance(built, Scenario):
+        raise TypeError(f"scenario {scenario!r} built {type(built).__name__}, not a Scenario")
+    return built
 
 
 def make_mechanism(name: str, scenario: Scenario, **kwargs: Any) -> Mechanism:
     """Build a registered mechanism for a scenario."""
-    return _resolve(MECHANISMS, "mechanism", name)(scenario, **kwargs)
+    from mdbf_envs.core.protocol import Mechanism
+
+    built = _resolve(MECHANISMS, "mechanism", name)(scenario, **kwargs)
+    if not isinstance(built, Mechanism):
+        raise TypeError(
+            f"mechanism {name!r} built {built!r}, which lacks the Mechanism protocol "
+            "(scenario, replications, reset, propose, observe)"
+        )
+    return built
 
 
 def make_learner(name: str, horizon: int, rng: np.random.Generator, **kwargs: Any) -> Learner:

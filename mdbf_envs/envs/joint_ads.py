@@ -71,7 +71,7 @@ from mdbf_envs.envs.render import finish, new_figure
 from mdbf_envs.joint_ads.batched import batched
 from mdbf_envs.joint_ads.market import decode, observe, settle
 from mdbf_envs.joint_ads.mechanism import Staircase
-from mdbf_envs.joint_ads.valuations import SEQUENCES
+from mdbf_envs.joint_ads.valuations import SEQUENCES, probe_sequence
 from mdbf_envs.registry import learner_factory
 
 AGENTS = ("merchant", "brand")
@@ -112,8 +112,7 @@ class JointAdsParallelEnv(ParallelEnv):
         max_cycles: int | None = None,
         render_mode: str | None = None,
     ):
-        if sequence not in SEQUENCES:
-            raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
+        probe_sequence(sequence, sequence_kwargs)
         self.horizon = check_horizon(horizon, max_cycles)
         check_size("horizon" if max_cycles is None else "max_cycles", self.horizon, 16)  # the (T, 2) values
         check_bool("persistent", persistent)

@@ -220,8 +220,10 @@ def joint_ads_vector_env(
 ) -> VectorEnv:
     """Vector entry point of ``JointAds-v0``: Gymnasium's ``SyncVectorEnv`` of plain views (the
     learners are Python objects either way, so batching them gains nothing)."""
+    from mdbf_envs.envs.vector import MAX_NUM_ENVS
+
     refuse_manipulation_keywords("joint_ads", kwargs)
-    check_int("num_envs", num_envs, 1)
+    check_int("num_envs", num_envs, 1, MAX_NUM_ENVS)
     return gym.vector.SyncVectorEnv(
         [partial(JointAdsSingleAgentEnv, **kwargs) for _ in range(num_envs)],
         autoreset_mode=AutoresetMode(autoreset_mode),

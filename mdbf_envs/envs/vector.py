@@ -20,6 +20,9 @@ from gymnasium.vector.utils import batch_space
 from mdbf_envs.core.checks import check_int
 from mdbf_envs.core.streams import copy_generators
 
+MAX_NUM_ENVS = 2**16
+"""The most copies a vector env takes (each has its own random generator, made in Python)."""
+
 
 class SharedClockVectorEnv(VectorEnv):
     """N copies of one batched game with actions in [-1, 1] (module docstring). Subclasses set
@@ -29,7 +32,7 @@ class SharedClockVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(self, num_envs: int, autoreset_mode: AutoresetMode | str):
-        self.num_envs = check_int("num_envs", num_envs, 1)
+        self.num_envs = check_int("num_envs", num_envs, 1, MAX_NUM_ENVS)
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         if self.autoreset_mode not in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP):
             raise ValueError(f"autoreset_mode = {self.autoreset_mode}; use NEXT_STEP or SAME_STEP")

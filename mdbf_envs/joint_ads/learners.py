@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from mdbf_envs.core.checks import check_int, check_real
 from mdbf_envs.joint_ads.mechanism import JointAdsMechanism, Staircase, check_valuations
-from mdbf_envs.joint_ads.optimal import augment, best_path, best_posted_prices, uniform_grid
+from mdbf_envs.joint_ads.optimal import MAX_GRID, augment, best_path, best_posted_prices, uniform_grid
 from mdbf_envs.joint_ads.valuations import ExpectedRevenue
 
 
@@ -189,6 +189,11 @@ class PathLearning:
     ):
         check_real("sigma", sigma, 0.0, 1.0, positive=True)
         check_int("horizon", horizon, 1)
+        if delta is None and (sigma**2 == 0 or horizon / sigma**2 > MAX_GRID**3):
+            raise ValueError(
+                f"horizon = {horizon} with sigma = {sigma} gives PathLearning a grid finer than "
+                f"1/{MAX_GRID} (delta = 1 / ceil((T / sigma^2)^(1/3))); pass a coarser delta"
+            )
         given = None if delta is None else check_real("delta", delta, 0.0, 1.0, positive=True)
         self.delta = path_learning_delta(horizon, sigma) if given is None else given
         self.k = k = len(uniform_grid(self.delta)) - 1

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.core.checks import check_number_array
 from mdbf_envs.joint_ads.kernels import (
     critical_payments,
     each_critical_payment,
@@ -69,7 +70,10 @@ class Staircase:
     """
 
     def __init__(self, corners: ArrayLike):
-        c = np.asarray(corners, dtype=np.float64).reshape(-1, 2)
+        c = check_number_array("corners", corners)
+        if c.size % 2 or c.ndim > 2 or (c.ndim == 2 and c.shape[1] != 2):
+            raise ValueError(f"corners = {np.asarray(corners).tolist()} must be (x, y) pairs, shape (k, 2)")
+        c = c.reshape(-1, 2)
         if c.size:
             check_valuations(c, "corners")
             if np.any(np.diff(c[:, 0]) <= 0) or np.any(np.diff(c[:, 1]) >= 0):

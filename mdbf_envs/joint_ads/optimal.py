@@ -33,10 +33,21 @@ class PathSolution:
     revenue: float  # expected revenue under the given weights
 
 
+MAX_GRID = 2_000
+"""The finest uniform grid G_delta: delta >= 1 / 2000 (4 million nodes)."""
+
+
 def grid_size(delta: float) -> int:
     """k = 1/delta for a uniform grid G_delta; delta must be of the form 1/k (paper 2, Def. 5)."""
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
+        raise TypeError(f"delta = {delta!r} must be a real number")
     if not np.isfinite(delta) or delta <= 0 or delta > 1:
         raise ValueError(f"delta = {delta} must lie in (0, 1]")
+    if 1 / delta > MAX_GRID:
+        raise ValueError(
+            f"delta = {delta} gives a grid of {1 / delta:.3g} steps a side; at most {MAX_GRID} "
+            "(the grid's (k + 1)^2 nodes are searched)"
+        )
     k = int(round(1 / delta))
     if abs(k * delta - 1) > 1e-9:
         raise ValueError(f"delta = {delta} is not of the form 1/k for an integer k")

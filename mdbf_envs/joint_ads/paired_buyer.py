@@ -26,7 +26,7 @@ from mdbf_envs.core.streams import ReplicationStreams
 from mdbf_envs.joint_ads.batched import batched
 from mdbf_envs.joint_ads.learners import LearnerFactory
 from mdbf_envs.joint_ads.market import FIELDS, decode, observe, settle
-from mdbf_envs.joint_ads.valuations import SEQUENCES
+from mdbf_envs.joint_ads.valuations import SEQUENCES, probe_sequence
 
 AGENTS = ("merchant", "brand")
 
@@ -67,8 +67,7 @@ class JointAdsPairedGame(PairedGame):
     ):
         check_int("pairs", pairs, 1)
         check_size("horizon", horizon, 16 * 2 * pairs)  # the (2P, T, 2) values
-        if sequence not in SEQUENCES:
-            raise KeyError(f"unknown sequence {sequence!r}; use one of {sorted(SEQUENCES)}")
+        probe_sequence(sequence, sequence_kwargs)
         if agent not in AGENTS:
             raise ValueError(f"unknown agent {agent!r}; agents: {list(AGENTS)}")
         check_real("deviation_scale", deviation_scale, positive=True)

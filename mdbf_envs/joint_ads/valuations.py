@@ -18,7 +18,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.core.checks import check_int, check_real, check_size
+from mdbf_envs.core.checks import check_int, check_number_array, check_real, check_size
 from mdbf_envs.joint_ads.mechanism import Staircase, check_valuations, revenue
 from mdbf_envs.joint_ads.optimal import best_path
 from mdbf_envs.joint_ads.paths import expected_revenue_uniform
@@ -72,7 +72,7 @@ def finite_support(T: int, rng: np.random.Generator, points: ArrayLike, probs: A
     """I.i.d. from a finite distribution; its optimum is exact by Theorem 1's DP."""
     check_T(T)
     pts = check_valuations(points, "points")
-    p = np.full(len(pts), 1 / len(pts)) if probs is None else np.asarray(probs, float)
+    p = np.full(len(pts), 1 / len(pts)) if probs is None else check_number_array("probs", probs)
     if p.shape != (len(pts),) or np.any(p < 0) or not np.isclose(p.sum(), 1):
         raise ValueError(f"probs must be {len(pts)} non-negative numbers summing to 1, got {p}")
     draws = pts[rng.choice(len(pts), size=T, p=p)]
@@ -92,7 +92,7 @@ def equal_revenue_points(n: int = 10, eps: float = 0.01) -> tuple[np.ndarray, np
     optimum extracts E[V_1 + V_2] = H_n/n + eps (1 - H_n/n); posted prices and grid mechanisms
     with delta >= eps get about 1/n.
     """
-    check_size("n", n, 24)
+    check_int("n", n, 1, 10_000)  # the Bayes revenue is Theorem 1's DP over the n points
     check_real("eps", eps, 0.0, 1.0)
     if not 0 < eps < 1:
         raise ValueError(f"eps = {eps!r} must lie in (0, 1)")
@@ -212,3 +212,14 @@ SEQUENCES: dict[str, Callable[..., Valuations]] = {
     "lower-bound": lower_bound_mixture,
 }
 """The valuation sequences by name: builder(T, rng, **kwargs) -> :class:`Valuations`."""
+
+
+def probe_sequence(name: str, kwargs: dict | None = None) -> None:
+    """Refuse an unknown sequence, or arguments its builder refuses, before any episode: build
+    one round and check it is a :class:`Valuations` of one pair in [0, 1]^2."""
+    if not isinstance(name, str) or name not in SEQUENCES:
+        raise KeyError(f"unknown sequence {name!r}; use one of {sorted(SEQUENCES)}")
+    built = SEQUENCES[name](1, np.random.default_rng(0), **dict(kwargs or {}))
+    if not isinstance(built, Valuations):
+        raise TypeError(f"sequence {name!r} built {type(built).__name__}, not Valuations")
+    check_valuations(built.values, f"sequence {name!r}'s values")

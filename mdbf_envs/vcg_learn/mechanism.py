@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.core.checks import check_bool, check_int, check_number_array, check_real
+from mdbf_envs.core.checks import check_bool, check_number_array, check_real, check_size
 from mdbf_envs.core.protocol import Round
 from mdbf_envs.vcg_learn.scenario import Scenario
 from mdbf_envs.vcg_learn.schedule import BracketClock
@@ -178,7 +178,8 @@ class VCGLearn:
         seller_sigma: float | None = None,
         optimizer: OutcomeOptimizer | None = None,
     ):
-        self.replications = R = check_int("replications", replications, 1)
+        per_replication_bytes = 64 * scenario.n_agents * scenario.n_allocations + 8 * scenario.n_outcomes
+        self.replications = R = check_size("replications", replications, per_replication_bytes)
         zetas = per_replication("zeta", zeta, ZETAS, R)
         self._fs, self._gs = per_replication("f", f, BOUNDS, R), per_replication("g", g, BOUNDS, R)
         self.scenario, self.zeta, self.f, self.g = scenario, _common(zetas), _common(self._fs), _common(self._gs)

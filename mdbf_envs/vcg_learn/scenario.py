@@ -48,6 +48,18 @@ def _array(name: str, value: ArrayLike, dtype: type, ndim: int) -> np.ndarray:
     return arr
 
 
+MAX_OUTCOMES = 10**5
+"""The most outcomes a builder may enumerate (each is a row of the outcome table, searched
+every exploit round); larger spaces take a solver (``online_ads(enumerate_outcomes=False)``)."""
+
+
+def check_enumerable(name: str, outcomes: int) -> None:
+    """Refuse a builder argument that would enumerate more than :data:`MAX_OUTCOMES` outcomes."""
+    if outcomes > MAX_OUTCOMES:
+        shown = f"{float(outcomes):.3g}" if outcomes < 10**300 else "over 1e300"
+        raise ValueError(f"{name} gives {shown} outcomes to enumerate; at most {MAX_OUTCOMES:g} are searched")
+
+
 MAX_NOISE_SD = 1e6
 """The largest noise sd a scenario may have: a realised value must stay far inside float32
 (the envs' observations), and every report of noise this large is clipped to the report space

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mdbf_envs.core.checks import check_bool, check_choice, check_int, check_real, check_size
 from mdbf_envs.vcg_learn.assignment import AssignmentOutcomes
-from mdbf_envs.vcg_learn.scenario import Scenario
+from mdbf_envs.vcg_learn.scenario import Scenario, check_enumerable
 
 
 def online_ads(
@@ -38,8 +40,17 @@ def online_ads(
         enumerate_outcomes: list Omega explicitly (exhaustive search); False uses
             :class:`AssignmentOutcomes` (an assignment solver), for tens of advertisers.
     """
+    check_int("n_advertisers", n_advertisers, 1)
+    check_int("n_slots", n_slots, 1)
     if n_slots > n_advertisers:
         raise ValueError(f"n_slots = {n_slots} exceeds n_advertisers = {n_advertisers}")
+    check_choice("noise", noise, ("bernoulli", "gaussian"))
+    check_real("noise_sd", noise_sd, 0.0, 1e6)
+    check_bool("enumerate_outcomes", enumerate_outcomes)
+    if enumerate_outcomes:
+        check_enumerable("n_advertisers", math.perm(n_advertisers, min(n_slots, 16)))  # 17! is past the ceiling
+    else:
+        check_size("n_advertisers", n_advertisers, 64 * n_slots)
     vpc = np.linspace(0.9, 0.3, n_advertisers) if value_per_click is None else np.asarray(value_per_click, float)
     ctr = 0.8 ** np.arange(n_slots) if click_rate is None else np.asarray(click_rate, float)
     if vpc.shape != (n_advertisers,) or ctr.shape != (n_slots,):

@@ -7,7 +7,8 @@ import itertools
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.vcg_learn.scenario import Scenario
+from mdbf_envs.core.checks import check_int, check_number_array, check_real
+from mdbf_envs.vcg_learn.scenario import Scenario, check_enumerable
 
 
 def paas(
@@ -38,7 +39,17 @@ def paas(
             better service is worth to them.
         noise_sd: sd of the Gaussian realisations.
     """
-    resources = np.asarray(resources, dtype=int)
+    check_int("n_customers", n_customers, 1)
+    if isinstance(levels, str) or not all(isinstance(level, str) for level in levels) or len(levels) < 2:
+        raise TypeError(f"levels = {levels!r} must be two or more names")
+    check_enumerable("n_customers", len(levels) ** min(n_customers, 64))  # (2^64 is past any ceiling)
+    check_int("capacity", capacity, 0)
+    check_real("unit_cost", unit_cost, low=0.0)
+    check_real("noise_sd", noise_sd, 0.0, 1e6)
+    resources = check_number_array("resources", resources)
+    if np.any(resources != np.round(resources)) or np.any(resources < 0):
+        raise ValueError(f"resources = {resources.tolist()} must be non-negative whole units")
+    resources = resources.astype(int)
     if resources.shape != (len(levels),):
         raise ValueError(f"resources has shape {resources.shape}, expected ({len(levels)},)")
     if means is None:
@@ -46,6 +57,12 @@ def paas(
         means = scale[:, None] * np.linspace(0, 1, len(levels))[None, :]
     combos = np.array(list(itertools.product(range(len(levels)), repeat=n_customers)))
     feasible = combos[resources[combos].sum(1) <= capacity]
+    unreachable = [levels[level] for level in range(len(levels)) if not np.any(feasible == level)]
+    if unreachable:
+        raise ValueError(
+            f"capacity = {capacity} leaves levels {unreachable} to no customer (their resources "
+            f"{resources.tolist()} exceed it)"
+        )
     return Scenario(
         name="paas",
         allocations=levels,

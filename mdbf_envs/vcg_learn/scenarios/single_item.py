@@ -36,6 +36,8 @@ def single_item(
     mu = np.linspace(0.8, 0.2, n_agents) if means is None else check_number_array("means", means)
     if mu.shape != (n_agents,):
         raise ValueError(f"means has shape {mu.shape}, expected ({n_agents},)")
+    if not np.all((mu >= 0) & (mu <= 1)):
+        raise ValueError(f"means = {mu.tolist()} must lie in [0, 1]")
     item, none = 0, 1
     outcomes = np.full((n_agents, n_agents), none)
     np.fill_diagonal(outcomes, item)
