@@ -91,6 +91,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.runs < 1 or args.rounds < 1 or args.seed < 0:
         parser.error(f"--runs ({args.runs}) and --rounds ({args.rounds}) must be >= 1, --seed ({args.seed}) >= 0")
+    if args.sigma is not None and not (args.sigma >= 0 and np.isfinite(args.sigma)):
+        parser.error(f"--sigma {args.sigma} must be finite and >= 0")
+    if not (0 <= args.noise_var < 1e12):
+        parser.error(f"--noise-var {args.noise_var} must lie in [0, 1e12)")
     args.out.mkdir(parents=True, exist_ok=True)
     results = run(args.runs, args.rounds, args.seed, args.noise_var, args.sigma, args.f, args.g)
     sigma = np.sqrt(args.noise_var) if args.sigma is None else args.sigma

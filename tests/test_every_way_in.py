@@ -338,3 +338,21 @@ def test_an_earlier_audit_is_recognised_by_its_schema(tmp_path):
     assert is_earlier_audit(tmp_path)
     (tmp_path / "audit.json").write_text(json.dumps({"schema": "someone-else/v1"}))
     assert not is_earlier_audit(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("module", "argv", "match"),
+    [
+        ("agents.experiments.theorem25", ["--pairs", "1"], "--pairs 1 (>= 2)"),
+        ("agents.experiments.theorem25", ["--horizons", "0"], "--horizons [0]"),
+        ("baselines.vcg_fig1", ["--sigma", "-1"], "--sigma -1.0 must be finite and >= 0"),
+        ("baselines.vcg_fig1", ["--runs", "0"], "--runs (0)"),
+    ],
+    ids=["theorem25-one-pair", "theorem25-horizon-0", "fig1-negative-sigma", "fig1-no-runs"],
+)
+def test_the_experiment_commands_refuse_before_any_work(module, argv, match, tmp_path, capsys):
+    import importlib
+
+    with pytest.raises(SystemExit) as stop:
+        importlib.import_module(module).main([*argv, "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2 and match in capsys.readouterr().err and not (tmp_path / "out").exists()

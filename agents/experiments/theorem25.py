@@ -117,6 +117,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pairs", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args(argv)
+    if min(args.horizons) < 1 or len(set(args.horizons)) != len(args.horizons) or args.pairs < 2:
+        parser.error(
+            f"--horizons {args.horizons} (distinct, each >= 1) and --pairs {args.pairs} (>= 2) are out of range"
+        )
+    if min(args.agents) < 0 or max(args.agents) > 9 or len(set(args.agents)) != len(args.agents):
+        parser.error(f"--agents {args.agents} must be distinct agents of Appendix F, 0..9")
     started = time.time()
     curve = max_gain_curve(args.horizons, args.agents, args.pairs)
     curve["seconds"] = round(time.time() - started, 1)
