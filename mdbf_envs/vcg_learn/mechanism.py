@@ -178,7 +178,8 @@ class VCGLearn:
         seller_sigma: float | None = None,
         optimizer: OutcomeOptimizer | None = None,
     ):
-        per_replication_bytes = 64 * scenario.n_agents * scenario.n_allocations + 8 * scenario.n_outcomes
+        enumerated = scenario.n_outcomes if isinstance(scenario.space, EnumeratedOutcomes) else 0
+        per_replication_bytes = 64 * scenario.n_agents * scenario.n_allocations + 8 * enumerated
         self.replications = R = check_size("replications", replications, per_replication_bytes)
         zetas = per_replication("zeta", zeta, ZETAS, R)
         self._fs, self._gs = per_replication("f", f, BOUNDS, R), per_replication("g", g, BOUNDS, R)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mdbf_envs.core.checks import check_int, check_size
+from mdbf_envs.core.checks import check_int
 from mdbf_envs.vcg_learn.scenario import Scenario
 
 
@@ -17,9 +17,8 @@ def lower_bound(n_agents: int = 3, n_outcomes: int | None = None, horizon: int =
     j > n. Theta_1 raises v_i(j), i != j, j in 1..n, by delta = (16 / (T (n - 1)^2))^(1/3).
     Means are kept in [0, 1], as the package requires (the paper allows any real mean).
     """
-    check_int("n_agents", n_agents, 2)
-    m = n_agents + 1 if n_outcomes is None else check_int("n_outcomes", n_outcomes, 1)
-    check_size("n_agents", n_agents, 64 * m)  # the (n, |Omega|) tables
+    check_int("n_agents", n_agents, 2, 1_000)  # the (n, |Omega|) tables, and Omega searched every round
+    m = n_agents + 1 if n_outcomes is None else check_int("n_outcomes", n_outcomes, 1, 100_000)
     check_int("horizon", horizon, 1)
     if m < n_agents + 1:
         raise ValueError(f"n_outcomes = {m} must be at least n_agents + 1 = {n_agents + 1}")

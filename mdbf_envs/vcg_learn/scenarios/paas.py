@@ -44,7 +44,7 @@ def paas(
         raise TypeError(f"levels = {levels!r} must be two or more names")
     check_enumerable("n_customers", len(levels) ** min(n_customers, 64))  # (2^64 is past any ceiling)
     check_int("capacity", capacity, 0)
-    check_real("unit_cost", unit_cost, low=0.0)
+    check_real("unit_cost", unit_cost, 0.0, 1e6)
     check_real("noise_sd", noise_sd, 0.0, 1e6)
     resources = check_number_array("resources", resources)
     if np.any(resources != np.round(resources)) or np.any(resources < 0):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mdbf_envs.core.checks import check_int, check_number_array, check_real, check_size
+from mdbf_envs.core.checks import check_int, check_number_array, check_real
 from mdbf_envs.vcg_learn.scenario import Scenario
 
 
@@ -30,8 +30,9 @@ def single_item(
             convention that the paper's own lower-bound instance follows
             (docs/decisions.md#noise-variance). Pass ``noise_var=0.25`` for the sd = 0.5 reading.
     """
-    n_agents = check_int("n_agents", n_agents, 2)  # one agent alone would never be without the item
-    check_size("n_agents", n_agents, 32 * n_agents)  # the (n, n) outcome tables and their copies
+    # two agents at least (one alone would never be without the item); the (n, n) outcome table
+    # is searched every exploit round
+    n_agents = check_int("n_agents", n_agents, 2, 3_000)
     noise_var = check_real("noise_var", noise_var, 0.0, 1e12)  # sd <= 1e6 (Scenario.MAX_NOISE_SD)
     mu = np.linspace(0.8, 0.2, n_agents) if means is None else check_number_array("means", means)
     if mu.shape != (n_agents,):
