@@ -360,9 +360,10 @@ class VCGLearn:
 
     @property
     def individually_rational(self) -> bool:
-        """Whether truthful agents keep a non-negative expected utility: f no more optimistic
-        than g in every replication (docs/decisions.md#individual-rationality). With f above g
-        eq. (7)'s price carries the others' widths and can exceed any value."""
+        """Whether f is no more optimistic than g in every replication. With f above g, eq. (7)'s
+        price carries the others' widths and can exceed any value. It is necessary for
+        individual rationality, not sufficient: a truthful agent's expected utility in a round
+        can be negative even with f = g (docs/decisions.md#individual-rationality)."""
         return all(BOUNDS.index(f) >= BOUNDS.index(g) for f, g in zip(self._fs, self._gs, strict=True))
 
     @property
