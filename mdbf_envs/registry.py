@@ -160,11 +160,21 @@ def _resolve(table: dict, kind: str, name: str) -> Callable:
     return entry
 
 
-def _register(
-    table: dict, kind: str, name: str, obj: Callable, overwrite: bool, probe: Callable[[], None] | None = None
+def register_into(
+    table: dict,
+    kind: str,
+    name: str,
+    obj: Callable,
+    overwrite: bool,
+    probe: Callable[[], None] | None = None,
+    dashes: bool = False,
 ) -> None:
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"{kind} name = {name!r} must be a non-empty identifier (letters, digits, _)")
+    """Put ``obj`` in ``table`` as ``name`` after the checks every registry of the package makes:
+    ``name`` a non-empty identifier (with ``dashes``, ``-`` allowed too), ``obj`` callable, no
+    silent overwrite, and ``probe()`` (a probe call of the builder) passing."""
+    if not isinstance(name, str) or not (name.replace("-", "_") if dashes else name).isidentifier():
+        allowed = "letters, digits, _ or -" if dashes else "letters, digits, _"
+        raise ValueError(f"{kind} name = {name!r} must be a non-empty identifier ({allowed})")
     if not callable(obj):
         raise TypeError(f"{kind} {name!r} must be callable, got {obj!r}")
     if not isinstance(overwrite, bool):
@@ -193,12 +203,12 @@ def register_scenario(name: str, builder: ScenarioBuilder, *, overwrite: bool = 
     where it takes none)."""
     from mdbf_envs.vcg_learn.scenario import Scenario
 
-    _register(SCENARIOS, "scenario", name, builder, overwrite, lambda: _probe("scenario", name, builder, Scenario))
+    register_into(SCENARIOS, "scenario", name, builder, overwrite, lambda: _probe("scenario", name, builder, Scenario))
 
 
 def register_mechanism(name: str, factory: MechanismFactory, *, overwrite: bool = False) -> None:
     """Make ``factory(scenario, **kwargs) -> Mechanism`` available by ``name``."""
-    _register(MECHANISMS, "mechanism", name, factory, overwrite)
+    register_into(MECHANISMS, "mechanism", name, factory, overwrite)
 
 
 def register_learner(name: str, factory: LearnerBuilder, *, overwrite: bool = False) -> None:
@@ -208,7 +218,7 @@ def register_learner(name: str, factory: LearnerBuilder, *, overwrite: bool = Fa
 
     from mdbf_envs.joint_ads.learners import Learner
 
-    _register(
+    register_into(
         LEARNERS,
         "learner",
         name,
@@ -224,13 +234,7 @@ def register_sequence(name: str, builder: Callable[..., Any], *, overwrite: bool
     may hold a dash, as the built-in ``equal-revenue`` does."""
     from mdbf_envs.joint_ads.valuations import SEQUENCES
 
-    if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
-        raise ValueError(f"sequence name = {name!r} must be a non-empty identifier (letters, digits, _ or -)")
-    if not callable(builder):
-        raise TypeError(f"sequence {name!r} must be callable, got {builder!r}")
-    if name in SEQUENCES and not overwrite and SEQUENCES[name] is not builder:
-        raise ValueError(f"sequence {name!r} is already registered; pass overwrite=True to replace it")
-    SEQUENCES[name] = builder
+    register_into(SEQUENCES, "sequence", name, builder, overwrite, dashes=True)
 
 
 def scenario_builder(name: str) -> ScenarioBuilder:

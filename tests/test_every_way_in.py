@@ -10,6 +10,7 @@ import multiprocessing
 import gymnasium as gym
 import numpy as np
 import pytest
+from tiny_audit import TINY
 
 import mdbf_envs
 from agents.audit import AuditConfig, register_search, run
@@ -164,30 +165,6 @@ def test_the_library_refuses_by_name(make, error, match):
 
 
 # ---- the command lines: an error line and exit 2 before any work, nothing written ---------
-AUDIT = [
-    "--papers",
-    "vcg_learn",
-    "--zetas",
-    "etc",
-    "--others",
-    "truthful",
-    "--agents",
-    "0",
-    "--horizon",
-    "40",
-    "--n-pairs",
-    "4",
-    "--search-episodes",
-    "16",
-    "--etc-search-episodes",
-    "16",
-    "--search-pairs",
-    "8",
-    "--no-rl",
-    "--no-controls",
-    "--backend",
-    "serial",
-]
 
 
 def _exits(main, argv, capsys) -> str:
@@ -216,17 +193,17 @@ def _shared_main(argv):
 
 
 CLI = [
-    ("audit-agents-twice", audit_main, [*AUDIT, "--agents", "0", "0"], "--agents = [0, 0] repeats [0]"),
-    ("audit-zetas-twice", audit_main, [*AUDIT, "--zetas", "etc", "etc"], "--zetas = ['etc', 'etc'] repeats"),
-    ("audit-papers-twice", audit_main, [*AUDIT, "--papers", "vcg_learn", "vcg_learn"], "--papers"),
-    ("audit-seed-2^32-1", audit_main, [*AUDIT, "--seed", "4294967295"], "--seed 4294967295 must lie in [0, "),
-    ("audit-deviation-scale-inf", audit_main, [*AUDIT, "--deviation-scale", "inf"], "--deviation-scale = inf"),
-    ("audit-out-in-proc", audit_main, [*AUDIT, "--out", "/proc/mdbf_envs_x"], "nothing can be written in /proc"),
+    ("audit-agents-twice", audit_main, [*TINY, "--agents", "0", "0"], "--agents = [0, 0] repeats [0]"),
+    ("audit-zetas-twice", audit_main, [*TINY, "--zetas", "etc", "etc"], "--zetas = ['etc', 'etc'] repeats"),
+    ("audit-papers-twice", audit_main, [*TINY, "--papers", "vcg_learn", "vcg_learn"], "--papers"),
+    ("audit-seed-2^32-1", audit_main, [*TINY, "--seed", "4294967295"], "--seed 4294967295 must lie in [0, "),
+    ("audit-deviation-scale-inf", audit_main, [*TINY, "--deviation-scale", "inf"], "--deviation-scale = inf"),
+    ("audit-out-in-proc", audit_main, [*TINY, "--out", "/proc/mdbf_envs_x"], "nothing can be written in /proc"),
     (
         "audit-unknown-paper-option",
         audit_main,
         [
-            *AUDIT,
+            *TINY,
             "--imports",
             "examples.posted_price",
             "--papers",
@@ -280,7 +257,7 @@ def test_a_users_own_file_named_like_the_audits_is_kept(name, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / name).write_text("my notes, not an audit\n")
-    err = _exits(audit_main, [*AUDIT, "--out", str(out)], capsys)
+    err = _exits(audit_main, [*TINY, "--out", str(out)], capsys)
     assert "not an earlier audit's" in err and (out / name).read_text() == "my notes, not an audit\n"
 
 

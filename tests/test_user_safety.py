@@ -12,6 +12,7 @@ import gymnasium as gym
 import jsonschema
 import numpy as np
 import pytest
+from tiny_audit import TINY
 
 import mdbf_envs
 from agents.audit import AuditConfig, VCGLearnOptions, main, run
@@ -20,32 +21,6 @@ from mdbf_envs.vcg_learn import Scenario, ScenarioError
 from mdbf_envs.vcg_learn.scenarios import single_item
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = [
-    "--papers",
-    "vcg_learn",
-    "--zetas",
-    "etc",
-    "--others",
-    "truthful",
-    "--agents",
-    "0",
-    "--horizon",
-    "40",
-    "--n-pairs",
-    "4",
-    "--search-episodes",
-    "16",
-    "--etc-search-episodes",
-    "16",
-    "--search-pairs",
-    "2",
-    "--no-rl",
-    "--no-controls",
-    "--confirm-stages",
-    "1",
-    "--backend",
-    "serial",
-]
 
 
 def refused(argv, capsys) -> str:

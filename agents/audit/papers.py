@@ -17,6 +17,7 @@ from typing import Any
 from agents.search.cmaes import SearchConfig
 from agents.search.ppo import PPOConfig
 from mdbf_envs.core.paired_engine import BatchPolicy, BatchStrategy, PairedGame
+from mdbf_envs.registry import register_into
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,4 @@ def register_paper(paper: PaperAudit, *, overwrite: bool = False) -> None:
 
 def register_search(name: str, method: SearchMethod, *, overwrite: bool = False) -> None:
     """Make ``method(setting, cfg) -> BatchPolicy | None`` a learned row of every setting."""
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"search name = {name!r} must be a non-empty identifier (letters, digits, _)")
-    if not callable(method):
-        raise TypeError(f"search {name!r} must be callable (setting, cfg) -> BatchPolicy | None, got {method!r}")
-    if name in SEARCHES and not overwrite and SEARCHES[name] is not method:
-        raise ValueError(f"search {name!r} is already registered; pass overwrite=True to replace it")
-    SEARCHES[name] = method
+    register_into(SEARCHES, "search", name, method, overwrite)
